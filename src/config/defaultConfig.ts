@@ -1,0 +1,50 @@
+import type { OrchestrationConfigInput } from './schema.ts';
+
+/** The seed's three scenarios: the same skill under growing input, batch size, budget and tolerance. */
+export const defaultConfig = {
+  seed: 42,
+  skill: { name: 'simulated' },
+  milestones: [0, 30, 50, 70, 90, 100],
+  barriers: { at: [30, 70], timeoutMs: 30_000 },
+  scenarios: [
+    {
+      name: 'simple',
+      difficulty: 'easy',
+      complexityMultiplier: 1,
+      inputSize: 100,
+      dataset: { distribution: 'uniform' },
+      timeBudgetSeconds: 30,
+      memoryLimitMb: 256,
+      errorTolerance: 0,
+      skillParams: { batchSize: 10, cacheEnabled: true },
+      expectedQuality: 'basic',
+      qualityMetrics: ['accuracy', 'coverage'],
+    },
+    {
+      name: 'medium',
+      difficulty: 'intermediate',
+      complexityMultiplier: 3,
+      inputSize: 300,
+      dataset: { distribution: 'uniform' },
+      timeBudgetSeconds: 90,
+      memoryLimitMb: 512,
+      errorTolerance: 0.05,
+      skillParams: { batchSize: 50, cacheEnabled: true },
+      expectedQuality: 'good',
+      qualityMetrics: ['accuracy', 'coverage'],
+    },
+    {
+      name: 'complex',
+      difficulty: 'advanced',
+      complexityMultiplier: 8,
+      inputSize: 800,
+      dataset: { distribution: 'skewed' },
+      timeBudgetSeconds: 300,
+      memoryLimitMb: 1024,
+      errorTolerance: 0.1,
+      skillParams: { batchSize: 100, cacheEnabled: true, parallelWorkers: 4 },
+      expectedQuality: 'excellent',
+      qualityMetrics: ['accuracy', 'coverage', 'latency'],
+    },
+  ],
+} as const satisfies OrchestrationConfigInput;

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+/**
+ * The shapes a run produces. The machines fill ScenarioProgress and BarrierRecord; the report functions
+ * turn them into a Report. These schemas are the only definition of those types (and of the `--json` output).
+ */
+
+export const ScenarioStatusSchema = z.enum(['pending', 'running', 'paused', 'complete', 'failed']);
+
+export const FailureReasonSchema = z.enum([
+  'time_budget_exceeded',
+  'error_tolerance_exceeded',
+  'memory_limit_exceeded',
+  'cancelled',
+]);
+
+export const ScenarioErrorEntrySchema = z.object({
+  /** Epoch milliseconds. */
+  at: z.number(),
+  message: z.string(),
+  batchIndex: z.int().optional(),
+  attempt: z.int().optional(),
+});
+
+/** Running, item-weighted sums of the scores batches reported; the report turns them into means. */
+export const QualityTotalsSchema = z.object({
+  /** Items whose batch reported scores (the weight of every sum). */
+  items: z.number(),
+  /** `accuracy` holds the skill's qualityScore; other keys are the skill's own metrics. */
+  sums: z.record(z.string(), z.number()),
+});
+
+/** Live state of one scenario: small and flat, so it can sit in every snapshot. */
+export const ScenarioProgressSchema = z.object({
+  name: z.string(),
+  status: ScenarioStatusSchema,
+  failureReason: FailureReasonSchema.optional(),
+  progressPct: z.number(),
+  itemsProcessed: z.int(),
+  itemsFailed: z.int(),
+  inputSize: z.int(),
+  batchSize: z.int(),
+  /** Batches settled (succeeded, or failed after every retry). */
+  batchCount: z.int(),
+  batchesTotal: z.int(),
+  milestonesReached: z.array(z.number()),
+  currentMilestone: z.number().nullable(),
+  /** Milestone (as a string key) -> elapsed ms since the scenario started, when it was reached. */
+  milestoneElapsedMs: z.record(z.string(), z.number()),
+  /** Epoch ms, or null before the scenario starts. */
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  /** Wall time from start to now/finish, minus time the process was down. */
+  elapsedMs: z.number(),
+  /** Time spent inside the skill (the only basis for per-item figures). */
+  busyMs: z.number(),
+  /** Time spent at barriers waiting for other scenarios. */
+  waitingMs: z.number(),
+  /** Time spent paused. */
+  pausedMs: z.number(),
+  memoryUsedMb: z.number(),
+  quality: QualityTotalsSchema,
+  errors: z.array(ScenarioErrorEntrySchema),
+  /** All errors, including those beyond the ones kept in `errors`. */
+  errorCount: z.int(),
+  retries: z.int(),
+});
+
+export const BarrierRecordSchema = z.object({
+  milestone: z.number(),
+  releasedBy: z.enum(['all-arrived', 'timeout']),
+  /** Scenarios that arrived before release, in arrival order. */
+  arrived: z.array(z.string()),
+  /** Scenarios still live but not arrived when the timeout released the barrier. */
+  late: z.array(z.string()),
+  /** Scenario -> ms since the orchestration started, when it arrived. */
+  arrivedAtMs: z.record(z.string(), z.number()),
+  openedAtMs: z.number(),
+  releasedAtMs: z.number(),
+});
+
+export const ScenarioReportSchema = z.object({
+  status: ScenarioStatusSchema,
+  failureReason: FailureReasonSchema.optional(),
+  progressPct: z.number(),
+  itemsProcessed: z.int(),
+  itemsFailed: z.int(),
+  batchCount: z.int(),
+  milestonesReached: z.array(z.number()),
+  milestoneElapsedMs: z.record(z.string(), z.number()),
+  elapsedMs: z.number(),
+  busyMs: z.number(),
+  waitingMs: z.number(),
+  pausedMs: z.number(),
+  memoryUsedMb: z.number(),
+  qualityScores: z.record(z.string(), z.number()),
+  errors: z.array(z.object({ at: z.string(), message: z.string(), batchIndex: z.int().optional() })),
+});
+
+const BudgetCheckSchema = z.object({
+  held: z.boolean(),
+  limit: z.union([z.number(), z.string()]),
+  actual: z.union([z.number(), z.string()]),
+  unit: z.string(),
+});
+
+export const ScalingSchema = z.object({
+  /** Slope of log(busy ms) against log(items processed) across completed scenarios; null if it cannot be fitted. */
+  exponent: z.number().nullable(),
+  verdict: z.enum(['sublinear', 'linear', 'superlinear', 'insufficient-data']),
+  /** What the fit compares, in words. */
+  basis: z.string(),
+  /** Least-squares split of busy time into a fixed cost per batch and a cost per item. */
+  perBatchMs: z.number().nullable(),
+  perItemMs: z.number().nullable(),
+  /** Caveats a reader needs, such as differing batch sizes. */
+  notes: z.array(z.string()),
+});
+
+export const ReportSchema = z.object({
+  orchestrationId: z.string(),
+  skill: z.object({ name: z.string(), version: z.string() }),
+  seed: z.int(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Time the orchestration spent with no process driving it (crash to resume). */
+  downtimeMs: z.number(),
+  scenarios: z.record(z.string(), ScenarioReportSchema),
+  barriers: z.array(BarrierRecordSchema),
+  comparison: z.object({
+    qualityRanking: z.array(z.string()),
+    /** Busy ms per item actually processed; null when nothing was processed. */
+    timePerItemMs: z.record(z.string(), z.number().nullable()),
+    scaling: ScalingSchema,
+  }),
+  budgets: z.record(
+    z.string(),
+    z.object({
+      time: BudgetCheckSchema,
+      memory: BudgetCheckSchema,
+      errorTolerance: BudgetCheckSchema,
+      expectedQuality: BudgetCheckSchema,
+    }),
+  ),
+  recommendations: z.array(z.string()),
+});
+
+export type ScenarioStatus = z.output<typeof ScenarioStatusSchema>;
+export type FailureReason = z.output<typeof FailureReasonSchema>;
+export type ScenarioErrorEntry = z.output<typeof ScenarioErrorEntrySchema>;
+export type QualityTotals = z.output<typeof QualityTotalsSchema>;
+export type ScenarioProgress = z.output<typeof ScenarioProgressSchema>;
+export type BarrierRecord = z.output<typeof BarrierRecordSchema>;
+export type ScenarioReport = z.output<typeof ScenarioReportSchema>;
+export type BudgetCheck = z.output<typeof BudgetCheckSchema>;
+export type Scaling = z.output<typeof ScalingSchema>;
+export type Report = z.output<typeof ReportSchema>;
+
+/** What a finished (or interrupted) orchestration hands to the report: plain data, never machines. */
+export const RunOutcomeSchema = z.object({
+  orchestrationId: z.string(),
+  skill: z.object({ name: z.string(), version: z.string() }),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  downtimeMs: z.number(),
+  scenarios: z.array(ScenarioProgressSchema),
+  barriers: z.array(BarrierRecordSchema),
+});
+
+export type RunOutcome = z.output<typeof RunOutcomeSchema>;
