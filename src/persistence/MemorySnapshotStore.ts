@@ -1,0 +1,83 @@
+import { ScenarioError } from '../errors.ts';
+import { VersionConflictError } from './storeErrors.ts';
+import type { BatchRecord, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+
+/** Keeps everything in this process: the default for library use and tests; nothing survives a crash. */
+export class MemorySnapshotStore implements SnapshotStore {
+  readonly description = 'memory';
+  readonly #rows = new Map<string, StoredOrchestration>();
+  readonly #batches = new Map<string, Map<number, BatchRecord>>();
+  #clock: () => number;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#clock = options.now ?? Date.now;
+  }
+
+  recordBatch(record: BatchRecord): Promise<void> {
+    const key = `${record.orchestrationId}\u0000${record.scenario}`;
+    let byIndex = this.#batches.get(key);
+    if (!byIndex) this.#batches.set(key, (byIndex = new Map()));
+    if (!byIndex.has(record.batchIndex)) byIndex.set(record.batchIndex, structuredClone(record));
+    return Promise.resolve();
+  }
+
+  loadBatches(orchestrationId: string, scenario: string, fromIndex: number): Promise<BatchRecord[]> {
+    const byIndex = this.#batches.get(`${orchestrationId}\u0000${scenario}`);
+    if (!byIndex) return Promise.resolve([]);
+    const records = [...byIndex.values()].filter((r) => r.batchIndex >= fromIndex).sort((a, b) => a.batchIndex - b.batchIndex);
+    return Promise.resolve(records.map((r) => structuredClone(r)));
+  }
+
+  create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void> {
+    if (this.#rows.has(row.id)) return Promise.reject(new ScenarioError('usage', `orchestration "${row.id}" already exists`));
+    const now = this.#clock();
+    this.#rows.set(row.id, structuredClone({ ...row, version: 0, createdAt: now, updatedAt: now }));
+    return Promise.resolve();
+  }
+
+  load(id: string): Promise<StoredOrchestration | undefined> {
+    const row = this.#rows.get(id);
+    return Promise.resolve(row && structuredClone(row));
+  }
+
+  save(id: string, update: { snapshot: unknown; status: StoredOrchestration['status']; expectedVersion: number }): Promise<number> {
+    const row = this.#rows.get(id);
+    if (!row || row.version !== update.expectedVersion) return Promise.reject(new VersionConflictError(id, update.expectedVersion));
+    row.snapshot = structuredClone(update.snapshot);
+    row.status = update.status;
+    row.version += 1;
+    row.updatedAt = this.#clock();
+    return Promise.resolve(row.version);
+  }
+
+  acquireLease(id: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const row = this.#rows.get(id);
+    if (!row) return Promise.resolve(false);
+    const free = row.owner === null || row.owner === owner || row.leaseExpiresAt === null || row.leaseExpiresAt <= now;
+    if (free) {
+      row.owner = owner;
+      row.leaseExpiresAt = now + ttlMs;
+    }
+    return Promise.resolve(free);
+  }
+
+  releaseLease(id: string, owner: string): Promise<void> {
+    const row = this.#rows.get(id);
+    if (row && row.owner === owner) {
+      row.owner = null;
+      row.leaseExpiresAt = null;
+    }
+    return Promise.resolve();
+  }
+
+  list(): Promise<OrchestrationSummary[]> {
+    const rows = [...this.#rows.values()].sort((a, b) => b.createdAt - a.createdAt);
+    return Promise.resolve(
+      rows.map((r) => ({ id: r.id, status: r.status, skill: r.skill.name, owner: r.owner, leaseExpiresAt: r.leaseExpiresAt, createdAt: r.createdAt, updatedAt: r.updatedAt })),
+    );
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Where orchestrations live between processes. One row per orchestration holds the root actor's
+ * persisted snapshot (children included); completed batches have rows of their own, so the snapshot
+ * stays small however long the run.
+ */
+
+/** A completed (or finally failed) batch, written before any snapshot that counts it. */
+export interface BatchRecord {
+  orchestrationId: string;
+  scenario: string;
+  batchIndex: number;
+  attempt: number;
+  /** Items in the batch. */
+  items: number;
+  /** Items the skill did not process (a batch that failed every retry has items === itemsFailed). */
+  itemsFailed: number;
+  /** null when the batch failed. */
+  qualityScore: number | null;
+  /** The skill's validated result, or `{ error }` for a failed batch. */
+  result: unknown;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** The per-batch journal: the scenario runner records into it and replays from it after a restore. */
+export interface BatchJournal {
+  /** Idempotent: a second record of the same (orchestration, scenario, batch) keeps the first. */
+  recordBatch(record: BatchRecord): Promise<void>;
+  /** Recorded batches of one scenario with batchIndex >= fromIndex, ascending by batchIndex. */
+  loadBatches(orchestrationId: string, scenario: string, fromIndex: number): Promise<BatchRecord[]>;
+}
+
+export type OrchestrationStatus = 'running' | 'paused' | 'complete' | 'failed';
+
+export interface StoredOrchestration {
+  id: string;
+  config: unknown;
+  /** How to find the skill again on resume: a built-in name or a module path. */
+  skill: { name: string; version: string; module?: string };
+  status: OrchestrationStatus;
+  snapshot: unknown;
+  version: number;
+  machineVersion: string;
+  xstateVersion: string;
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface OrchestrationSummary {
+  id: string;
+  status: OrchestrationStatus;
+  skill: string;
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SnapshotStore extends BatchJournal {
+  /** Short description for messages, e.g. `postgres://host/db` or `pglite:.scenarios/db`. */
+  readonly description: string;
+  create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void>;
+  /** undefined when nothing is stored under id; never throws for "not found". */
+  load(id: string): Promise<StoredOrchestration | undefined>;
+  /** Optimistic concurrency: succeeds only if the stored version is expectedVersion; returns the new version. */
+  save(id: string, update: { snapshot: unknown; status: OrchestrationStatus; expectedVersion: number }): Promise<number>;
+  /** Takes or renews the lease if free, expired, or already ours; false when another owner holds a live lease. */
+  acquireLease(id: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
+  list(): Promise<OrchestrationSummary[]>;
+  close(): Promise<void>;
+}
