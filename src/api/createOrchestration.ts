@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { createAlarm } from '../actors/alarm.ts';
+import { createBatchRunner } from '../actors/batchRunner.ts';
+import { builtinSkill } from '../actors/loadSkill.ts';
+import type { Skill } from '../actors/skill.ts';
+import { parseConfig } from '../config/parseConfig.ts';
+import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
+import { ScenarioError, UsageError, toError } from '../errors.ts';
+import { orchestratorMachine, scenarioActorId, type OrchestratorOutput } from '../machines/orchestratorMachine.ts';
+import { scenarioMachine } from '../machines/scenarioMachine.ts';
+import { planScenario } from '../machines/scenarioPlan.ts';
+import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
+import type { BatchJournal } from '../persistence/SnapshotStore.ts';
+import { buildReport } from '../report/buildReport.ts';
+import type { Report, RunOutcome, ScenarioProgress } from '../report/schema.ts';
+import { EventChannel } from './eventChannel.ts';
+import type { ProgressEvent } from './progressEvents.ts';
+import { ProgressTracker, statePath } from './progressTracker.ts';
+
+export type OrchestratorActor = Actor<typeof orchestratorMachine>;
+
+export interface OrchestrationOptions {
+  /** The skill to run; defaults to the built-in one the config names (`simulated`). */
+  skill?: Skill;
+  /** Where batch results are journaled (default: in memory). */
+  journal?: BatchJournal;
+  /** Orchestration id; default `orch-` + 8 random hex digits. */
+  id?: string;
+  /** An XState inspection observer that sees every actor, event and snapshot of the run. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** @internal clock for stamping events (tests) */
+  now?: () => number;
+  /** @internal a persisted snapshot to restore instead of starting afresh (see resumeOrchestration) */
+  snapshot?: Snapshot<unknown>;
+}
+
+export interface Orchestration {
+  readonly id: string;
+  readonly config: OrchestrationConfig;
+  readonly skill: Skill;
+  /** The root XState actor (the orchestrator); scenario actors are its children `scenario:<name>`. */
+  readonly actor: OrchestratorActor;
+  /** Resolves with the comparison report when every scenario is complete or failed. */
+  readonly result: Promise<Report>;
+  /** Starts every scenario. Calling it twice does nothing. */
+  start(): void;
+  /** Pauses one scenario, or all: no new batch starts; a batch in flight finishes first. */
+  pause(scenario?: string): void;
+  resume(scenario?: string): void;
+  /** Ends every scenario that is still live, as failed with reason `cancelled`. */
+  cancel(): void;
+  /** Current progress of every scenario, in config order. */
+  progress(): ScenarioProgress[];
+  subscribe(listener: (event: ProgressEvent) => void): () => void;
+  [Symbol.asyncIterator](): AsyncIterableIterator<ProgressEvent>;
+}
+
+/**
+ * Sets up an orchestration: one scenario actor per config entry under an orchestrator actor.
+ * Nothing runs until `start()`.
+ * @example
+ * ```ts
+ * const run = createOrchestration(defaultConfig, { skill: mySkill });
+ * run.subscribe((e) => e.type === 'milestone.reached' && console.log(e.scenario, e.milestone));
+ * run.start();
+ * const report = await run.result;
+ * ```
+ */
+export function createOrchestration(configInput: OrchestrationConfigInput | OrchestrationConfig, options: OrchestrationOptions = {}): Orchestration {
+  const config = parseConfig(configInput);
+  const skill = options.skill ?? resolveConfiguredSkill(config);
+  const id = options.id ?? `orch-${randomUUID().slice(0, 8)}`;
+  const now = options.now ?? Date.now;
+  const journal = options.journal ?? new MemorySnapshotStore();
+  const channel = new EventChannel<ProgressEvent>();
+  const tracker = new ProgressTracker((event) => channel.publish(event));
+  const userInspect = options.inspect;
+
+  const alarm = createAlarm(now);
+  const machine = orchestratorMachine.provide({
+    actors: {
+      alarm,
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now }) } }),
+    },
+  });
+  const plans = config.scenarios.map((definition) =>
+    planScenario({ orchestrationId: id, definition, seed: config.seed, milestones: config.milestones, barriers: config.barriers.at, retry: config.retry, skillParams: config.skill.params }),
+  );
+  const actor = createActor(machine, {
+    id: 'orchestrator',
+    input: { orchestrationId: id, plans, barrierTimeoutMs: config.barriers.timeoutMs },
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    inspect: (event) => {
+      tracker.observe(event);
+      if (typeof userInspect === 'function') userInspect(event);
+      else userInspect?.next?.(event);
+    },
+  });
+
+  const progress = (): ScenarioProgress[] => {
+    const snapshot = actor.getSnapshot();
+    return config.scenarios.flatMap((s) => {
+      const finished = snapshot.context.finished[s.name];
+      if (finished) return [finished];
+      const child = snapshot.children[scenarioActorId(s.name)] as { getSnapshot(): { context: { progress: ScenarioProgress } } } | undefined;
+      return child ? [child.getSnapshot().context.progress] : [];
+    });
+  };
+
+  const result = new Promise<Report>((resolve, reject) => {
+    actor.subscribe({
+      complete: () => {
+        try {
+          const output = actor.getSnapshot().output;
+          if (!output) throw new ScenarioError('internal', 'orchestration finished without output');
+          const report = buildReport(toOutcome(id, skill, output), config);
+          channel.publish({ type: 'orchestration.finished', report });
+          channel.end();
+          resolve(report);
+        } catch (error) {
+          channel.end(toError(error));
+          reject(toError(error));
+        }
+      },
+      error: (error) => {
+        channel.end(toError(error));
+        reject(toError(error));
+      },
+    });
+  });
+  // The caller may never await `result`; a failed run must not become an unhandled rejection.
+  result.catch(() => undefined);
+
+  actor.start();
+  if (actor.getSnapshot().status === 'error') {
+    throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
+  }
+
+  const names = new Set(config.scenarios.map((s) => s.name));
+  const checkName = (scenario: string | undefined) => {
+    if (scenario !== undefined && !names.has(scenario)) throw new UsageError(`unknown scenario "${scenario}" (scenarios: ${[...names].join(', ')})`);
+  };
+
+  return {
+    id,
+    config,
+    skill,
+    actor,
+    result,
+    start: () => actor.send({ type: 'orchestration.start', at: now() }),
+    pause: (scenario) => {
+      checkName(scenario);
+      actor.send({ type: 'orchestration.pause', at: now(), ...(scenario !== undefined ? { scenario } : {}) });
+    },
+    resume: (scenario) => {
+      checkName(scenario);
+      actor.send({ type: 'orchestration.resume', at: now(), ...(scenario !== undefined ? { scenario } : {}) });
+    },
+    cancel: () => actor.send({ type: 'orchestration.cancel', at: now() }),
+    progress,
+    subscribe: (listener) => channel.subscribe(listener),
+    [Symbol.asyncIterator]: () => {
+      const snapshot = actor.getSnapshot();
+      const current = progress().map((p): ProgressEvent => {
+        const child = snapshot.children[scenarioActorId(p.name)] as { getSnapshot(): { value: unknown } } | undefined;
+        return { type: 'scenario.state', scenario: p.name, state: child ? statePath(child.getSnapshot().value) : p.status, progress: p };
+      });
+      return channel.iterate(current);
+    },
+  };
+}
+
+function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
+  if ('name' in config.skill) return builtinSkill(config.skill.name);
+  throw new UsageError(`the config names skill module "${config.skill.module}": load it with loadSkillModule() and pass { skill }`);
+}
+
+export function toOutcome(orchestrationId: string, skill: Skill, output: OrchestratorOutput): RunOutcome {
+  return {
+    orchestrationId,
+    skill: { name: skill.name, version: skill.version },
+    startedAt: output.startedAt,
+    finishedAt: output.finishedAt,
+    downtimeMs: output.downtimeMs,
+    scenarios: output.scenarios,
+    barriers: output.barriers,
+  };
+}

@@ -1,0 +1,103 @@
+import type { AnyActorRef, InspectionEvent, Snapshot } from 'xstate';
+import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
+import type { BarrierBook } from '../machines/barrier.ts';
+import type { ProgressEvent } from './progressEvents.ts';
+
+interface Seen {
+  state: string;
+  batchCount: number;
+  itemsFailed: number;
+  retries: number;
+  milestones: number;
+}
+
+export function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [key, inner] = Object.entries(value)[0] ?? [];
+    return key === undefined ? '' : inner === undefined || (typeof inner === 'object' && inner !== null && Object.keys(inner).length === 0) ? key : `${key}.${statePath(inner)}`;
+  }
+  return '';
+}
+
+interface MachineSnapshotLike {
+  value: unknown;
+  context: unknown;
+}
+
+function isMachineSnapshot(snapshot: Snapshot<unknown>): snapshot is Snapshot<unknown> & MachineSnapshotLike {
+  return 'value' in snapshot && 'context' in snapshot;
+}
+
+/**
+ * Turns inspection events into progress events by comparing each scenario's snapshot with the last one
+ * seen. Cheap enough for the hot path: a few integer comparisons per snapshot.
+ */
+export class ProgressTracker {
+  readonly #seen = new Map<string, Seen>();
+  #released = 0;
+  readonly #arrivals = new Set<string>();
+
+  readonly emit: (event: ProgressEvent) => void;
+
+  constructor(emit: (event: ProgressEvent) => void) {
+    this.emit = emit;
+  }
+
+  observe(event: InspectionEvent): void {
+    if (event.type !== '@xstate.snapshot') return;
+    const { snapshot } = event;
+    const actorRef = event.actorRef as AnyActorRef;
+    if (!isMachineSnapshot(snapshot)) return;
+    if (actorRef.id.startsWith('scenario:')) this.#onScenario(actorRef, snapshot);
+    else if (actorRef.sessionId === event.rootId) this.#onOrchestrator(snapshot);
+  }
+
+  #onScenario(actorRef: AnyActorRef, snapshot: MachineSnapshotLike): void {
+    const progress = (snapshot.context as { progress: ScenarioProgress }).progress;
+    const name = progress.name;
+    const state = statePath(snapshot.value);
+    const before = this.#seen.get(actorRef.id) ?? { state: '', batchCount: 0, itemsFailed: 0, retries: 0, milestones: 0 };
+    if (progress.retries > before.retries) {
+      const last = progress.errors[progress.errors.length - 1];
+      this.emit({ type: 'batch.retrying', scenario: name, batchIndex: last?.batchIndex ?? -1, attempt: (last?.attempt ?? 0) + 1, error: last?.message ?? '' });
+    }
+    if (progress.batchCount > before.batchCount) {
+      this.emit({ type: 'batch.settled', scenario: name, batchIndex: progress.batchCount - 1, failed: progress.itemsFailed > before.itemsFailed, progress });
+    }
+    for (const milestone of progress.milestonesReached.slice(before.milestones)) {
+      this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: progress.milestoneElapsedMs[String(milestone)] ?? 0 });
+    }
+    if (state !== before.state) this.emit({ type: 'scenario.state', scenario: name, state, progress });
+    this.#seen.set(actorRef.id, {
+      state,
+      batchCount: progress.batchCount,
+      itemsFailed: progress.itemsFailed,
+      retries: progress.retries,
+      milestones: progress.milestonesReached.length,
+    });
+  }
+
+  #onOrchestrator(snapshot: MachineSnapshotLike): void {
+    const { book, startedAt } = snapshot.context as { book?: BarrierBook; startedAt?: number | null };
+    if (!book) return;
+    for (const open of book.open) {
+      for (const [scenario, at] of open.arrivals) this.#arrival(scenario, open.milestone, at - (startedAt ?? at));
+    }
+    const released: BarrierRecord[] = book.released;
+    if (released.length > this.#released) {
+      for (const barrier of released.slice(this.#released)) {
+        for (const scenario of barrier.arrived) this.#arrival(scenario, barrier.milestone, barrier.arrivedAtMs[scenario] ?? 0);
+        this.emit({ type: 'barrier.released', barrier });
+      }
+      this.#released = released.length;
+    }
+  }
+
+  #arrival(scenario: string, milestone: number, elapsedMs: number): void {
+    const key = `${milestone}\u0000${scenario}`;
+    if (this.#arrivals.has(key)) return;
+    this.#arrivals.add(key);
+    this.emit({ type: 'barrier.arrived', scenario, milestone, elapsedMs });
+  }
+}

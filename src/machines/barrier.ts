@@ -1,0 +1,77 @@
+import type { BarrierRecord } from '../report/schema.ts';
+
+/**
+ * Barrier bookkeeping as pure functions over plain data. A barrier opens at its first arrival, is
+ * released when every live scenario has arrived or when its deadline passes, and afterwards lets a
+ * late arrival straight through.
+ */
+
+export interface OpenBarrier {
+  milestone: number;
+  openedAt: number;
+  deadline: number;
+  /** Arrivals in order: [scenario, epoch ms]. */
+  arrivals: [string, number][];
+}
+
+export interface BarrierBook {
+  open: OpenBarrier[];
+  released: BarrierRecord[];
+}
+
+export const emptyBarrierBook: BarrierBook = { open: [], released: [] };
+
+export type ArrivalOutcome =
+  /** The barrier was already released: let this scenario through at once. */
+  | { kind: 'pass-through'; book: BarrierBook }
+  /** First arrival: the barrier opened with this deadline. */
+  | { kind: 'opened'; book: BarrierBook; deadline: number }
+  | { kind: 'waiting'; book: BarrierBook };
+
+export function arrive(book: BarrierBook, scenario: string, milestone: number, at: number, startedAt: number, timeoutMs: number): ArrivalOutcome {
+  const released = book.released.find((r) => r.milestone === milestone);
+  if (released) {
+    if (released.arrivedAtMs[scenario] !== undefined) return { kind: 'pass-through', book };
+    const record = { ...released, arrivedAtMs: { ...released.arrivedAtMs, [scenario]: at - startedAt } };
+    return { kind: 'pass-through', book: { ...book, released: book.released.map((r) => (r === released ? record : r)) } };
+  }
+  const open = book.open.find((b) => b.milestone === milestone);
+  if (open) {
+    if (open.arrivals.some(([name]) => name === scenario)) return { kind: 'waiting', book };
+    const updated: OpenBarrier = { ...open, arrivals: [...open.arrivals, [scenario, at]] };
+    return { kind: 'waiting', book: { ...book, open: book.open.map((b) => (b === open ? updated : b)) } };
+  }
+  const opened: OpenBarrier = { milestone, openedAt: at, deadline: at + timeoutMs, arrivals: [[scenario, at]] };
+  return { kind: 'opened', book: { ...book, open: [...book.open, opened] }, deadline: opened.deadline };
+}
+
+/** Open barriers at which every live scenario has arrived (a finished scenario never holds a barrier). */
+export function releasable(book: BarrierBook, live: readonly string[]): OpenBarrier[] {
+  return book.open.filter((b) => live.every((name) => b.arrivals.some(([arrived]) => arrived === name)));
+}
+
+export function release(
+  book: BarrierBook,
+  milestone: number,
+  releasedBy: BarrierRecord['releasedBy'],
+  at: number,
+  startedAt: number,
+  live: readonly string[],
+): { book: BarrierBook; record: BarrierRecord | undefined } {
+  const open = book.open.find((b) => b.milestone === milestone);
+  if (!open) return { book, record: undefined };
+  const arrived = open.arrivals.map(([name]) => name);
+  const record: BarrierRecord = {
+    milestone,
+    releasedBy,
+    arrived,
+    late: live.filter((name) => !arrived.includes(name)),
+    arrivedAtMs: Object.fromEntries(open.arrivals.map(([name, t]) => [name, t - startedAt])),
+    openedAtMs: open.openedAt - startedAt,
+    releasedAtMs: at - startedAt,
+  };
+  return {
+    book: { open: book.open.filter((b) => b !== open), released: [...book.released, record].sort((a, b) => a.milestone - b.milestone) },
+    record,
+  };
+}

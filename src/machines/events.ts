@@ -1,0 +1,60 @@
+import type { ScenarioProgress } from '../report/schema.ts';
+
+/**
+ * Every event carries `at` (epoch ms), stamped by whoever sends it from the world (the API, the batch
+ * runner, an alarm). Machines never read a clock, so a path through them is deterministic.
+ */
+
+/** A batch settled: processed (fully or partly), or failed after its last attempt. */
+export interface BatchDoneEvent {
+  type: 'batch.done';
+  at: number;
+  index: number;
+  attempt: number;
+  items: number;
+  itemsFailed: number;
+  /** null when the whole batch failed. */
+  qualityScore: number | null;
+  metrics: Record<string, number>;
+  durationMs: number;
+  memoryMb: number;
+  /** The final error of a failed batch. */
+  error?: string;
+  /** True when the result came from the journal instead of a skill call (after a restore). */
+  replayed: boolean;
+}
+
+/** An attempt failed and another is allowed: the scenario waits `retryAt` and tries again. */
+export interface BatchFailedEvent {
+  type: 'batch.failed';
+  at: number;
+  index: number;
+  attempt: number;
+  error: string;
+  durationMs: number;
+}
+
+export type ScenarioEvent =
+  | { type: 'scenario.start'; at: number }
+  | { type: 'scenario.pause'; at: number }
+  | { type: 'scenario.resume'; at: number }
+  | { type: 'scenario.cancel'; at: number }
+  | { type: 'barrier.release'; at: number; milestone: number }
+  | { type: 'budget.expired'; at: number }
+  | { type: 'retry.due'; at: number }
+  /** The runner could not go on for a reason outside the skill (e.g. the store is unreachable). */
+  | { type: 'runner.error'; at: number; error: string }
+  /** Sent after a restore: the process was down this long, which elapsed time must not count. */
+  | { type: 'clock.resumed'; at: number; downtimeMs: number }
+  | BatchDoneEvent
+  | BatchFailedEvent;
+
+export type OrchestratorEvent =
+  | { type: 'orchestration.start'; at: number }
+  | { type: 'orchestration.pause'; at: number; scenario?: string }
+  | { type: 'orchestration.resume'; at: number; scenario?: string }
+  | { type: 'orchestration.cancel'; at: number }
+  | { type: 'clock.resumed'; at: number; downtimeMs: number }
+  | { type: 'barrier.arrived'; at: number; scenario: string; milestone: number }
+  | { type: 'barrier.timeout'; at: number; milestone: number }
+  | { type: 'scenario.finished'; at: number; scenario: string; progress: ScenarioProgress };

@@ -1,0 +1,279 @@
+import { assertEvent, assign, fromCallback, sendParent, setup } from 'xstate';
+import type { EventObject } from 'xstate';
+import type { FailureReason, ScenarioProgress } from '../report/schema.ts';
+import type { BatchDoneEvent, OrchestratorEvent, ScenarioEvent } from './events.ts';
+import { applyBatch, elapsedAt, initialProgress, nextAwaitedBarrier, withMilestones, type ScenarioPlan } from './scenarioPlan.ts';
+import { notProvided } from './notProvided.ts';
+
+/** What the batch runner actor needs to run (or replay) batches from `from` on. */
+export interface BatchRunnerInput {
+  plan: ScenarioPlan;
+  from: number;
+  /** Attempt number for batch `from` (later batches start at 1). */
+  attempt: number;
+}
+
+/** A timer whose deadline is absolute, so it survives a snapshot restore with its original deadline. */
+export interface AlarmInput {
+  at: number;
+  event: EventObject;
+}
+
+export interface ScenarioContext {
+  plan: ScenarioPlan;
+  progress: ScenarioProgress;
+  /** Index of the next batch to settle; a batch.done for any other index is stale and ignored. */
+  cursor: number;
+  attempt: number;
+  passedBarriers: number[];
+  awaitingBarrier: number | null;
+  barrierArrivedAt: number | null;
+  /** Absolute deadline of the time budget while working; budget left is kept while not working. */
+  budgetDeadline: number;
+  budgetRemainingMs: number;
+  retryAt: number;
+  pausedAt: number | null;
+  /** Cursor when a pause was asked for; the next settled batch completes the pause. */
+  drainFrom: number;
+  downtimeMs: number;
+}
+
+export type ScenarioInput = { plan: ScenarioPlan };
+
+/**
+ * One scenario: runs its batches through the batch runner, records milestones, waits at barriers
+ * until the orchestrator releases it, retries failed batches, and enforces its time budget, memory
+ * limit and error tolerance. No I/O: the runner and alarms are actors provided from outside.
+ */
+export const scenarioMachine = setup({
+  types: {
+    context: {} as ScenarioContext,
+    events: {} as ScenarioEvent,
+    input: {} as ScenarioInput,
+  },
+  actors: {
+    batchRunner: fromCallback<EventObject, BatchRunnerInput>(notProvided('batchRunner')),
+    alarm: fromCallback<EventObject, AlarmInput>(notProvided('alarm')),
+  },
+  guards: {
+    isCurrentBatch: ({ context, event }) => 'index' in event && event.index === context.cursor,
+    errorToleranceExceeded: ({ context }) => context.progress.itemsFailed / context.plan.inputSize > context.plan.errorTolerance,
+    memoryLimitExceeded: ({ context }) => context.progress.memoryUsedMb > context.plan.memoryLimitMb,
+    isAwaitingBarrier: ({ context }) => context.awaitingBarrier !== null,
+    allBatchesSettled: ({ context }) => context.cursor >= context.plan.batchesTotal,
+    settledSincePause: ({ context }) => context.cursor > context.drainFrom,
+    isAwaitedRelease: ({ context, event }) => event.type === 'barrier.release' && event.milestone === context.awaitingBarrier,
+  },
+  actions: {
+    markStarted: assign(({ context, event }) => {
+      const progress: ScenarioProgress = { ...context.progress, status: 'running', startedAt: event.at };
+      return { progress: withMilestones(progress, context.plan, event.at, 0), budgetRemainingMs: context.plan.timeBudgetMs };
+    }),
+    armBudget: assign(({ context, event }) => ({ budgetDeadline: event.at + context.budgetRemainingMs })),
+    keepBudgetLeft: assign(({ context, event }) => ({ budgetRemainingMs: Math.max(0, context.budgetDeadline - event.at) })),
+    recordBatch: assign(({ context, event }) => {
+      assertEvent(event, 'batch.done');
+      const progress = applyBatch(context.progress, context.plan, event satisfies BatchDoneEvent, context.downtimeMs);
+      return {
+        progress,
+        cursor: context.cursor + 1,
+        attempt: 1,
+        awaitingBarrier: nextAwaitedBarrier(context.plan, progress, context.passedBarriers),
+      };
+    }),
+    scheduleRetry: assign(({ context, event }) => {
+      assertEvent(event, 'batch.failed');
+      const backoff = context.plan.retry.backoffMs * 2 ** (event.attempt - 1);
+      const errors = [...context.progress.errors, { at: event.at, message: event.error, batchIndex: event.index, attempt: event.attempt }];
+      return {
+        attempt: event.attempt + 1,
+        retryAt: event.at + backoff,
+        progress: {
+          ...context.progress,
+          busyMs: context.progress.busyMs + event.durationMs,
+          retries: context.progress.retries + 1,
+          errorCount: context.progress.errorCount + 1,
+          errors: errors.slice(-context.plan.maxErrorsKept),
+        },
+      };
+    }),
+    noteArrival: assign(({ event }) => ({ barrierArrivedAt: event.at })),
+    announceArrival: sendParent(({ context, event }): OrchestratorEvent => ({
+      type: 'barrier.arrived',
+      at: event.at,
+      scenario: context.plan.name,
+      milestone: context.awaitingBarrier ?? -1,
+    })),
+    passBarrier: assign(({ context, event }) => {
+      assertEvent(event, 'barrier.release');
+      const passedBarriers = [...context.passedBarriers, event.milestone];
+      // Released while paused: endBarrierWait already closed the wait when the pause began.
+      const waited = context.barrierArrivedAt === null ? 0 : Math.max(0, event.at - context.barrierArrivedAt);
+      return {
+        passedBarriers,
+        awaitingBarrier: nextAwaitedBarrier(context.plan, context.progress, passedBarriers),
+        barrierArrivedAt: null,
+        progress: { ...context.progress, waitingMs: context.progress.waitingMs + waited },
+      };
+    }),
+    endBarrierWait: assign(({ context, event }) => ({
+      barrierArrivedAt: null,
+      progress: {
+        ...context.progress,
+        waitingMs: context.progress.waitingMs + (context.barrierArrivedAt === null ? 0 : Math.max(0, event.at - context.barrierArrivedAt)),
+      },
+    })),
+    requestDrain: assign(({ context }) => ({ drainFrom: context.cursor })),
+    markPaused: assign(({ context, event }) => ({ pausedAt: event.at, progress: { ...context.progress, status: 'paused' as const } })),
+    markUnpaused: assign(({ context, event }) => ({
+      pausedAt: null,
+      progress: {
+        ...context.progress,
+        status: 'running' as const,
+        pausedMs: context.progress.pausedMs + (context.pausedAt === null ? 0 : Math.max(0, event.at - context.pausedAt)),
+      },
+    })),
+    addDowntime: assign(({ context, event }) => {
+      assertEvent(event, 'clock.resumed');
+      return { downtimeMs: context.downtimeMs + event.downtimeMs };
+    }),
+    markFailure: assign(({ context }, params: { reason: FailureReason }) => ({
+      progress: { ...context.progress, failureReason: params.reason },
+    })),
+    recordRunnerError: assign(({ context, event }) => {
+      assertEvent(event, 'runner.error');
+      const errors = [...context.progress.errors, { at: event.at, message: event.error }];
+      return { progress: { ...context.progress, errorCount: context.progress.errorCount + 1, errors: errors.slice(-context.plan.maxErrorsKept) } };
+    }),
+    finish: assign(({ context, event }) => {
+      const status = context.progress.failureReason === undefined ? ('complete' as const) : ('failed' as const);
+      return {
+        progress: { ...context.progress, status, finishedAt: event.at, elapsedMs: elapsedAt(context.progress, event.at, context.downtimeMs) },
+      };
+    }),
+    reportFinished: sendParent(({ context, event }): OrchestratorEvent => ({
+      type: 'scenario.finished',
+      at: event.at,
+      scenario: context.plan.name,
+      progress: context.progress,
+    })),
+  },
+}).createMachine({
+  id: 'scenario',
+  context: ({ input }) => ({
+    plan: input.plan,
+    progress: initialProgress(input.plan),
+    cursor: 0,
+    attempt: 1,
+    passedBarriers: [],
+    awaitingBarrier: null,
+    barrierArrivedAt: null,
+    budgetDeadline: 0,
+    budgetRemainingMs: input.plan.timeBudgetMs,
+    retryAt: 0,
+    pausedAt: null,
+    drainFrom: 0,
+    downtimeMs: 0,
+  }),
+  initial: 'pending',
+  on: {
+    'clock.resumed': { actions: 'addDowntime' },
+  },
+  states: {
+    pending: {
+      on: {
+        'scenario.start': { target: 'running', actions: 'markStarted' },
+        'scenario.cancel': { target: 'failed', actions: { type: 'markFailure', params: { reason: 'cancelled' } } },
+      },
+    },
+    running: {
+      initial: 'working',
+      on: {
+        'scenario.cancel': { target: 'failed', actions: { type: 'markFailure', params: { reason: 'cancelled' } } },
+      },
+      states: {
+        working: {
+          entry: 'armBudget',
+          exit: 'keepBudgetLeft',
+          invoke: {
+            id: 'timeBudget',
+            src: 'alarm',
+            input: ({ context }) => ({ at: context.budgetDeadline, event: { type: 'budget.expired' } }),
+          },
+          on: {
+            'budget.expired': { target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'time_budget_exceeded' } } },
+          },
+          initial: 'processing',
+          states: {
+            processing: {
+              invoke: {
+                id: 'runner',
+                src: 'batchRunner',
+                input: ({ context }) => ({ plan: context.plan, from: context.cursor, attempt: context.attempt }),
+              },
+              on: {
+                'batch.done': { guard: 'isCurrentBatch', actions: 'recordBatch' },
+                'batch.failed': { guard: 'isCurrentBatch', target: 'retrying', actions: 'scheduleRetry' },
+                'runner.error': { target: '#scenario.paused', actions: 'recordRunnerError' },
+              },
+              initial: 'active',
+              states: {
+                active: {
+                  always: [
+                    { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
+                    { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
+                    { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
+                    { guard: 'allBatchesSettled', target: '#scenario.complete' },
+                  ],
+                  on: { 'scenario.pause': { target: 'draining', actions: 'requestDrain' } },
+                },
+                draining: {
+                  always: [
+                    { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
+                    { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
+                    { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
+                    { guard: 'allBatchesSettled', target: '#scenario.complete' },
+                    { guard: 'settledSincePause', target: '#scenario.paused' },
+                  ],
+                  on: { 'scenario.resume': 'active' },
+                },
+              },
+            },
+            retrying: {
+              invoke: {
+                id: 'retryTimer',
+                src: 'alarm',
+                input: ({ context }) => ({ at: context.retryAt, event: { type: 'retry.due' } }),
+              },
+              on: {
+                'retry.due': 'processing',
+                'scenario.pause': '#scenario.paused',
+              },
+            },
+          },
+        },
+        atBarrier: {
+          entry: ['noteArrival', 'announceArrival'],
+          on: {
+            'barrier.release': { guard: 'isAwaitedRelease', target: 'working', actions: 'passBarrier' },
+            'scenario.pause': { target: '#scenario.paused', actions: 'endBarrierWait' },
+          },
+        },
+      },
+    },
+    paused: {
+      entry: 'markPaused',
+      exit: 'markUnpaused',
+      on: {
+        'scenario.resume': [
+          { guard: 'isAwaitingBarrier', target: 'running.atBarrier' },
+          { target: 'running.working' },
+        ],
+        'barrier.release': { guard: 'isAwaitedRelease', actions: 'passBarrier' },
+        'scenario.cancel': { target: 'failed', actions: { type: 'markFailure', params: { reason: 'cancelled' } } },
+      },
+    },
+    complete: { type: 'final', entry: ['finish', 'reportFinished'] },
+    failed: { type: 'final', entry: ['finish', 'reportFinished'] },
+  },
+});

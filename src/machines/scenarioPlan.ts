@@ -1,0 +1,143 @@
+import type { Dataset, RetryPolicy, ScenarioDefinition } from '../config/schema.ts';
+import type { BatchDoneEvent } from './events.ts';
+import type { ScenarioProgress } from '../report/schema.ts';
+
+/** Everything fixed about one scenario's run, derived once from the config. */
+export interface ScenarioPlan {
+  orchestrationId: string;
+  name: string;
+  seed: number;
+  dataset: Dataset;
+  inputSize: number;
+  batchSize: number;
+  batchesTotal: number;
+  timeBudgetMs: number;
+  memoryLimitMb: number;
+  errorTolerance: number;
+  milestones: number[];
+  barriers: number[];
+  retry: RetryPolicy;
+  params: Record<string, unknown>;
+  /** Errors kept in the snapshot; the rest are only counted (their rows live in the journal). */
+  maxErrorsKept: number;
+}
+
+export function planScenario(args: {
+  orchestrationId: string;
+  definition: ScenarioDefinition;
+  seed: number;
+  milestones: number[];
+  barriers: number[];
+  retry: RetryPolicy;
+  skillParams?: Record<string, unknown>;
+}): ScenarioPlan {
+  const { definition } = args;
+  return {
+    orchestrationId: args.orchestrationId,
+    name: definition.name,
+    seed: args.seed,
+    dataset: definition.dataset,
+    inputSize: definition.inputSize,
+    batchSize: definition.skillParams.batchSize,
+    batchesTotal: Math.ceil(definition.inputSize / definition.skillParams.batchSize),
+    timeBudgetMs: definition.timeBudgetSeconds * 1000,
+    memoryLimitMb: definition.memoryLimitMb,
+    errorTolerance: definition.errorTolerance,
+    milestones: args.milestones,
+    barriers: args.barriers,
+    retry: args.retry,
+    params: { ...args.skillParams, ...definition.skillParams },
+    maxErrorsKept: 20,
+  };
+}
+
+export function initialProgress(plan: ScenarioPlan): ScenarioProgress {
+  return {
+    name: plan.name,
+    status: 'pending',
+    progressPct: 0,
+    itemsProcessed: 0,
+    itemsFailed: 0,
+    inputSize: plan.inputSize,
+    batchSize: plan.batchSize,
+    batchCount: 0,
+    batchesTotal: plan.batchesTotal,
+    milestonesReached: [],
+    currentMilestone: null,
+    milestoneElapsedMs: {},
+    startedAt: null,
+    finishedAt: null,
+    elapsedMs: 0,
+    busyMs: 0,
+    waitingMs: 0,
+    pausedMs: 0,
+    memoryUsedMb: 0,
+    quality: { items: 0, sums: {} },
+    errors: [],
+    errorCount: 0,
+    retries: 0,
+  };
+}
+
+/** Milestones at or below pct that have not been recorded yet, ascending. */
+export function newMilestones(plan: ScenarioPlan, reached: readonly number[], pct: number): number[] {
+  return plan.milestones.filter((m) => m <= pct && !reached.includes(m));
+}
+
+/** Wall time since start, minus downtime the process was not running. */
+export function elapsedAt(progress: ScenarioProgress, at: number, downtimeMs: number): number {
+  return progress.startedAt === null ? 0 : Math.max(0, at - progress.startedAt - downtimeMs);
+}
+
+export function withMilestones(progress: ScenarioProgress, plan: ScenarioPlan, at: number, downtimeMs: number): ScenarioProgress {
+  const fresh = newMilestones(plan, progress.milestonesReached, progress.progressPct);
+  if (fresh.length === 0) return progress;
+  const elapsed = elapsedAt(progress, at, downtimeMs);
+  const milestoneElapsedMs = { ...progress.milestoneElapsedMs };
+  for (const m of fresh) milestoneElapsedMs[String(m)] = elapsed;
+  return {
+    ...progress,
+    milestonesReached: [...progress.milestonesReached, ...fresh],
+    currentMilestone: fresh[fresh.length - 1] ?? progress.currentMilestone,
+    milestoneElapsedMs,
+  };
+}
+
+/** Folds one settled batch into the progress. */
+export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event: BatchDoneEvent, downtimeMs: number): ScenarioProgress {
+  const itemsProcessed = progress.itemsProcessed + (event.items - event.itemsFailed);
+  const itemsFailed = progress.itemsFailed + event.itemsFailed;
+  let quality = progress.quality;
+  if (event.qualityScore !== null) {
+    const weight = event.items - event.itemsFailed;
+    const sums: Record<string, number> = { ...quality.sums, accuracy: (quality.sums.accuracy ?? 0) + event.qualityScore * weight };
+    for (const [name, value] of Object.entries(event.metrics)) sums[name] = (sums[name] ?? 0) + value * weight;
+    quality = { items: quality.items + weight, sums };
+  }
+  let errors = progress.errors;
+  let errorCount = progress.errorCount;
+  if (event.error !== undefined) {
+    errorCount += 1;
+    errors = [...errors, { at: event.at, message: event.error, batchIndex: event.index, attempt: event.attempt }].slice(-plan.maxErrorsKept);
+  }
+  const next: ScenarioProgress = {
+    ...progress,
+    itemsProcessed,
+    itemsFailed,
+    batchCount: progress.batchCount + 1,
+    progressPct: Math.min(100, ((itemsProcessed + itemsFailed) / plan.inputSize) * 100),
+    busyMs: progress.busyMs + event.durationMs,
+    memoryUsedMb: Math.max(progress.memoryUsedMb, event.memoryMb),
+    elapsedMs: elapsedAt(progress, event.at, downtimeMs),
+    quality,
+    errors,
+    errorCount,
+  };
+  return withMilestones(next, plan, event.at, downtimeMs);
+}
+
+/** The smallest barrier milestone reached but not yet passed, if any. */
+export function nextAwaitedBarrier(plan: ScenarioPlan, progress: ScenarioProgress, passed: readonly number[]): number | null {
+  for (const b of plan.barriers) if (progress.milestonesReached.includes(b) && !passed.includes(b)) return b;
+  return null;
+}
