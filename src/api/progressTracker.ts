@@ -14,7 +14,7 @@ interface Seen {
 export function statePath(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
-    const [key, inner] = Object.entries(value)[0] ?? [];
+    const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? [];
     return key === undefined ? '' : inner === undefined || (typeof inner === 'object' && inner !== null && Object.keys(inner).length === 0) ? key : `${key}.${statePath(inner)}`;
   }
   return '';

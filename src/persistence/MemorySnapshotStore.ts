@@ -16,7 +16,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   recordBatch(record: BatchRecord): Promise<void> {
     const key = `${record.orchestrationId}\u0000${record.scenario}`;
     let byIndex = this.#batches.get(key);
-    if (!byIndex) this.#batches.set(key, (byIndex = new Map()));
+    if (!byIndex) this.#batches.set(key, (byIndex = new Map<number, BatchRecord>()));
     if (!byIndex.has(record.batchIndex)) byIndex.set(record.batchIndex, structuredClone(record));
     return Promise.resolve();
   }

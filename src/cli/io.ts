@@ -1,0 +1,32 @@
+import { isCI } from 'std-env';
+
+/** The CLI's view of the world, so tests can run commands in-process and read what they print. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Live progress bars only on an interactive terminal that is not CI. */
+  interactive: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  exitCode: number;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    interactive: Boolean(process.stderr.isTTY) && !isCI,
+    cwd: process.cwd(),
+    env: process.env,
+    exitCode: 0,
+  };
+}
+
+/** Exit codes: one meaning each, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  scenarioFailed: 1,
+  usage: 2,
+  leaseHeld: 3,
+  interrupted: 130,
+} as const;

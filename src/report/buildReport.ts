@@ -1,0 +1,87 @@
+import type { OrchestrationConfig, ScenarioDefinition } from '../config/schema.ts';
+import { checkBudgets } from './budgets.ts';
+import { isoFromEpochMs } from './format.ts';
+import { computeQualityScores } from './quality.ts';
+import { recommend } from './recommendations.ts';
+import { roundTo } from './round.ts';
+import { fitScaling } from './scaling.ts';
+import type { Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
+
+function definitionFor(progress: ScenarioProgress, config: OrchestrationConfig): ScenarioDefinition {
+  const definition = config.scenarios.find((s) => s.name === progress.name);
+  if (definition === undefined) {
+    const known = config.scenarios.map((s) => `"${s.name}"`).join(', ');
+    throw new Error(
+      `Cannot build the report: the run has a scenario "${progress.name}" that the configuration does not define (it defines ${known}).`,
+    );
+  }
+  return definition;
+}
+
+function scenarioReport(progress: ScenarioProgress, qualityScores: Record<string, number>): ScenarioReport {
+  return {
+    status: progress.status,
+    ...(progress.failureReason === undefined ? {} : { failureReason: progress.failureReason }),
+    progressPct: progress.progressPct,
+    itemsProcessed: progress.itemsProcessed,
+    itemsFailed: progress.itemsFailed,
+    batchCount: progress.batchCount,
+    milestonesReached: [...progress.milestonesReached],
+    milestoneElapsedMs: { ...progress.milestoneElapsedMs },
+    elapsedMs: progress.elapsedMs,
+    busyMs: progress.busyMs,
+    waitingMs: progress.waitingMs,
+    pausedMs: progress.pausedMs,
+    memoryUsedMb: progress.memoryUsedMb,
+    qualityScores,
+    errors: progress.errors.map((e) => ({
+      at: isoFromEpochMs(e.at),
+      message: e.message,
+      ...(e.batchIndex === undefined ? {} : { batchIndex: e.batchIndex }),
+    })),
+  };
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Turns what a run produced into the report every renderer and `--json` share. */
+export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): Report {
+  const scenarios: Report['scenarios'] = {};
+  const budgets: Report['budgets'] = {};
+  const timePerItemMs: Report['comparison']['timePerItemMs'] = {};
+  const overall = new Map<string, number>();
+
+  for (const progress of outcome.scenarios) {
+    const definition = definitionFor(progress, config);
+    const qualityScores = computeQualityScores(progress, definition);
+    const score = qualityScores.overall ?? 0;
+    overall.set(progress.name, score);
+    scenarios[progress.name] = scenarioReport(progress, qualityScores);
+    budgets[progress.name] = checkBudgets(progress, definition, score);
+    // Busy time over items actually processed: barrier waits, pauses and the configured size play no part.
+    timePerItemMs[progress.name] = progress.itemsProcessed > 0 ? roundTo(progress.busyMs / progress.itemsProcessed, 3) : null;
+  }
+
+  const qualityRanking = [...overall.keys()].sort(
+    (a, b) => (overall.get(b) ?? 0) - (overall.get(a) ?? 0) || byName(a, b),
+  );
+  const scaling = fitScaling(
+    outcome.scenarios
+      .filter((p) => p.status === 'complete')
+      .map((p) => ({ name: p.name, items: p.itemsProcessed, batches: p.batchCount, busyMs: p.busyMs, batchSize: p.batchSize })),
+  );
+
+  const draft: Omit<Report, 'recommendations'> = {
+    orchestrationId: outcome.orchestrationId,
+    skill: { ...outcome.skill },
+    seed: config.seed,
+    startedAt: outcome.startedAt === null ? null : isoFromEpochMs(outcome.startedAt),
+    finishedAt: outcome.finishedAt === null ? null : isoFromEpochMs(outcome.finishedAt),
+    downtimeMs: outcome.downtimeMs,
+    scenarios,
+    barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: { ...b.arrivedAtMs } })),
+    comparison: { qualityRanking, timePerItemMs, scaling },
+    budgets,
+  };
+  return { ...draft, recommendations: recommend(draft) };
+}

@@ -1,0 +1,170 @@
+import type { ScenarioBudgets } from './budgets.ts';
+import { formatMs, formatNumber, formatPercent, listInProse } from './format.ts';
+import { qualityThreshold } from './quality.ts';
+import { batchTimeShare, usableScalingPoints } from './scaling.ts';
+import type { BarrierRecord, FailureReason, Report, ScenarioReport } from './schema.ts';
+
+/** Everything a report holds except the recommendations drawn from it. */
+export type RecommendationInput = Omit<Report, 'recommendations'>;
+
+type BudgetName = keyof ScenarioBudgets;
+
+const BUDGET_OF_REASON: Partial<Record<FailureReason, BudgetName>> = {
+  time_budget_exceeded: 'time',
+  memory_limit_exceeded: 'memory',
+  error_tolerance_exceeded: 'errorTolerance',
+};
+
+const BUDGET_LABEL: Record<BudgetName, string> = {
+  time: 'time budget',
+  memory: 'memory limit',
+  errorTolerance: 'error tolerance',
+  expectedQuality: 'expected quality',
+};
+
+const quoted = (name: string) => `"${name}"`;
+
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** Time, memory and error figures are always numbers; only the quality level is a string. */
+function asNumber(value: number | string): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function levelThreshold(level: number | string): string {
+  const threshold = typeof level === 'string' ? qualityThreshold(level) : undefined;
+  return threshold === undefined ? '' : ` (${threshold})`;
+}
+
+/** Figures of one budget as a clause, e.g. "busy time 312 s against a budget of 300 s". */
+function budgetFigures(name: BudgetName, budgets: ScenarioBudgets): string {
+  const check = budgets[name];
+  switch (name) {
+    case 'time':
+      return `busy time ${formatMs(asNumber(check.actual))} against a budget of ${formatMs(asNumber(check.limit))}`;
+    case 'memory':
+      return `${formatNumber(asNumber(check.actual))} MB used against a limit of ${formatNumber(asNumber(check.limit))} MB`;
+    case 'errorTolerance':
+      return `${formatPercent(asNumber(check.actual))} of items failed against ${formatPercent(asNumber(check.limit))} allowed`;
+    case 'expectedQuality':
+      return `overall quality ${String(check.actual)} against the "${String(check.limit)}" level${levelThreshold(check.limit)}`;
+  }
+}
+
+function weakestMetric(scores: Record<string, number>): string | undefined {
+  const metrics = Object.entries(scores).filter(([metric]) => metric !== 'overall');
+  metrics.sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0));
+  const weakest = metrics[0];
+  return weakest === undefined ? undefined : `${weakest[0]} (${weakest[1]})`;
+}
+
+function failureSentence(name: string, scenario: ScenarioReport, budgets: ScenarioBudgets | undefined): string {
+  const reason = scenario.failureReason;
+  const budget = reason === undefined ? undefined : BUDGET_OF_REASON[reason];
+  let cause: string;
+  if (reason === 'cancelled') cause = 'because it was cancelled';
+  else if (budget !== undefined && budgets !== undefined) {
+    cause = `because it exceeded its ${BUDGET_LABEL[budget]} (${budgetFigures(budget, budgets)})`;
+  } else if (reason !== undefined) cause = `(${reason.replaceAll('_', ' ')})`;
+  else cause = 'with no recorded reason';
+  const lastError = scenario.errors[scenario.errors.length - 1];
+  const errorNote = lastError === undefined ? '' : `; last error: "${lastError.message}"`;
+  return `Scenario ${quoted(name)} failed ${cause} after ${plural(scenario.itemsProcessed, 'item')}${errorNote}.`;
+}
+
+function brokenBudgetSentence(name: string, budget: BudgetName, scenario: ScenarioReport, budgets: ScenarioBudgets): string {
+  switch (budget) {
+    case 'time':
+    case 'memory':
+    case 'errorTolerance':
+      return `Scenario ${quoted(name)} broke its ${BUDGET_LABEL[budget]}: ${budgetFigures(budget, budgets)}.`;
+    case 'expectedQuality': {
+      const weakest = weakestMetric(scenario.qualityScores);
+      const hint = weakest === undefined ? '' : `; its weakest metric is ${weakest}`;
+      return `Scenario ${quoted(name)} is below its expected quality: ${budgetFigures('expectedQuality', budgets)}${hint}.`;
+    }
+  }
+}
+
+function statusSummary(report: RecommendationInput): string {
+  const entries = Object.entries(report.scenarios);
+  const total = entries.length;
+  const failed = entries.filter(([, s]) => s.status === 'failed').map(([n]) => quoted(n));
+  const unfinished = entries.filter(([, s]) => s.status !== 'failed' && s.status !== 'complete').map(([n]) => quoted(n));
+  const completed = total - failed.length - unfinished.length;
+  const broken = Object.values(report.budgets).reduce(
+    (count, budgets) => count + Object.values(budgets).filter((check) => !check.held).length,
+    0,
+  );
+  if (completed === total) {
+    const all = total === 1 ? 'The only scenario' : `All ${total} scenarios`;
+    return broken === 0
+      ? `${all} completed within ${total === 1 ? 'its' : 'their'} budgets.`
+      : `${all} completed, but ${plural(broken, 'budget')} did not hold.`;
+  }
+  const parts = [`${completed} of ${plural(total, 'scenario')} completed`];
+  if (failed.length > 0) parts.push(`failed: ${listInProse(failed)}`);
+  if (unfinished.length > 0) parts.push(`not finished: ${listInProse(unfinished)}`);
+  return `${parts.join('; ')}.`;
+}
+
+function scalingSentences(report: RecommendationInput): string[] {
+  const { scaling } = report.comparison;
+  const out: string[] = [];
+  if (scaling.verdict === 'superlinear' && scaling.exponent !== null) {
+    out.push(
+      `Busy time grows faster than items processed (exponent ${scaling.exponent}, superlinear): ` +
+        'investigate what makes the cost per item grow with input size.',
+    );
+  }
+  if (scaling.perBatchMs !== null && scaling.perItemMs !== null && scaling.perBatchMs >= 0 && scaling.perItemMs >= 0) {
+    const points = usableScalingPoints(
+      Object.values(report.scenarios)
+        .filter((s) => s.status === 'complete')
+        .map((s) => ({ items: s.itemsProcessed, batches: s.batchCount, busyMs: s.busyMs })),
+    );
+    if (batchTimeShare(points, scaling.perBatchMs) > 0.5) {
+      out.push(
+        `Busy time is driven by batch count (~${formatNumber(scaling.perBatchMs)} ms per batch) rather than item count: ` +
+          'larger batches would cut time.',
+      );
+    }
+  }
+  return out;
+}
+
+function barrierSentence(barrier: BarrierRecord): string | undefined {
+  if (barrier.releasedBy !== 'timeout') return undefined;
+  const waited = formatMs(barrier.releasedAtMs - barrier.openedAtMs);
+  if (barrier.late.length === 0) return `The barrier at ${barrier.milestone}% was released by its timeout after ${waited}.`;
+  const late = listInProse(barrier.late.map(quoted));
+  return (
+    `The barrier at ${barrier.milestone}% was released by its timeout after ${waited} with ${late} still missing: ` +
+    `raise barriers.timeoutMs, or check what held up ${late}.`
+  );
+}
+
+/** Advice that holds for this run only: every sentence is drawn from the figures in the report. */
+export function recommend(report: RecommendationInput): string[] {
+  const entries = Object.entries(report.scenarios);
+  if (entries.length === 0) return ['No scenarios ran, so there is nothing to compare.'];
+  const out = [statusSummary(report)];
+  for (const [name, scenario] of entries) {
+    const budgets = report.budgets[name];
+    if (scenario.status === 'failed') out.push(failureSentence(name, scenario, budgets));
+    else if (scenario.status !== 'complete') {
+      out.push(`Scenario ${quoted(name)} did not finish (${scenario.status} at ${formatNumber(scenario.progressPct, 1)}%), so its figures cover part of its input.`);
+    }
+    if (budgets === undefined) continue;
+    const explained = scenario.failureReason === undefined ? undefined : BUDGET_OF_REASON[scenario.failureReason];
+    for (const budget of Object.keys(budgets) as BudgetName[]) {
+      if (!budgets[budget].held && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
+    }
+  }
+  out.push(...scalingSentences(report));
+  for (const barrier of report.barriers) {
+    const sentence = barrierSentence(barrier);
+    if (sentence !== undefined) out.push(sentence);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import { SCENARIO_COLUMNS, describeBudget, describeScaling, scenarioRows } from './phrases.ts';
+import { formatMs } from './format.ts';
+import type { Report } from './schema.ts';
+
+/** Pipes and line breaks would end a GitHub table cell early. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ];
+}
+
+function qualityTable(report: Report): string[] {
+  const metrics = [...new Set(Object.values(report.scenarios).flatMap((s) => Object.keys(s.qualityScores)))];
+  // `overall` goes last whatever order the scenarios listed their metrics in.
+  const ordered = [...metrics.filter((m) => m !== 'overall'), 'overall'];
+  const rows = report.comparison.qualityRanking.map((name) => {
+    const scores = report.scenarios[name]?.qualityScores ?? {};
+    return [name, ...ordered.map((m) => (scores[m] === undefined ? '-' : String(scores[m])))];
+  });
+  return table(['Scenario', ...ordered], rows);
+}
+
+function barrierTable(report: Report): string[] {
+  const rows = report.barriers.map((b) => [
+    `${b.milestone}%`,
+    b.releasedBy,
+    formatMs(b.releasedAtMs - b.openedAtMs),
+    b.arrived.join(', ') || '-',
+    b.late.join(', ') || '-',
+  ]);
+  return table(['Milestone', 'Released by', 'Open for', 'Arrived', 'Late'], rows);
+}
+
+function budgetTable(report: Report): string[] {
+  const rows = Object.entries(report.budgets).map(([name, b]) => [
+    name,
+    describeBudget(b.time),
+    describeBudget(b.memory),
+    describeBudget(b.errorTolerance),
+    describeBudget(b.expectedQuality),
+  ]);
+  return table(['Scenario', 'Time (busy)', 'Memory', 'Errors', 'Quality'], rows);
+}
+
+/** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
+export function renderMarkdown(report: Report): string {
+  const lines: string[] = [
+    `# Scenario report: ${report.orchestrationId}`,
+    '',
+    `- Skill: ${report.skill.name}@${report.skill.version}`,
+    `- Seed: ${report.seed}`,
+    `- Started: ${report.startedAt ?? '-'}`,
+    `- Finished: ${report.finishedAt ?? '-'}`,
+    `- Downtime: ${formatMs(report.downtimeMs)}`,
+    '',
+    '## Scenarios',
+    '',
+    ...table(SCENARIO_COLUMNS, scenarioRows(report)),
+    '',
+    '## Quality',
+    '',
+    ...qualityTable(report),
+    '',
+    '## Barriers',
+    '',
+    ...(report.barriers.length === 0 ? ['No barriers were reached.'] : barrierTable(report)),
+    '',
+    '## Scaling',
+    '',
+    describeScaling(report.comparison.scaling),
+  ];
+  if (report.comparison.scaling.notes.length > 0) lines.push('', ...report.comparison.scaling.notes.map((n) => `- ${n}`));
+  lines.push('', '## Budgets', '', ...budgetTable(report));
+  lines.push('', '## Recommendations', '', ...report.recommendations.map((r) => `- ${r}`));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,131 @@
+import { formatNumber, formatPercent } from './format.ts';
+import { roundTo } from './round.ts';
+import type { Scaling } from './schema.ts';
+
+/** One completed scenario as the scaling fit sees it. */
+export interface ScalingPoint {
+  name: string;
+  items: number;
+  batches: number;
+  busyMs: number;
+  batchSize: number;
+}
+
+/** Verdict bands around 1: a little noise in measured time should not flip "linear". */
+const SUBLINEAR_BELOW = 0.9;
+const LINEAR_UP_TO = 1.1;
+/**
+ * sin² of the angle between the batch-count and item-count columns below which the two-cost split is
+ * treated as unidentifiable (batches nearly proportional to items, as with one batch size everywhere).
+ */
+const MIN_INDEPENDENCE = 1e-6;
+
+/** Only points with work and time can enter a log-log fit. */
+export function usableScalingPoints<P extends Pick<ScalingPoint, 'items' | 'busyMs'>>(points: readonly P[]): P[] {
+  return points.filter((p) => p.items > 0 && p.busyMs > 0);
+}
+
+/** Share of total busy time that `perBatchMs × batches` accounts for across the points. */
+export function batchTimeShare(points: readonly Pick<ScalingPoint, 'batches' | 'busyMs'>[], perBatchMs: number): number {
+  const busy = points.reduce((total, p) => total + p.busyMs, 0);
+  const batchTime = points.reduce((total, p) => total + perBatchMs * p.batches, 0);
+  return busy > 0 ? batchTime / busy : 0;
+}
+
+function logSlope(points: readonly ScalingPoint[]): number {
+  const xs = points.map((p) => Math.log(p.items));
+  const ys = points.map((p) => Math.log(p.busyMs));
+  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanY = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - meanX) * ((ys[i] ?? meanY) - meanY);
+    sxx += (x - meanX) ** 2;
+  });
+  return sxy / sxx;
+}
+
+/** Least squares for busyMs = perBatch × batches + perItem × items (no intercept); undefined if unidentifiable. */
+function splitCosts(points: readonly ScalingPoint[]): { perBatchMs: number; perItemMs: number } | undefined {
+  let bb = 0;
+  let bi = 0;
+  let ii = 0;
+  let by = 0;
+  let iy = 0;
+  for (const p of points) {
+    bb += p.batches * p.batches;
+    bi += p.batches * p.items;
+    ii += p.items * p.items;
+    by += p.batches * p.busyMs;
+    iy += p.items * p.busyMs;
+  }
+  const det = bb * ii - bi * bi;
+  if (bb === 0 || ii === 0 || det / (bb * ii) < MIN_INDEPENDENCE) return undefined;
+  return { perBatchMs: (by * ii - iy * bi) / det, perItemMs: (iy * bb - by * bi) / det };
+}
+
+function verdictFor(exponent: number): Scaling['verdict'] {
+  if (exponent < SUBLINEAR_BELOW) return 'sublinear';
+  if (exponent <= LINEAR_UP_TO) return 'linear';
+  return 'superlinear';
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * How busy time grows with items processed across completed scenarios, and how much of it is a fixed
+ * cost per batch. Pass completed scenarios only; points without items or busy time are left out.
+ */
+export function fitScaling(points: readonly ScalingPoint[]): Scaling {
+  const used = usableScalingPoints(points);
+  const notes: string[] = [];
+  const skipped = points.filter((p) => !used.includes(p)).map((p) => p.name);
+  if (skipped.length > 0) notes.push(`Left out for lack of items or busy time: ${skipped.join(', ')}.`);
+
+  const basis =
+    `Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed ` +
+    `across ${plural(used.length, 'completed scenario')}.`;
+
+  const distinctItems = new Set(used.map((p) => p.items)).size;
+  const exponent = distinctItems >= 2 ? roundTo(logSlope(used), 3) : null;
+  if (exponent === null) notes.push('An exponent needs at least two completed scenarios with different item counts.');
+
+  const batchSizes = [...new Set(used.map((p) => p.batchSize))];
+  if (batchSizes.length > 1) {
+    const listed = used.map((p) => `${p.name} ${p.batchSize}`).join(', ');
+    notes.push(
+      `Batch sizes differ (${listed}), so part of the per-item difference comes from per-batch overhead ` +
+        `being spread over more items, not from load.`,
+    );
+  }
+
+  const split = used.length >= 3 ? splitCosts(used) : undefined;
+  if (used.length >= 3 && split === undefined) {
+    notes.push('Per-batch and per-item cost cannot be separated: batch count is (nearly) proportional to items in every scenario.');
+  }
+  if (split !== undefined) {
+    if (split.perBatchMs < 0 || split.perItemMs < 0) {
+      notes.push('The split into per-batch and per-item cost has a negative term, so a fixed cost per batch plus a cost per item does not describe this data well.');
+    } else {
+      const share = batchTimeShare(used, split.perBatchMs);
+      if (share > 0.5) {
+        notes.push(
+          `Time is driven by batch count (~${formatNumber(split.perBatchMs)} ms per batch, ${formatPercent(share)} of busy time) ` +
+            `rather than item count (~${formatNumber(split.perItemMs)} ms per item).`,
+        );
+      }
+    }
+  }
+
+  return {
+    exponent,
+    verdict: exponent === null ? 'insufficient-data' : verdictFor(exponent),
+    basis,
+    perBatchMs: split === undefined ? null : roundTo(split.perBatchMs, 3),
+    perItemMs: split === undefined ? null : roundTo(split.perItemMs, 3),
+    notes,
+  };
+}

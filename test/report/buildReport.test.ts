@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/report/buildReport.ts';
+import { renderJson } from '../../src/report/renderJson.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
+import { config, outcome, progress } from './fixtures.ts';
+
+describe('buildReport', () => {
+  it('computes time per item from busy time over items actually processed', () => {
+    const report = buildReport(
+      outcome([
+        progress('simple', { busyMs: 1_000, elapsedMs: 31_000, waitingMs: 30_000 }),
+        // Half of an 800-item input: 2000 ms / 400 items, not / 800 configured nor / (100 x 8).
+        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 400, busyMs: 2_000 }),
+        progress('medium', { itemsProcessed: 0, busyMs: 0, status: 'pending', progressPct: 0 }),
+      ]),
+      config,
+    );
+    expect(report.comparison.timePerItemMs).toEqual({ simple: 10, complex: 5, medium: null });
+  });
+
+  it('rounds time per item to 3 decimals', () => {
+    const report = buildReport(outcome([progress('medium', { busyMs: 1_000 })]), config);
+    expect(report.comparison.timePerItemMs.medium).toBe(3.333);
+  });
+
+  it('ranks every scenario by computed overall quality, ties by name', () => {
+    const report = buildReport(
+      outcome([
+        progress('simple', { quality: { items: 100, sums: { accuracy: 60 } } }),
+        progress('medium', { quality: { items: 300, sums: { accuracy: 270 } } }),
+        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 0, busyMs: 0, quality: { items: 0, sums: {} } }),
+      ]),
+      config,
+    );
+    expect(report.scenarios.simple?.qualityScores.overall).toBe(0.8);
+    expect(report.scenarios.medium?.qualityScores.overall).toBe(0.95);
+    expect(report.comparison.qualityRanking).toEqual(['medium', 'simple', 'complex']);
+
+    const tied = buildReport(outcome([progress('medium'), progress('simple')]), config);
+    expect(tied.comparison.qualityRanking).toEqual(['medium', 'simple']);
+  });
+
+  it('fits scaling from completed scenarios only', () => {
+    const report = buildReport(
+      outcome([
+        progress('simple'),
+        progress('medium'),
+        progress('complex', { status: 'failed', failureReason: 'time_budget_exceeded', itemsProcessed: 400, busyMs: 400_000 }),
+      ]),
+      config,
+    );
+    expect(report.comparison.scaling.basis).toContain('across 2 completed scenarios');
+    expect(report.comparison.scaling.verdict).toBe('linear');
+  });
+
+  it('formats timestamps as ISO strings and keeps missing ones null', () => {
+    const report = buildReport(
+      outcome([progress('simple', { errors: [{ at: 1_700_000_001_000, message: 'timeout', batchIndex: 2, attempt: 1 }] })], {
+        finishedAt: null,
+      }),
+      config,
+    );
+    expect(report.startedAt).toBe('2023-11-14T22:13:20.000Z');
+    expect(report.finishedAt).toBeNull();
+    expect(report.scenarios.simple?.errors).toEqual([{ at: '2023-11-14T22:13:21.000Z', message: 'timeout', batchIndex: 2 }]);
+    expect(report.seed).toBe(42);
+  });
+
+  it('produces output that ReportSchema accepts unchanged', () => {
+    const report = buildReport(
+      outcome(
+        [
+          progress('simple', { errors: [{ at: 1_700_000_001_000, message: 'x' }] }),
+          progress('medium'),
+          progress('complex', { status: 'failed', failureReason: 'memory_limit_exceeded', itemsProcessed: 100, memoryUsedMb: 2_000 }),
+        ],
+        {
+          barriers: [
+            { milestone: 30, releasedBy: 'timeout', arrived: ['simple'], late: ['medium'], arrivedAtMs: { simple: 5 }, openedAtMs: 5, releasedAtMs: 30_005 },
+          ],
+        },
+      ),
+      config,
+    );
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(JSON.parse(renderJson(report))).toEqual(report);
+    expect(report.recommendations.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a scenario the configuration does not define', () => {
+    expect(() => buildReport(outcome([progress('simple'), progress('huge')]), config)).toThrow(
+      'Cannot build the report: the run has a scenario "huge" that the configuration does not define (it defines "simple", "medium", "complex").',
+    );
+  });
+});

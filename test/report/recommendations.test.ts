@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/report/buildReport.ts';
+import { config, outcome, progress } from './fixtures.ts';
+
+const allGood = () => [
+  progress('simple', { quality: { items: 100, sums: { accuracy: 95 } } }),
+  progress('medium', { quality: { items: 300, sums: { accuracy: 285 } } }),
+  progress('complex', { quality: { items: 800, sums: { accuracy: 800 } }, busyMs: 8_000 }),
+];
+
+describe('recommend (through buildReport)', () => {
+  it('says all scenarios completed within their budgets only when that is true', () => {
+    const { recommendations } = buildReport(outcome(allGood()), config);
+    expect(recommendations[0]).toBe('All 3 scenarios completed within their budgets.');
+  });
+
+  it('never claims all scenarios succeeded when one failed, and names the failure with figures', () => {
+    const [simple, medium] = allGood();
+    const complex = progress('complex', {
+      status: 'failed',
+      failureReason: 'time_budget_exceeded',
+      itemsProcessed: 500,
+      busyMs: 301_000,
+      errors: [{ at: 1_700_000_005_000, message: 'deadline passed', batchIndex: 5 }],
+    });
+    const { recommendations } = buildReport(outcome([simple!, medium!, complex]), config);
+    const text = recommendations.join('\n');
+    expect(text).not.toMatch(/all (3 )?scenarios completed|successful in all/i);
+    expect(recommendations[0]).toBe('2 of 3 scenarios completed; failed: "complex".');
+    expect(recommendations).toContain(
+      'Scenario "complex" failed because it exceeded its time budget (busy time 301 s against a budget of 300 s) after 500 items; last error: "deadline passed".',
+    );
+    // The failure sentence already gives the time figures; the quality shortfall is a separate finding.
+    expect(text.match(/time budget/g)).toHaveLength(1);
+    expect(text).toContain('Scenario "complex" is below its expected quality');
+  });
+
+  it('names every broken budget with its figures', () => {
+    const [simple, medium, complex] = allGood();
+    const report = buildReport(
+      outcome([{ ...simple!, memoryUsedMb: 300 }, { ...medium!, itemsFailed: 30, itemsProcessed: 270, quality: { items: 270, sums: { accuracy: 270 } } }, complex!]),
+      config,
+    );
+    expect(report.recommendations[0]).toBe('All 3 scenarios completed, but 2 budgets did not hold.');
+    expect(report.recommendations).toContain('Scenario "simple" broke its memory limit: 300 MB used against a limit of 256 MB.');
+    expect(report.recommendations).toContain('Scenario "medium" broke its error tolerance: 10% of items failed against 5% allowed.');
+  });
+
+  it('names the weakest metric when quality is below expectation', () => {
+    const [simple, medium] = allGood();
+    const complex = progress('complex', { quality: { items: 800, sums: { accuracy: 560 } }, busyMs: 8_000 });
+    const { recommendations } = buildReport(outcome([simple!, medium!, complex]), config);
+    expect(recommendations).toContain(
+      'Scenario "complex" is below its expected quality: overall quality 0.8911 against the "excellent" level (0.9); its weakest metric is accuracy (0.7).',
+    );
+  });
+
+  it('says an unfinished scenario covers only part of its input', () => {
+    const [simple, medium] = allGood();
+    const complex = progress('complex', { status: 'paused', progressPct: 45, itemsProcessed: 360, busyMs: 3_600 });
+    const { recommendations } = buildReport(outcome([simple!, medium!, complex]), config);
+    expect(recommendations[0]).toBe('2 of 3 scenarios completed; not finished: "complex".');
+    expect(recommendations).toContain('Scenario "complex" did not finish (paused at 45%), so its figures cover part of its input.');
+  });
+
+  it('suggests a longer timeout or a look at the late scenario when a barrier timed out', () => {
+    const { recommendations } = buildReport(
+      outcome(allGood(), {
+        barriers: [
+          { milestone: 30, releasedBy: 'all-arrived', arrived: ['simple', 'medium', 'complex'], late: [], arrivedAtMs: {}, openedAtMs: 100, releasedAtMs: 900 },
+          { milestone: 70, releasedBy: 'timeout', arrived: ['simple', 'medium'], late: ['complex'], arrivedAtMs: {}, openedAtMs: 1_000, releasedAtMs: 31_000 },
+        ],
+      }),
+      config,
+    );
+    expect(recommendations.filter((r) => r.includes('barrier'))).toEqual([
+      'The barrier at 70% was released by its timeout after 30 s with "complex" still missing: raise barriers.timeoutMs, or check what held up "complex".',
+    ]);
+  });
+
+  it('advises on superlinear scaling', () => {
+    const scenarios = [
+      progress('simple', { busyMs: 100 }),
+      progress('medium', { busyMs: 900 }),
+      progress('complex', { busyMs: 6_400 }),
+    ];
+    const { recommendations } = buildReport(outcome(scenarios), config);
+    expect(recommendations.join('\n')).toContain('(exponent 2, superlinear): investigate what makes the cost per item grow');
+  });
+
+  it('advises larger batches when busy time follows batch count', () => {
+    // 20 ms per batch, 0.1 ms per item: 10, 6 and 8 batches.
+    const scenarios = [
+      progress('simple', { busyMs: 210 }),
+      progress('medium', { busyMs: 150 }),
+      progress('complex', { busyMs: 240 }),
+    ];
+    const { recommendations, comparison } = buildReport(outcome(scenarios), config);
+    expect(comparison.scaling.verdict).toBe('sublinear');
+    expect(recommendations).toContain(
+      'Busy time is driven by batch count (~20 ms per batch) rather than item count: larger batches would cut time.',
+    );
+  });
+});
+
+describe('recommend (single scenario and cancellations)', () => {
+  it('speaks of the only scenario in the singular', () => {
+    const { recommendations } = buildReport(outcome([progress('simple', { quality: { items: 100, sums: { accuracy: 95 } } })]), config);
+    expect(recommendations[0]).toBe('The only scenario completed within its budgets.');
+  });
+
+  it('says a cancelled scenario was cancelled, not that it broke a budget', () => {
+    const { recommendations } = buildReport(
+      outcome([progress('simple', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 1, quality: { items: 1, sums: { accuracy: 1 } } })]),
+      config,
+    );
+    expect(recommendations[0]).toBe('0 of 1 scenario completed; failed: "simple".');
+    expect(recommendations[1]).toBe('Scenario "simple" failed because it was cancelled after 1 item.');
+    expect(recommendations.join(' ')).not.toMatch(/broke its (time|memory|error)/);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/report/renderMarkdown.ts';
+import { smallReport } from './fixtures.ts';
+
+describe('renderMarkdown', () => {
+  it('renders headings and GitHub tables', () => {
+    expect(renderMarkdown(smallReport())).toMatchInlineSnapshot(`
+      "# Scenario report: run-1
+
+      - Skill: simulated@1.0.0
+      - Seed: 42
+      - Started: 2023-11-14T22:13:20.000Z
+      - Finished: 2023-11-14T22:13:32.345Z
+      - Downtime: 0 ms
+
+      ## Scenarios
+
+      | Scenario | Status | Items | Failed | Batches | Elapsed | Busy | Waiting | Busy per item | Overall quality |
+      | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+      | simple | complete | 100 | 0 | 10 | 4 s | 1 s | 3 s | 10 ms | 0.975 |
+      | medium | complete | 300 | 0 | 6 | 10 s | 2.4 s | 0 ms | 8 ms | 0.925 |
+      | complex | failed (error_tolerance_exceeded) | 400 | 100 | 4 | 10 s | 2 s | 0 ms | 5 ms | 0.7978 |
+
+      ## Quality
+
+      | Scenario | accuracy | coverage | latency | overall |
+      | --- | --- | --- | --- | --- |
+      | simple | 0.95 | 1 | - | 0.975 |
+      | medium | 0.85 | 1 | - | 0.925 |
+      | complex | 0.9 | 0.5 | 0.9933 | 0.7978 |
+
+      ## Barriers
+
+      | Milestone | Released by | Open for | Arrived | Late |
+      | --- | --- | --- | --- | --- |
+      | 30% | all-arrived | 800 ms | simple, medium, complex | - |
+      | 70% | timeout | 30 s | simple, medium | complex |
+
+      ## Scaling
+
+      exponent 0.797 (sublinear). Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.
+
+      - Batch sizes differ (simple 10, medium 50), so part of the per-item difference comes from per-batch overhead being spread over more items, not from load.
+
+      ## Budgets
+
+      | Scenario | Time (busy) | Memory | Errors | Quality |
+      | --- | --- | --- | --- | --- |
+      | simple | held 1 s / 30 s | held 64 MB / 256 MB | held 0% / 0% | held 0.975 / basic (0.6) |
+      | medium | held 2.4 s / 90 s | held 64 MB / 512 MB | held 0% / 5% | held 0.925 / good (0.75) |
+      | complex | held 2 s / 300 s | held 64 MB / 1024 MB | BROKEN 12.5% / 10% | BROKEN 0.7978 / excellent (0.9) |
+
+      ## Recommendations
+
+      - 2 of 3 scenarios completed; failed: "complex".
+      - Scenario "complex" failed because it exceeded its error tolerance (12.5% of items failed against 10% allowed) after 400 items; last error: "upstream 503".
+      - Scenario "complex" is below its expected quality: overall quality 0.7978 against the "excellent" level (0.9); its weakest metric is coverage (0.5).
+      - The barrier at 70% was released by its timeout after 30 s with "complex" still missing: raise barriers.timeoutMs, or check what held up "complex".
+      "
+    `);
+  });
+
+  it('escapes pipes inside table cells', () => {
+    const report = smallReport();
+    const withPipe = { ...report, barriers: [{ ...report.barriers[1]!, late: ['a|b'] }] };
+    expect(renderMarkdown(withPipe)).toContain('| a\\|b |');
+  });
+});
