@@ -1,0 +1,24 @@
+/** scenario-orchestrator: run one skill under several scenarios as XState actors and compare how it behaves. */
+export { createOrchestration } from './api/createOrchestration.ts';
+export type { Orchestration, OrchestrationOptions, OrchestratorActor } from './api/createOrchestration.ts';
+export { ProgressEventSchema } from './api/progressEvents.ts';
+export type { ProgressEvent } from './api/progressEvents.ts';
+export { defineSkill, SkillResultSchema } from './actors/skill.ts';
+export type { Skill, SkillContext, SkillResult } from './actors/skill.ts';
+export { simulatedSkill } from './actors/simulatedSkill.ts';
+export { loadSkillModule, builtinSkills } from './actors/loadSkill.ts';
+export { generateItems } from './actors/inputData.ts';
+export type { InputItem } from './actors/inputData.ts';
+export { defaultConfig } from './config/defaultConfig.ts';
+export { parseConfig } from './config/parseConfig.ts';
+export { loadConfigFile } from './config/loadConfigFile.ts';
+export { OrchestrationConfigSchema, ScenarioDefinitionSchema } from './config/schema.ts';
+export type { OrchestrationConfig, OrchestrationConfigInput, ScenarioDefinition, ScenarioDefinitionInput } from './config/schema.ts';
+export { orchestratorMachine } from './machines/orchestratorMachine.ts';
+export { scenarioMachine } from './machines/scenarioMachine.ts';
+export { MemorySnapshotStore } from './persistence/MemorySnapshotStore.ts';
+export type { SnapshotStore, BatchJournal, BatchRecord, StoredOrchestration } from './persistence/SnapshotStore.ts';
+export { buildReport, renderText, renderMarkdown, renderJson } from './report/index.ts';
+export { ReportSchema, ScenarioProgressSchema } from './report/schema.ts';
+export type { Report, ScenarioProgress, BarrierRecord, ScenarioReport } from './report/schema.ts';
+export { ScenarioError, ConfigError, UsageError } from './errors.ts';
