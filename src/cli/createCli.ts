@@ -19,6 +19,22 @@ export function createCli(io: CliIO): CAC {
     const { runCommand } = await import('./commands/run.ts');
     io.exitCode = await runCommand(config as string | undefined, options as Record<string, unknown>, io);
   });
+  register(cli, commandSpecs.resume, async (id, options) => {
+    const { resumeCommand } = await import('./commands/resume.ts');
+    io.exitCode = await resumeCommand(String(id), options as Record<string, unknown>, io);
+  });
+  register(cli, commandSpecs.list, async (options) => {
+    const { listCommand } = await import('./commands/stored.ts');
+    io.exitCode = await listCommand(options as Record<string, unknown>, io);
+  });
+  register(cli, commandSpecs.status, async (id, options) => {
+    const { statusCommand } = await import('./commands/stored.ts');
+    io.exitCode = await statusCommand(String(id), options as Record<string, unknown>, io);
+  });
+  register(cli, commandSpecs.report, async (id, options) => {
+    const { reportCommand } = await import('./commands/stored.ts');
+    io.exitCode = await reportCommand(String(id), options as Record<string, unknown>, io);
+  });
   cli.help();
   cli.version('0.1.0');
   return cli;

@@ -16,6 +16,11 @@ export interface CommandSpec {
 }
 
 const jsonOption: OptionSpec = { flags: '--json', description: 'Print only the result as JSON on stdout (progress and logs go to stderr)' };
+const dbOption: OptionSpec = {
+  flags: '--db <store>',
+  description: 'Where runs are stored: postgres://… (a server), memory (nothing kept), or a folder for embedded PGlite (default: $DATABASE_URL, else .scenarios/db)',
+};
+const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md or json (default: text)' };
 
 export const commandSpecs = {
   run: {
@@ -24,10 +29,41 @@ export const commandSpecs = {
     options: [
       { flags: '--skill <file>', description: 'Skill module (.js or .ts) whose default export is { name, version, run } (default: the config\'s skill, else the built-in "simulated")' },
       { flags: '--seed <n>', description: 'Seed for input data and simulated outcomes (overrides the config\'s seed)' },
-      { flags: '--format <format>', description: 'Report format: text, md or json (default: text)' },
+      formatOption,
       jsonOption,
+      { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
+      dbOption,
     ],
-    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --json > result.json'],
+    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios'],
+  },
+  resume: {
+    usage: 'resume <id>',
+    description: 'Restore a stored orchestration (after a crash or Ctrl+C) and finish it; recorded batches are not re-run',
+    options: [
+      { flags: '--skill <file>', description: 'Skill module to use (default: the one recorded when the run started)' },
+      formatOption,
+      jsonOption,
+      dbOption,
+    ],
+    examples: ['scenarios resume orch-1a2b3c4d'],
+  },
+  list: {
+    usage: 'list',
+    description: 'List stored orchestrations, newest first',
+    options: [jsonOption, dbOption],
+    examples: ['scenarios list', 'scenarios list --json --db postgres://localhost/scenarios'],
+  },
+  status: {
+    usage: 'status <id>',
+    description: 'Show where a stored orchestration is: status, owner, and each scenario\'s progress',
+    options: [jsonOption, dbOption],
+    examples: ['scenarios status orch-1a2b3c4d'],
+  },
+  report: {
+    usage: 'report <id>',
+    description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
+    options: [formatOption, dbOption],
+    examples: ['scenarios report orch-1a2b3c4d --format md > report.md'],
   },
 } satisfies Record<string, CommandSpec>;
 

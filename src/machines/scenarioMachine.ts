@@ -135,7 +135,9 @@ export const scenarioMachine = setup({
     })),
     addDowntime: assign(({ context, event }) => {
       assertEvent(event, 'clock.resumed');
-      return { downtimeMs: context.downtimeMs + event.downtimeMs };
+      // Open waits and pauses shift by the downtime too, so neither counts time nobody was running.
+      const shift = (t: number | null) => (t === null ? null : t + event.downtimeMs);
+      return { downtimeMs: context.downtimeMs + event.downtimeMs, barrierArrivedAt: shift(context.barrierArrivedAt), pausedAt: shift(context.pausedAt) };
     }),
     markFailure: assign(({ context }, params: { reason: FailureReason }) => ({
       progress: { ...context.progress, failureReason: params.reason },

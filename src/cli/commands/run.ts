@@ -1,4 +1,4 @@
-import { createOrchestration } from '../../api/createOrchestration.ts';
+import { createDurableOrchestration } from '../../api/durableOrchestration.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
@@ -6,66 +6,73 @@ import { loadConfigFile } from '../../config/loadConfigFile.ts';
 import { parseConfig } from '../../config/parseConfig.ts';
 import type { OrchestrationConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
-import type { Report } from '../../report/schema.ts';
-import { renderMarkdown } from '../../report/renderMarkdown.ts';
-import { renderText } from '../../report/renderText.ts';
-import { ExitCode, type CliIO } from '../io.ts';
-import { barsView, linesView } from '../progressView.ts';
-
-type Format = 'text' | 'md' | 'json';
+import { openStore } from '../../persistence/openStore.ts';
+import type { CliIO } from '../io.ts';
+import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
 
 export interface RunOptions {
   skill?: string;
   seed?: number;
   format: Format;
+  id?: string;
+  db?: string;
 }
 
 export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
-  const format = raw.json === true ? 'json' : (raw.format ?? 'text');
-  if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format must be text, md or json (got ${JSON.stringify(format)})`);
+  const format = parseFormat(raw);
   if (raw.skill !== undefined && (typeof raw.skill !== 'string' || raw.skill === '')) throw new UsageError('--skill needs a module path');
+  if (raw.id !== undefined && (typeof raw.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw.id))) {
+    throw new UsageError('--id must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
+  }
+  if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
   let seed: number | undefined;
   if (raw.seed !== undefined) {
     seed = Number(raw.seed);
     if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer (got ${JSON.stringify(raw.seed)})`);
   }
-  return { format, ...(typeof raw.skill === 'string' ? { skill: raw.skill } : {}), ...(seed !== undefined ? { seed } : {}) };
+  return {
+    format,
+    ...(typeof raw.skill === 'string' ? { skill: raw.skill } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
+    ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
+  };
 }
 
-export async function resolveRunInputs(configPath: string | undefined, options: RunOptions, cwd: string): Promise<{ config: OrchestrationConfig; skill?: Skill }> {
+export async function resolveRunInputs(
+  configPath: string | undefined,
+  options: Pick<RunOptions, 'seed' | 'skill'>,
+  cwd: string,
+): Promise<{ config: OrchestrationConfig; skill?: Skill; skillModule?: string }> {
   let config = configPath === undefined ? parseConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
   if (options.seed !== undefined) config = { ...config, seed: options.seed };
   const modulePath = options.skill ?? ('module' in config.skill ? config.skill.module : undefined);
-  const skill = modulePath === undefined ? undefined : await loadSkillModule(modulePath, cwd);
-  return { config, ...(skill ? { skill } : {}) };
+  if (modulePath === undefined) return { config };
+  const skill = await loadSkillModule(modulePath, cwd);
+  return { config, skill, skillModule: resolvePath(cwd, modulePath) };
 }
 
-export function renderReport(report: Report, format: Format): string {
-  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === 'md') return renderMarkdown(report);
-  return renderText(report);
-}
-
-export function exitCodeFor(report: Report): number {
-  return Object.values(report.scenarios).every((s) => s.status === 'complete') ? ExitCode.ok : ExitCode.scenarioFailed;
+function resolvePath(cwd: string, path: string): string {
+  return path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
 }
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
-  const { config, skill } = await resolveRunInputs(configPath, options, io.cwd);
-  const run = createOrchestration(config, skill ? { skill } : {});
-  io.stderr.write(`orchestration ${run.id}: skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}\n`);
-
-  const view = options.format === 'json' ? undefined : io.interactive ? barsView(io.stderr, run.progress()) : linesView(io.stderr);
-  if (view) run.subscribe((event) => view.update(event));
-  run.start();
+  const { config, skill, skillModule } = await resolveRunInputs(configPath, options, io.cwd);
+  const store = await openStore(options.db, io.env);
   try {
-    const report = await run.result;
-    view?.stop();
-    const text = renderReport(report, options.format);
-    io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    return exitCodeFor(report);
+    const run = await createDurableOrchestration(config, {
+      store,
+      ...(skill ? { skill } : {}),
+      ...(skillModule ? { skillModule } : {}),
+      ...(options.id ? { id: options.id } : {}),
+    });
+    // The id comes first, so a user who has to interrupt the run knows what to resume.
+    (options.format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id}\n`);
+    io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
+    run.start();
+    return await driveInTerminal(run, options.format, io);
   } finally {
-    view?.stop();
+    await store.close();
   }
 }

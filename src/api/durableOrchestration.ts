@@ -1,0 +1,240 @@
+import type { InspectionEvent, Snapshot } from 'xstate';
+import { builtinSkill, loadSkillModule } from '../actors/loadSkill.ts';
+import type { Skill } from '../actors/skill.ts';
+import { parseConfig } from '../config/parseConfig.ts';
+import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
+import { ConfigError, ScenarioError, toError } from '../errors.ts';
+import { MACHINE_VERSION } from '../machines/version.ts';
+import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId } from '../persistence/leaseKeeper.ts';
+import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
+import type { OrchestrationStatus, SnapshotStore, StoredOrchestration } from '../persistence/SnapshotStore.ts';
+import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
+import type { Report } from '../report/schema.ts';
+import { createOrchestration, type Orchestration } from './createOrchestration.ts';
+
+/** How a durable run ended for this process. */
+export type DurableOutcome =
+  | { kind: 'finished'; report: Report }
+  /** Paused and persisted on request (Ctrl+C, SIGTERM): resume later. */
+  | { kind: 'interrupted' }
+  /** The store stayed unreachable past its retry window; the run is paused at its last saved point. */
+  | { kind: 'store-failed'; error: Error }
+  /** Another process took over this orchestration; this one stopped driving it. */
+  | { kind: 'lease-lost'; error: Error }
+  /** The run itself failed (a bug, not a scenario failure). */
+  | { kind: 'error'; error: Error };
+
+export interface DurableOrchestration extends Orchestration {
+  readonly store: SnapshotStore;
+  readonly owner: string;
+  /** Settles once this process stops driving the run, for whatever reason. */
+  readonly outcome: Promise<DurableOutcome>;
+  /** Pauses every scenario, aborts batches in flight, persists, and releases the lease. */
+  interrupt(): Promise<void>;
+  /** Snapshot writes so far and the size of the last one (for benchmarks and `status`). */
+  persistenceStats(): { writes: number; lastBytes: number };
+}
+
+export interface DurableOptions {
+  store: SnapshotStore;
+  skill?: Skill;
+  /** Recorded so `resume` can load the same skill module again. */
+  skillModule?: string;
+  id?: string;
+  inspect?: (event: InspectionEvent) => void;
+  leaseMs?: number;
+  owner?: string;
+}
+
+/**
+ * Creates an orchestration whose actor tree is saved to `store` as it runs: batches in their own rows,
+ * the root snapshot (children included) coalesced into one row guarded by a version and a lease.
+ */
+export async function createDurableOrchestration(configInput: OrchestrationConfigInput | OrchestrationConfig, options: DurableOptions): Promise<DurableOrchestration> {
+  const config = parseConfig(configInput);
+  const skill = options.skill ?? builtinSkill('name' in config.skill ? config.skill.name : 'simulated');
+  const owner = options.owner ?? newOwnerId();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const id = options.id ?? `orch-${crypto.randomUUID().slice(0, 8)}`;
+  if (await options.store.load(id)) throw new ScenarioError('usage', `orchestration "${id}" already exists in ${options.store.description}; use scenarios resume ${id}`);
+  await options.store.create({
+    id,
+    config,
+    skill: { name: skill.name, version: skill.version, ...(options.skillModule ? { module: options.skillModule } : {}) },
+    status: 'running',
+    snapshot: null,
+    machineVersion: MACHINE_VERSION,
+    xstateVersion: XSTATE_VERSION,
+    owner,
+    leaseExpiresAt: Date.now() + leaseMs,
+  });
+  return drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect });
+}
+
+export interface ResumeOptions {
+  store: SnapshotStore;
+  /** Defaults to the skill recorded at run time (a built-in name or a module path). */
+  skill?: Skill;
+  inspect?: (event: InspectionEvent) => void;
+  leaseMs?: number;
+  owner?: string;
+  cwd?: string;
+}
+
+/**
+ * Restores a stored orchestration and drives it to the end. Batches already recorded are replayed from
+ * the journal, never re-run; a batch in flight at the crash runs again with the same idempotency key.
+ */
+export async function resumeOrchestration(id: string, options: ResumeOptions): Promise<DurableOrchestration> {
+  const row = await options.store.load(id);
+  if (!row) throw new ScenarioError('not_found', `no orchestration "${id}" in ${options.store.description} (see scenarios list)`);
+  if (row.status === 'complete' || row.status === 'failed') {
+    throw new ScenarioError('usage', `orchestration "${id}" already finished (${row.status}); see scenarios report ${id}`);
+  }
+  const config = checkStoredRow(row);
+  const skill = options.skill ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
+  const owner = options.owner ?? newOwnerId();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  return drive({
+    config,
+    skill,
+    id,
+    owner,
+    leaseMs,
+    store: options.store,
+    version: row.version,
+    inspect: options.inspect,
+    restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' },
+  });
+}
+
+/** Refuses a row this build cannot restore faithfully, naming the orchestration and the reason. */
+export function checkStoredRow(row: StoredOrchestration): OrchestrationConfig {
+  const refuse = (why: string) => new ScenarioError('snapshot_invalid', `cannot resume orchestration "${row.id}": ${why}`);
+  if (row.machineVersion !== MACHINE_VERSION) throw refuse(`it was written by machine version ${row.machineVersion}, this build runs version ${MACHINE_VERSION}`);
+  if (!sameMinor(row.xstateVersion, XSTATE_VERSION)) throw refuse(`it was written with xstate ${row.xstateVersion}, this build uses ${XSTATE_VERSION}`);
+  const snapshot = row.snapshot as { status?: unknown; children?: unknown } | null;
+  if (snapshot === null) throw refuse('no snapshot was saved before the process stopped (it never started); start a new run');
+  if (typeof snapshot !== 'object' || typeof snapshot.status !== 'string' || typeof snapshot.children !== 'object') {
+    throw refuse('the stored snapshot is not an orchestrator snapshot (corrupt or written by something else)');
+  }
+  try {
+    return parseConfig(row.config, `stored config of ${row.id}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw refuse(`its stored config is invalid: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    throw error;
+  }
+}
+
+interface DriveArgs {
+  config: OrchestrationConfig;
+  skill: Skill;
+  id: string;
+  owner: string;
+  leaseMs: number;
+  store: SnapshotStore;
+  version: number;
+  inspect: ((event: InspectionEvent) => void) | undefined;
+  restore?: { snapshot: Snapshot<unknown>; savedAt: number; wasInterrupted: boolean };
+}
+
+async function drive(args: DriveArgs): Promise<DurableOrchestration> {
+  const { store, id } = args;
+  let settle!: (outcome: DurableOutcome) => void;
+  const outcome = new Promise<DurableOutcome>((resolve) => (settle = resolve));
+  let settled = false;
+  let interrupted = false;
+  // Filled in below; stopDriving may run before all of them exist.
+  const parts: { writer?: SnapshotWriter; lease?: LeaseKeeper; orchestration?: Orchestration } = {};
+
+  const stopDriving = async (result: DurableOutcome, status?: OrchestrationStatus) => {
+    if (settled) return;
+    settled = true;
+    const { writer, lease, orchestration } = parts;
+    if (status === 'paused') {
+      interrupted = true;
+      orchestration?.pause();
+      await writer?.flush().catch(() => undefined);
+    }
+    writer?.stop();
+    lease?.stop();
+    orchestration?.actor.stop();
+    if (result.kind !== 'lease-lost') await lease?.release().catch(() => undefined);
+    settle(result);
+  };
+
+  const lease = await LeaseKeeper.acquire(store, id, args.owner, args.leaseMs, (error) => {
+    void stopDriving({ kind: 'lease-lost', error });
+  });
+  parts.lease = lease;
+
+  let run: Orchestration;
+  try {
+    run = createOrchestration(args.config, {
+      id,
+      skill: args.skill,
+      journal: store,
+      ...(args.restore ? { snapshot: args.restore.snapshot } : {}),
+      inspect: (event) => {
+        if (event.type === '@xstate.snapshot') parts.writer?.schedule();
+        args.inspect?.(event);
+      },
+    });
+  } catch (error) {
+    await lease.release().catch(() => undefined);
+    lease.stop();
+    throw error;
+  }
+  parts.orchestration = run;
+
+  const snapshotWriter = new SnapshotWriter(
+    store,
+    id,
+    args.version,
+    {
+      read: () => {
+        const snapshot = run.actor.getSnapshot();
+        const status: OrchestrationStatus = interrupted
+          ? 'paused'
+          : snapshot.status === 'done'
+            ? snapshot.output?.scenarios.every((s) => s.status === 'complete')
+              ? 'complete'
+              : 'failed'
+            : 'running';
+        return { snapshot: run.actor.getPersistedSnapshot(), status };
+      },
+    },
+    (error) => {
+      const kind = error instanceof ScenarioError && error.code === 'lease_held' ? 'lease-lost' : 'store-failed';
+      void stopDriving(kind === 'lease-lost' ? { kind, error } : { kind, error });
+    },
+  );
+  parts.writer = snapshotWriter;
+
+  if (args.restore) {
+    const now = Date.now();
+    run.actor.send({ type: 'clock.resumed', at: now, downtimeMs: Math.max(0, now - args.restore.savedAt) });
+    if (args.restore.wasInterrupted) run.resume();
+  }
+  snapshotWriter.schedule();
+
+  run.result.then(
+    async (report) => {
+      try {
+        await snapshotWriter.flush();
+      } catch (error) {
+        return stopDriving({ kind: 'store-failed', error: toError(error) });
+      }
+      await stopDriving({ kind: 'finished', report });
+    },
+    (error: unknown) => stopDriving({ kind: 'error', error: toError(error) }),
+  );
+
+  return Object.assign(run, {
+    store,
+    owner: args.owner,
+    outcome,
+    interrupt: () => stopDriving({ kind: 'interrupted' }, 'paused'),
+    persistenceStats: () => snapshotWriter.stats,
+  });
+}

@@ -1,0 +1,59 @@
+import type { OrchestrationConfig } from '../config/schema.ts';
+import { ScenarioError } from '../errors.ts';
+import type { OrchestratorContext } from '../machines/orchestratorMachine.ts';
+import { scenarioActorId } from '../machines/orchestratorMachine.ts';
+import type { OrchestrationStatus, SnapshotStore } from '../persistence/SnapshotStore.ts';
+import { buildReport } from '../report/buildReport.ts';
+import type { BarrierRecord, Report, ScenarioProgress } from '../report/schema.ts';
+import { checkStoredRow } from './durableOrchestration.ts';
+
+export interface StoredRun {
+  id: string;
+  config: OrchestrationConfig;
+  status: OrchestrationStatus;
+  progress: ScenarioProgress[];
+  barriers: BarrierRecord[];
+  report: Report;
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  updatedAt: number;
+}
+
+interface PersistedTree {
+  status: string;
+  context: OrchestratorContext;
+  children: Record<string, { snapshot?: { context?: { progress?: ScenarioProgress } } } | undefined>;
+}
+
+/**
+ * Reads a stored orchestration without running anything: progress from the persisted actor tree
+ * (finished scenarios from the orchestrator's context, live ones from their child snapshots) and the
+ * report built from it, so an interrupted run can be inspected too.
+ */
+export async function loadStoredRun(store: SnapshotStore, id: string): Promise<StoredRun> {
+  const row = await store.load(id);
+  if (!row) throw new ScenarioError('not_found', `no orchestration "${id}" in ${store.description} (see scenarios list)`);
+  const config = checkStoredRow(row);
+  const tree = row.snapshot as PersistedTree;
+  const context = tree.context;
+  const progress = config.scenarios.flatMap((s) => {
+    const finished = context.finished[s.name];
+    if (finished) return [finished];
+    const live = tree.children[scenarioActorId(s.name)]?.snapshot?.context?.progress;
+    return live ? [live] : [];
+  });
+  const barriers = context.book.released;
+  const report = buildReport(
+    {
+      orchestrationId: id,
+      skill: { name: row.skill.name, version: row.skill.version },
+      startedAt: context.startedAt,
+      finishedAt: context.finishedAt,
+      downtimeMs: context.downtimeMs,
+      scenarios: progress,
+      barriers,
+    },
+    config,
+  );
+  return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, updatedAt: row.updatedAt };
+}

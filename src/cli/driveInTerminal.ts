@@ -1,0 +1,64 @@
+import type { DurableOrchestration } from '../api/durableOrchestration.ts';
+import { UsageError } from '../errors.ts';
+import type { Report } from '../report/schema.ts';
+import { renderMarkdown } from '../report/renderMarkdown.ts';
+import { renderText } from '../report/renderText.ts';
+import { ExitCode, type CliIO } from './io.ts';
+import { barsView, linesView } from './progressView.ts';
+
+export type Format = 'text' | 'md' | 'json';
+
+export function parseFormat(raw: Record<string, unknown>): Format {
+  const format = raw.json === true ? 'json' : (raw.format ?? 'text');
+  if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format must be text, md or json (got ${JSON.stringify(format)})`);
+  return format;
+}
+
+export function renderReport(report: Report, format: Format): string {
+  const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'md' ? renderMarkdown(report) : renderText(report);
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+export function exitCodeFor(report: Report): number {
+  return Object.values(report.scenarios).every((s) => s.status === 'complete') ? ExitCode.ok : ExitCode.scenarioFailed;
+}
+
+/**
+ * Shows progress while a durable run goes on, turns Ctrl+C / SIGTERM into pause-and-persist, and prints
+ * the report. Returns the exit code.
+ */
+export async function driveInTerminal(run: DurableOrchestration, format: Format, io: CliIO): Promise<number> {
+  const view = format === 'json' ? undefined : io.interactive ? barsView(io.stderr, run.progress()) : linesView(io.stderr);
+  const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
+  const onSignal = () => void run.interrupt();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const outcome = await run.outcome;
+    unsubscribe?.();
+    view?.stop();
+    switch (outcome.kind) {
+      case 'finished':
+        io.stdout.write(renderReport(outcome.report, format));
+        return exitCodeFor(outcome.report);
+      case 'interrupted':
+        io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);
+        return ExitCode.interrupted;
+      case 'store-failed':
+        io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${run.id} once it is back\n`);
+        return ExitCode.scenarioFailed;
+      case 'lease-lost':
+        io.stderr.write(`stopped: ${outcome.error.message}\n`);
+        return ExitCode.leaseHeld;
+      case 'error':
+        io.stderr.write(`failed: ${outcome.error.message}\n`);
+        return ExitCode.scenarioFailed;
+      default:
+        return outcome satisfies never;
+    }
+  } finally {
+    view?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Bump when a change to either machine makes older persisted snapshots unsafe to restore (renamed states,
+ * reshaped context). Resume refuses a snapshot written by another version instead of misreading it.
+ */
+export const MACHINE_VERSION = '1';
