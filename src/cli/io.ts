@@ -30,3 +30,9 @@ export const ExitCode = {
   leaseHeld: 3,
   interrupted: 130,
 } as const;
+
+/** `SCENARIOS_LEASE_MS` shortens the lease (tests, quick takeover after a crash); default 15 s. */
+export function leaseMsFrom(env: NodeJS.ProcessEnv): { leaseMs?: number } {
+  const value = Number(env.SCENARIOS_LEASE_MS);
+  return Number.isFinite(value) && value >= 200 ? { leaseMs: value } : {};
+}

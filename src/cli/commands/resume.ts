@@ -3,7 +3,7 @@ import { loadSkillModule } from '../../actors/loadSkill.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { driveInTerminal, parseFormat } from '../driveInTerminal.ts';
-import type { CliIO } from '../io.ts';
+import { leaseMsFrom, type CliIO } from '../io.ts';
 
 export async function resumeCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const format = parseFormat(raw);
@@ -11,7 +11,7 @@ export async function resumeCommand(id: string, raw: Record<string, unknown>, io
   const skill = typeof raw.skill === 'string' ? await loadSkillModule(raw.skill, io.cwd) : undefined;
   const store = await openStore(typeof raw.db === 'string' ? raw.db : undefined, io.env);
   try {
-    const run = await resumeOrchestration(id, { store, cwd: io.cwd, ...(skill ? { skill } : {}) });
+    const run = await resumeOrchestration(id, { store, cwd: io.cwd, ...(skill ? { skill } : {}), ...leaseMsFrom(io.env) });
     (format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id} (resumed)\n`);
     return await driveInTerminal(run, format, io);
   } finally {

@@ -7,7 +7,7 @@ import { parseConfig } from '../../config/parseConfig.ts';
 import type { OrchestrationConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
-import type { CliIO } from '../io.ts';
+import { leaseMsFrom, type CliIO } from '../io.ts';
 import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
 
 export interface RunOptions {
@@ -66,6 +66,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
       ...(skill ? { skill } : {}),
       ...(skillModule ? { skillModule } : {}),
       ...(options.id ? { id: options.id } : {}),
+      ...leaseMsFrom(io.env),
     });
     // The id comes first, so a user who has to interrupt the run knows what to resume.
     (options.format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id}\n`);
