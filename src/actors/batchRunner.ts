@@ -48,7 +48,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal
 
   for (const record of await deps.journal.loadBatches(plan.orchestrationId, plan.name, index)) {
     if (signal.aborted || record.batchIndex !== index) break;
-    send(replayedEvent(record, now()));
+    send(replayedEvent(record));
     index += 1;
     attempt = 1;
   }
@@ -130,11 +130,12 @@ function validateResult(raw: unknown, count: number): SkillResult {
   return parsed.data;
 }
 
-function replayedEvent(record: BatchRecord, at: number): BatchDoneEvent {
+/** Replays keep the batch's original finish time, so a barrier reached before a crash keeps its deadline. */
+function replayedEvent(record: BatchRecord): BatchDoneEvent {
   const result = record.result as Partial<SkillResult> & { error?: string };
   return {
     type: 'batch.done',
-    at,
+    at: record.finishedAt,
     index: record.batchIndex,
     attempt: record.attempt,
     items: record.items,

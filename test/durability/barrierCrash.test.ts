@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../src/api/progressEvents.ts';
+import { resumeOrchestration } from '../../src/api/durableOrchestration.ts';
+import { openStore } from '../../src/persistence/openStore.ts';
+import { runCli, startCli } from '../support/cliProcess.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'scenarios-barrier-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const stores = [
+  ...(process.env.DATABASE_URL ? [{ name: 'the Postgres server', db: process.env.DATABASE_URL }] : []),
+  { name: 'PGlite', db: join(work, 'db') },
+];
+
+describe.each(stores)('a crash at a barrier ($name)', ({ db }) => {
+  it('releases the barrier by timeout right after a resume past its deadline, naming the late scenario', async () => {
+    const id = `barrier-${Date.now()}`;
+    const env = { SCENARIOS_LEASE_MS: '600' };
+    const first = startCli(['run', 'test/fixtures/barrier-wait.json', '--db', db, '--id', id], env);
+    await first.waitFor(/\[barrier 30%\] fast arrived/);
+    const arrivedAt = Date.now();
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    // Past the 2.5 s barrier timeout and the dead process's lease.
+    await new Promise((r) => setTimeout(r, Math.max(0, arrivedAt + 3000 - Date.now())));
+    const store = await openStore(db);
+    try {
+      const run = await resumeOrchestration(id, { store, leaseMs: 600 });
+      const resumedAt = Date.now();
+      const released = await new Promise<Extract<ProgressEvent, { type: 'barrier.released' }>>((resolve) => {
+        const off = run.subscribe((e) => {
+          if (e.type === 'barrier.released' && e.barrier.milestone === 30) {
+            off();
+            resolve(e);
+          }
+        });
+      });
+      expect(Date.now() - resumedAt).toBeLessThan(2000);
+      expect(released.barrier.releasedBy).toBe('timeout');
+      expect(released.barrier.arrived).toEqual(['fast']);
+      expect(released.barrier.late).toEqual(['slow']);
+      run.cancel();
+      const outcome = await run.outcome;
+      expect(outcome.kind).toBe('finished');
+      if (outcome.kind === 'finished') {
+        expect(outcome.report.barriers[0]).toMatchObject({ milestone: 30, releasedBy: 'timeout', late: ['slow'] });
+        expect(outcome.report.downtimeMs).toBeGreaterThan(1000);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe.runIf(process.env.DATABASE_URL)('two processes resuming one orchestration', () => {
+  it('lets exactly one drive it and refuses the other with exit code 3', async () => {
+    const db = process.env.DATABASE_URL ?? '';
+    const id = `twice-${Date.now()}`;
+    const env = { SCENARIOS_LEASE_MS: '600' };
+    const first = startCli(['run', 'test/fixtures/small-three.json', '--db', db, '--id', id], env);
+    await first.waitFor(/\] milestone 30%/, 1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await new Promise((r) => setTimeout(r, 800));
+
+    const [a, b] = await Promise.all([runCli(['resume', id, '--db', db, '--json'], env), runCli(['resume', id, '--db', db, '--json'], env)]);
+    const codes = [a.code, b.code].sort();
+    expect(codes, `${a.stderr}\n${b.stderr}`).toEqual([0, 3]);
+    const refused = a.code === 3 ? a : b;
+    expect(refused.stderr).toMatch(new RegExp(`orchestration "${id}" is being driven by another process`));
+  }, 60_000);
+
+  it('refuses a resume while the crashed run\'s lease is still live, and takes over once it expires', async () => {
+    const db = process.env.DATABASE_URL ?? '';
+    const id = `lease-${Date.now()}`;
+    const first = startCli(['run', 'test/fixtures/small-three.json', '--db', db, '--id', id], { SCENARIOS_LEASE_MS: '3000' });
+    await first.waitFor(/\] milestone 30%/, 1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const early = await runCli(['resume', id, '--db', db, '--json']);
+    expect(early.code).toBe(3);
+    expect(early.stderr).toMatch(/lease expires in \d+ s/);
+    await new Promise((r) => setTimeout(r, 3200));
+    const late = await runCli(['resume', id, '--db', db, '--json']);
+    expect(late.code, late.stderr).toBe(0);
+  }, 60_000);
+});
