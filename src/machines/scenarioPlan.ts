@@ -90,6 +90,9 @@ export function elapsedAt(progress: ScenarioProgress, at: number, downtimeMs: nu
 }
 
 export function withMilestones(progress: ScenarioProgress, plan: ScenarioPlan, at: number, downtimeMs: number): ScenarioProgress {
+  // Most batches reach no milestone: skip the filter unless the next unreached one is due.
+  const next = plan.milestones[progress.milestonesReached.length];
+  if (next === undefined || next > progress.progressPct) return progress;
   const fresh = newMilestones(plan, progress.milestonesReached, progress.progressPct);
   if (fresh.length === 0) return progress;
   const elapsed = elapsedAt(progress, at, downtimeMs);
@@ -110,8 +113,10 @@ export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event
   let quality = progress.quality;
   if (event.qualityScore !== null) {
     const weight = event.items - event.itemsFailed;
-    const sums: Record<string, number> = { ...quality.sums, accuracy: (quality.sums.accuracy ?? 0) + event.qualityScore * weight };
-    for (const [name, value] of Object.entries(event.metrics)) sums[name] = (sums[name] ?? 0) + value * weight;
+    const sums: Record<string, number> = { ...quality.sums };
+    sums.accuracy = (sums.accuracy ?? 0) + event.qualityScore * weight;
+    // for-in, not Object.entries: this runs once per batch and metrics are usually empty.
+    for (const name in event.metrics) sums[name] = (sums[name] ?? 0) + (event.metrics[name] ?? 0) * weight;
     quality = { items: quality.items + weight, sums };
   }
   let errors = progress.errors;
