@@ -2,6 +2,11 @@
 export { createOrchestration } from './api/createOrchestration.ts';
 export type { Orchestration, OrchestrationOptions, OrchestratorActor } from './api/createOrchestration.ts';
 export { ProgressEventSchema } from './api/progressEvents.ts';
+export { createDurableOrchestration, resumeOrchestration } from './api/durableOrchestration.ts';
+export type { DurableOrchestration, DurableOutcome, DurableOptions, ResumeOptions } from './api/durableOrchestration.ts';
+export { loadStoredRun } from './api/storedRun.ts';
+export type { StoredRun } from './api/storedRun.ts';
+export { openStore } from './persistence/openStore.ts';
 export type { ProgressEvent } from './api/progressEvents.ts';
 export { defineSkill, SkillResultSchema } from './actors/skill.ts';
 export type { Skill, SkillContext, SkillResult } from './actors/skill.ts';
