@@ -110,7 +110,9 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
 
   const result = new Promise<Report>((resolve, reject) => {
     actor.subscribe({
-      complete: () => {
+      // Deferred: the root completes inside the last scenario's transition, before that scenario's own
+      // final snapshot reaches the inspector; ending the stream at once would drop its last events.
+      complete: () => queueMicrotask(() => {
         try {
           const output = actor.getSnapshot().output;
           if (!output) throw new ScenarioError('internal', 'orchestration finished without output');
@@ -122,7 +124,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
           channel.end(toError(error));
           reject(toError(error));
         }
-      },
+      }),
       error: (error) => {
         channel.end(toError(error));
         reject(toError(error));

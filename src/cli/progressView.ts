@@ -15,7 +15,7 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
   const multibar = new cliProgress.MultiBar(
     {
       stream: stream,
-      format: ' {name} {bar} {percentage}% | {items}/{total} items | {batches} batches | milestone {milestone} | {state}',
+      format: ' {name} {bar} {percentage}% | {items}/{size} items | {batches} batches | milestone {milestone} | {state}',
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
@@ -29,10 +29,11 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
   const bars = new Map(
     initial.map((p) => [
       p.name,
-      multibar.create(100, 0, { name: p.name.padEnd(width), items: 0, total: p.inputSize, batches: 0, milestone: '-', state: p.status }),
+      multibar.create(100, 0, { name: p.name.padEnd(width), items: 0, size: p.inputSize, batches: 0, milestone: '-', state: p.status }),
     ]),
   );
   const states = new Map<string, string>();
+  let stopped = false;
   return {
     update(event) {
       if (event.type !== 'scenario.state' && event.type !== 'batch.settled') return;
@@ -46,6 +47,8 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
       });
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       multibar.stop();
     },
   };
