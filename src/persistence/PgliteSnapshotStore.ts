@@ -1,0 +1,116 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { ScenarioError } from '../errors.ts';
+import { migrate } from './migrations.ts';
+import { SqlSnapshotStore } from './SqlSnapshotStore.ts';
+import type { SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
+
+export interface PgliteStoreOptions {
+  now?: () => number;
+}
+
+const LOCK_FILE = 'scenario-orchestrator.lock';
+
+/**
+ * Embedded Postgres (PGlite, WASM) in a data folder, or in memory with `memory://`. PGlite has a single
+ * connection; its own query and transaction mutexes already make a plain query wait for a running
+ * transaction, so the store adds no queue of its own.
+ */
+export class PgliteSnapshotStore extends SqlSnapshotStore {
+  private constructor(client: SqlClient, description: string, options: PgliteStoreOptions) {
+    super(client, { description, ...options });
+  }
+
+  /** Opens (creating if missing) the data folder and migrates it; `memory://` keeps everything in memory. */
+  static async open(dataDir = 'memory://', options: PgliteStoreOptions = {}): Promise<PgliteSnapshotStore> {
+    const inMemory = dataDir.startsWith('memory://');
+    let unlock = (): void => undefined;
+    if (!inMemory) {
+      mkdirSync(dataDir, { recursive: true });
+      unlock = lockDataDir(dataDir);
+    }
+    try {
+      const db = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
+      const client = pgliteClient(db, async () => {
+        try {
+          await db.close();
+        } finally {
+          unlock();
+        }
+      });
+      try {
+        await migrate(client);
+      } catch (error) {
+        await db.close();
+        throw error;
+      }
+      return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  /** Uses a PGlite the caller already has (migrating it); close() leaves that database open. */
+  static async attach(db: PGlite, options: PgliteStoreOptions = {}): Promise<PgliteSnapshotStore> {
+    const client = pgliteClient(db, () => Promise.resolve());
+    await migrate(client);
+    return new PgliteSnapshotStore(client, `pglite:${db.dataDir ?? 'memory://'}`, options);
+  }
+}
+
+function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
+  return {
+    async query<T>(sql: string, params: readonly unknown[] = []) {
+      return { rows: (await db.query<T>(sql, [...params])).rows };
+    },
+    transaction<R>(fn: (tx: SqlQueryable) => Promise<R>) {
+      return db.transaction((tx) =>
+        fn({
+          async query<T>(sql: string, params: readonly unknown[] = []) {
+            return { rows: (await tx.query<T>(sql, [...params])).rows };
+          },
+        }),
+      );
+    },
+    close,
+  };
+}
+
+/**
+ * PGlite does not stop a second process (or a second instance in this one) from opening the same
+ * folder, and two writers corrupt it; a pid file makes that a clear error instead. Returns the unlock.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, LOCK_FILE);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if (!isErrnoException(error) || error.code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (isAlive(holder)) {
+        throw new ScenarioError('store_unavailable', `PGlite data folder ${dataDir} is in use by process ${holder} (if it is gone, delete ${file})`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new ScenarioError('store_unavailable', `PGlite data folder ${dataDir} is being opened by another process`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return isErrnoException(error) && error.code === 'EPERM';
+  }
+}
+
+function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && 'code' in error;
+}
