@@ -16,6 +16,8 @@ export interface BatchRunnerDeps {
   /** Process memory in MB; sampled at most every `memorySampleMs`, since reading it costs a syscall. */
   sampleMemoryMb?: () => number;
   memorySampleMs?: number;
+  /** Told when the runner stops for a reason outside the skill, e.g. the journal stayed unreachable. */
+  onRunnerError?: (error: string) => void;
 }
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
@@ -33,7 +35,10 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     const controller = new AbortController();
     const send = (event: ScenarioEvent) => sendBack(event);
     runBatches(input, deps, controller.signal, send).catch((error: unknown) => {
-      if (!controller.signal.aborted) send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: toError(error).message });
+      if (controller.signal.aborted) return;
+      const message = toError(error).message;
+      send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: message });
+      deps.onRunnerError?.(message);
     });
     return () => controller.abort();
   });

@@ -33,6 +33,10 @@ export interface OrchestrationOptions {
   now?: () => number;
   /** @internal a persisted snapshot to restore instead of starting afresh (see resumeOrchestration) */
   snapshot?: Snapshot<unknown>;
+  /** @internal called after any actor of the tree changed (drives snapshot persistence) */
+  onChange?: () => void;
+  /** @internal called when a batch runner stops for a reason outside the skill (the journal failed) */
+  onRunnerError?: (error: string) => void;
 }
 
 export interface Orchestration {
@@ -75,13 +79,13 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   const journal = options.journal ?? new MemorySnapshotStore();
   const channel = new EventChannel<ProgressEvent>();
   const tracker = new ProgressTracker((event) => channel.publish(event));
-  const userInspect = options.inspect;
+  const onChange = options.onChange;
 
   const alarm = createAlarm(now);
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>
@@ -91,12 +95,26 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     id: 'orchestrator',
     input: { orchestrationId: id, plans, barrierTimeoutMs: config.barriers.timeoutMs },
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
-    inspect: (event) => {
-      tracker.observe(event);
-      if (typeof userInspect === 'function') userInspect(event);
-      else userInspect?.next?.(event);
-    },
+    // System-wide inspection costs every event a few objects; progress and persistence subscribe to the
+    // actors instead (bench/perBatch.ts), so inspection is on only when the caller asks for it.
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   });
+
+  // Root subscribers do not hear child-only changes, so each scenario actor is watched on its own.
+  const watched = new Set<string>();
+  const watchScenarios = () => {
+    for (const [childId, child] of Object.entries(actor.getSnapshot().children)) {
+      if (!child || watched.has(childId) || !childId.startsWith('scenario:')) continue;
+      watched.add(childId);
+      child.subscribe({
+        next: (snapshot) => {
+          tracker.observeScenario(childId, snapshot);
+          onChange?.();
+        },
+        error: () => undefined,
+      });
+    }
+  };
 
   const progress = (): ScenarioProgress[] => {
     const snapshot = actor.getSnapshot();
@@ -110,6 +128,11 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
 
   const result = new Promise<Report>((resolve, reject) => {
     actor.subscribe({
+      next: (snapshot) => {
+        tracker.observeOrchestrator(snapshot);
+        onChange?.();
+        watchScenarios();
+      },
       // Deferred: the root completes inside the last scenario's transition, before that scenario's own
       // final snapshot reaches the inspector; ending the stream at once would drop its last events.
       complete: () => queueMicrotask(() => {
@@ -135,6 +158,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   result.catch(() => undefined);
 
   actor.start();
+  watchScenarios();
   if (actor.getSnapshot().status === 'error') {
     throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
   }

@@ -175,16 +175,11 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       skill: args.skill,
       journal: store,
       ...(args.restore ? { snapshot: args.restore.snapshot } : {}),
-      inspect: (event) => {
-        if (event.type === '@xstate.snapshot') parts.writer?.schedule();
-        // The runner could not record a batch (the store stayed down past its retries): stop here, at the
-        // last saved point, rather than leave a scenario paused in a run nobody is watching.
-        else if (event.type === '@xstate.event' && event.event.type === 'runner.error') {
-          const message = (event.event as { error?: unknown }).error;
-          void stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', typeof message === 'string' ? message : 'batch runner stopped') });
-        }
-        args.inspect?.(event);
-      },
+      ...(args.inspect ? { inspect: args.inspect } : {}),
+      onChange: () => parts.writer?.schedule(),
+      // The runner could not record a batch (the store stayed down past its retries): stop here, at the
+      // last saved point, rather than leave a scenario paused in a run nobody is watching.
+      onRunnerError: (message) => void stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', message) }),
     });
   } catch (error) {
     await lease.release().catch(() => undefined);

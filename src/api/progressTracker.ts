@@ -1,4 +1,4 @@
-import type { AnyActorRef, InspectionEvent, Snapshot } from 'xstate';
+import type { Snapshot } from 'xstate';
 import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
 import type { BarrierBook } from '../machines/barrier.ts';
 import type { ProgressEvent } from './progressEvents.ts';
@@ -30,8 +30,8 @@ function isMachineSnapshot(snapshot: Snapshot<unknown>): snapshot is Snapshot<un
 }
 
 /**
- * Turns inspection events into progress events by comparing each scenario's snapshot with the last one
- * seen. Cheap enough for the hot path: a few integer comparisons per snapshot.
+ * Turns snapshots into progress events by comparing each scenario's snapshot with the last one seen.
+ * Cheap enough for the hot path: a few integer comparisons per snapshot.
  */
 export class ProgressTracker {
   readonly #seen = new Map<string, Seen>();
@@ -44,20 +44,20 @@ export class ProgressTracker {
     this.emit = emit;
   }
 
-  observe(event: InspectionEvent): void {
-    if (event.type !== '@xstate.snapshot') return;
-    const { snapshot } = event;
-    const actorRef = event.actorRef as AnyActorRef;
-    if (!isMachineSnapshot(snapshot)) return;
-    if (actorRef.id.startsWith('scenario:')) this.#onScenario(actorRef, snapshot);
-    else if (actorRef.sessionId === event.rootId) this.#onOrchestrator(snapshot);
+  /** A scenario actor's new snapshot (from subscribing to it: cheaper than system-wide inspection). */
+  observeScenario(actorId: string, snapshot: Snapshot<unknown>): void {
+    if (isMachineSnapshot(snapshot)) this.#onScenario(actorId, snapshot);
   }
 
-  #onScenario(actorRef: AnyActorRef, snapshot: MachineSnapshotLike): void {
+  observeOrchestrator(snapshot: Snapshot<unknown>): void {
+    if (isMachineSnapshot(snapshot)) this.#onOrchestrator(snapshot);
+  }
+
+  #onScenario(actorId: string, snapshot: MachineSnapshotLike): void {
     const progress = (snapshot.context as { progress: ScenarioProgress }).progress;
     const name = progress.name;
     const state = statePath(snapshot.value);
-    const before = this.#seen.get(actorRef.id) ?? { state: '', batchCount: 0, itemsFailed: 0, retries: 0, milestones: 0 };
+    const before = this.#seen.get(actorId) ?? { state: '', batchCount: 0, itemsFailed: 0, retries: 0, milestones: 0 };
     if (progress.retries > before.retries) {
       const last = progress.errors[progress.errors.length - 1];
       this.emit({ type: 'batch.retrying', scenario: name, batchIndex: last?.batchIndex ?? -1, attempt: (last?.attempt ?? 0) + 1, error: last?.message ?? '' });
@@ -69,7 +69,7 @@ export class ProgressTracker {
       this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: progress.milestoneElapsedMs[String(milestone)] ?? 0 });
     }
     if (state !== before.state) this.emit({ type: 'scenario.state', scenario: name, state, progress });
-    this.#seen.set(actorRef.id, {
+    this.#seen.set(actorId, {
       state,
       batchCount: progress.batchCount,
       itemsFailed: progress.itemsFailed,
