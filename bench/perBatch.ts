@@ -7,27 +7,13 @@
 import { createOrchestration } from '../src/api/createOrchestration.ts';
 import { generateItems } from '../src/actors/inputData.ts';
 import { randomFor } from '../src/actors/seededRandom.ts';
-import { defineSkill, SkillResultSchema, type SkillContext } from '../src/actors/skill.ts';
+import { SkillResultSchema, type SkillContext } from '../src/actors/skill.ts';
+import { benchConfig, benchScenarioNames, median, noopSkill } from './benchConfig.ts';
 
 const BATCHES = 2000;
-const names = ['simple', 'medium', 'complex'];
-const noop = defineSkill({ name: 'noop', version: '1', run: (items) => ({ qualityScore: 0.9, processed: items.length }) });
-
-const config = {
-  barriers: { at: [30, 70] },
-  scenarios: names.map((name) => ({
-    name,
-    difficulty: 'easy' as const,
-    complexityMultiplier: 1,
-    inputSize: BATCHES,
-    timeBudgetSeconds: 3600,
-    memoryLimitMb: 1e6,
-    errorTolerance: 0,
-    skillParams: { batchSize: 1 },
-    expectedQuality: 'basic' as const,
-    qualityMetrics: ['accuracy'],
-  })),
-};
+const names = benchScenarioNames;
+const noop = noopSkill;
+const config = benchConfig(BATCHES);
 
 async function orchestrated(inspect: boolean): Promise<number> {
   const run = createOrchestration(config, { skill: noop, ...(inspect ? { inspect: () => undefined } : {}) });
@@ -50,8 +36,6 @@ async function bareLoop(): Promise<number> {
   );
   return performance.now() - t0;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function measure(fn: () => Promise<number>, runs = 9, warmups = 2): Promise<number> {
   for (let i = 0; i < warmups; i++) await fn();

@@ -8,28 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDurableOrchestration } from '../src/api/durableOrchestration.ts';
 import { createOrchestration } from '../src/api/createOrchestration.ts';
-import { defineSkill } from '../src/actors/skill.ts';
+import { benchConfig, median, noopSkill } from './benchConfig.ts';
 import { openStore } from '../src/persistence/openStore.ts';
 
 const BATCHES = 300;
-const noop = defineSkill({ name: 'noop', version: '1', run: (items) => ({ qualityScore: 0.9, processed: items.length }) });
-const config = {
-  barriers: { at: [30, 70] },
-  scenarios: ['simple', 'medium', 'complex'].map((name) => ({
-    name,
-    difficulty: 'easy' as const,
-    complexityMultiplier: 1,
-    inputSize: BATCHES,
-    timeBudgetSeconds: 3600,
-    memoryLimitMb: 1e6,
-    errorTolerance: 0,
-    skillParams: { batchSize: 1 },
-    expectedQuality: 'basic' as const,
-    qualityMetrics: ['accuracy'],
-  })),
-};
+const noop = noopSkill;
+const config = benchConfig(BATCHES);
 const total = BATCHES * 3;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function inMemoryNoStore(): Promise<number> {
   const run = createOrchestration(config, { skill: noop });

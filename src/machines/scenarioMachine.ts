@@ -40,6 +40,14 @@ export interface ScenarioContext {
 
 export type ScenarioInput = { plan: ScenarioPlan };
 
+/** What happens after a batch settles, in priority order; `draining` adds "then pause" at the end. */
+const afterBatchSettled = [
+  { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
+  { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
+  { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
+  { guard: 'allBatchesSettled', target: '#scenario.complete' },
+] as const;
+
 /**
  * One scenario: runs its batches through the batch runner, records milestones, waits at barriers
  * until the orchestrator releases it, retries failed batches, and enforces its time budget, memory
@@ -221,22 +229,11 @@ export const scenarioMachine = setup({
               initial: 'active',
               states: {
                 active: {
-                  always: [
-                    { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
-                    { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
-                    { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
-                    { guard: 'allBatchesSettled', target: '#scenario.complete' },
-                  ],
+                  always: afterBatchSettled,
                   on: { 'scenario.pause': { target: 'draining', actions: 'requestDrain' } },
                 },
                 draining: {
-                  always: [
-                    { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
-                    { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
-                    { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
-                    { guard: 'allBatchesSettled', target: '#scenario.complete' },
-                    { guard: 'settledSincePause', target: '#scenario.paused' },
-                  ],
+                  always: [...afterBatchSettled, { guard: 'settledSincePause', target: '#scenario.paused' }],
                   on: { 'scenario.resume': 'active' },
                 },
               },

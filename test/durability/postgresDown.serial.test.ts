@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
 import { defineSkill } from '../../src/actors/skill.ts';
 import { PostgresSnapshotStore } from '../../src/persistence/PostgresSnapshotStore.ts';
+import { oneItemScenario } from '../support/oneItemScenario.ts';
 
 const url = process.env.DATABASE_URL ?? '';
 const canControl = url !== '' && existsSync('/etc/postgresql') && existsSync('/usr/bin/pg_ctlcluster');
@@ -19,10 +20,7 @@ const skill = defineSkill({
     return { qualityScore: 0.6 + ctx.random() * 0.4, processed: items.length };
   },
 });
-const scenario = (name: string) => ({
-  name, difficulty: 'easy' as const, complexityMultiplier: 1, inputSize: 60, timeBudgetSeconds: 300, memoryLimitMb: 1e6,
-  errorTolerance: 0, skillParams: { batchSize: 1 }, expectedQuality: 'basic' as const, qualityMetrics: ['accuracy'],
-});
+const scenario = (name: string) => oneItemScenario(name, 60);
 
 describe.runIf(canControl)('the Postgres server gone for longer than the retry window', () => {
   it('pauses the run with store-failed after the bounded wait, and a resume once it is back finishes with every batch', async () => {

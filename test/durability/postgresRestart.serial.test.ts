@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration } from '../../src/api/durableOrchestration.ts';
 import { defineSkill } from '../../src/actors/skill.ts';
 import { openStore } from '../../src/persistence/openStore.ts';
+import { oneItemScenario } from '../support/oneItemScenario.ts';
 
 const url = process.env.DATABASE_URL;
 const canRestart = Boolean(url) && existsSync('/etc/postgresql') && existsSync('/usr/bin/pg_ctlcluster');
@@ -25,18 +26,7 @@ const slowSkill = defineSkill({
   },
 });
 
-const scenario = (name: string) => ({
-  name,
-  difficulty: 'easy' as const,
-  complexityMultiplier: 1,
-  inputSize: 40,
-  timeBudgetSeconds: 120,
-  memoryLimitMb: 1e6,
-  errorTolerance: 0,
-  skillParams: { batchSize: 1 },
-  expectedQuality: 'basic' as const,
-  qualityMetrics: ['accuracy'],
-});
+const scenario = (name: string) => oneItemScenario(name, 40);
 
 describe.runIf(canRestart)('a Postgres server restart mid-run', () => {
   it('loses no batch: the run carries on when the server is back and every batch has its row', async () => {
