@@ -40,4 +40,16 @@ export default tseslint.config(
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    // The inspector page: plain browser ES modules, served as they are (no bundler, no framework).
+    files: ['src/inspect/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'Node', 'Element', 'Option', 'DOMParser', 'EventSource', 'fetch', 'confirm', 'requestAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'console'].map(
+          (name) => [name, 'readonly'],
+        ),
+      ),
+    },
+  },
 );

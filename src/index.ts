@@ -27,3 +27,17 @@ export { buildReport, renderText, renderMarkdown, renderJson } from './report/in
 export { ReportSchema, ScenarioProgressSchema } from './report/schema.ts';
 export type { Report, ScenarioProgress, BarrierRecord, ScenarioReport } from './report/schema.ts';
 export { ScenarioError, ConfigError, UsageError } from './errors.ts';
+export { serveInspector, serveStoredRun } from './inspect/serveInspector.ts';
+export type { ServeInspectorOptions } from './inspect/serveInspector.ts';
+export type { InspectorServer, InspectorServerOptions } from './inspect/inspectorServer.ts';
+export type { StoredRunData } from './inspect/storedSource.ts';
+export type { InspectorView, InspectorDelta, ScenarioView, ActorView, BarrierView, LogEntry } from './inspect/inspectorView.ts';
+export { startStatelyBridge } from './inspect/statelyBridge.ts';
+export type { StatelyBridge } from './inspect/statelyBridge.ts';
+export { exportDiagram, diagramMachines } from './inspect/diagram.ts';
+export type { DiagramFormat, DiagramMachineName } from './inspect/diagram.ts';
+export { toMachineGraph } from './inspect/machineGraph.ts';
+export type { MachineGraph, GraphState, GraphTransition } from './inspect/machineGraph.ts';
+export { toMermaid } from './inspect/toMermaid.ts';
+export { toDot } from './inspect/toDot.ts';
+export { renderSvg } from './inspect/renderSvg.ts';

@@ -35,6 +35,14 @@ export function createCli(io: CliIO): CAC {
     const { reportCommand } = await import('./commands/stored.ts');
     io.exitCode = await reportCommand(String(id), options as Record<string, unknown>, io);
   });
+  register(cli, commandSpecs.inspect, async (id, options) => {
+    const { inspectCommand } = await import('./commands/inspect.ts');
+    io.exitCode = await inspectCommand(String(id), options as Record<string, unknown>, io);
+  });
+  register(cli, commandSpecs.diagram, async (options) => {
+    const { diagramCommand } = await import('./commands/diagram.ts');
+    io.exitCode = await diagramCommand(options as Record<string, unknown>, io);
+  });
   cli.help();
   cli.version('0.1.0');
   return cli;

@@ -33,8 +33,12 @@ export const commandSpecs = {
       jsonOption,
       { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
       dbOption,
+      {
+        flags: '--inspect [port]',
+        description: 'Serve the live inspector page on 127.0.0.1:PORT (default 4319; works offline) and keep serving after the run until Ctrl+C; --inspect=stately streams to the Stately inspector instead (needs the internet)',
+      },
     ],
-    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios'],
+    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios', 'scenarios run --inspect', 'scenarios run my-scenarios.json --inspect=8080'],
   },
   resume: {
     usage: 'resume <id>',
@@ -64,6 +68,25 @@ export const commandSpecs = {
     description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
     options: [formatOption, dbOption],
     examples: ['scenarios report orch-1a2b3c4d --format md > report.md'],
+  },
+  inspect: {
+    usage: 'inspect <id>',
+    description: 'Serve the inspector page for a stored orchestration (finished or interrupted): its cards, barriers, statecharts and report',
+    options: [
+      { flags: '--port <port>', description: 'Port on 127.0.0.1 (default 4319; 0 picks a free one)' },
+      { flags: '--json', description: 'Print the stored run (status, progress, barriers, report) as JSON instead of serving the page' },
+      dbOption,
+    ],
+    examples: ['scenarios inspect orch-1a2b3c4d', 'scenarios inspect orch-1a2b3c4d --json'],
+  },
+  diagram: {
+    usage: 'diagram',
+    description: 'Print a statechart, generated from the machine definition: Mermaid, Graphviz DOT, SVG (rendered offline) or JSON',
+    options: [
+      { flags: '--machine <name>', description: 'orchestrator or scenario (default: orchestrator)' },
+      { flags: '--format <format>', description: 'mermaid, dot, svg or json (default: mermaid)' },
+    ],
+    examples: ['scenarios diagram', 'scenarios diagram --machine scenario --format svg > scenario.svg'],
   },
 } satisfies Record<string, CommandSpec>;
 

@@ -26,6 +26,8 @@ export interface OrchestratorContext {
   downtimeMs: number;
   book: BarrierBook;
   finished: Record<string, ScenarioProgress>;
+  /** Scenario actors that have stopped (their done event arrived): the run ends only after the last. */
+  stopped: number;
 }
 
 export interface OrchestratorOutput {
@@ -57,7 +59,10 @@ export const orchestratorMachine = setup({
     alarm: fromCallback<EventObject, AlarmInput>(notProvided('alarm')),
   },
   guards: {
-    allFinished: ({ context }) => context.live.length === 0,
+    isScenarioDone: ({ event }) => event.type.startsWith('xstate.done.actor.scenario:'),
+    // Waiting for the children's done events, not just scenario.finished, keeps the root alive until the
+    // last child has stopped, so XState never delivers a done event to a finished orchestrator.
+    allFinished: ({ context }) => context.live.length === 0 && context.stopped >= context.names.length,
   },
   actions: {
     spawnScenarios: enqueueActions(({ context, enqueue }) => {
@@ -119,13 +124,13 @@ export const orchestratorMachine = setup({
         finished: { ...context.finished, [event.scenario]: event.progress },
       };
       const ready = releaseReady(next, event.at);
-      enqueue.assign({ live: next.live, finished: next.finished, book: ready.book });
+      enqueue.assign({ live: next.live, finished: next.finished, book: ready.book, finishedAt: next.live.length === 0 ? event.at : context.finishedAt });
       for (const r of ready.releases) {
         enqueue.stopChild(barrierAlarmId(r.milestone));
         for (const name of r.to) enqueue.sendTo(scenarioActorId(name), { type: 'barrier.release', milestone: r.milestone, at: event.at });
       }
     }),
-    markFinished: assign(({ event }) => ({ finishedAt: event.at })),
+    countStopped: assign(({ context }) => ({ stopped: context.stopped + 1 })),
   },
 }).createMachine({
   id: 'orchestrator',
@@ -140,6 +145,7 @@ export const orchestratorMachine = setup({
     downtimeMs: 0,
     book: emptyBarrierBook,
     finished: {},
+    stopped: 0,
   }),
   initial: 'ready',
   states: {
@@ -160,7 +166,7 @@ export const orchestratorMachine = setup({
         'barrier.arrived': { actions: 'handleArrival' },
         'barrier.timeout': { actions: 'releaseByTimeout' },
       },
-      always: { guard: 'allFinished', target: 'done', actions: 'markFinished' },
+      always: { guard: 'allFinished', target: 'done' },
     },
     done: {
       type: 'final',
@@ -168,6 +174,7 @@ export const orchestratorMachine = setup({
   },
   on: {
     'scenario.finished': { actions: 'recordFinished' },
+    'xstate.done.actor.*': { guard: 'isScenarioDone', actions: 'countStopped' },
   },
   output: ({ context }) => ({
     startedAt: context.startedAt,

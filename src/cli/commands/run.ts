@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { leaseMsFrom, type CliIO } from '../io.ts';
 import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
+import { parseInspectOption, startRunInspection, type InspectMode, type RunInspection } from '../inspectRun.ts';
 
 export interface RunOptions {
   skill?: string;
@@ -16,6 +17,7 @@ export interface RunOptions {
   format: Format;
   id?: string;
   db?: string;
+  inspect?: InspectMode;
 }
 
 export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
@@ -25,6 +27,7 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     throw new UsageError('--id must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
   }
   if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
+  const inspect = parseInspectOption(raw.inspect);
   let seed: number | undefined;
   if (raw.seed !== undefined) {
     seed = Number(raw.seed);
@@ -36,6 +39,7 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     ...(seed !== undefined ? { seed } : {}),
     ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
     ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
+    ...(inspect ? { inspect } : {}),
   };
 }
 
@@ -60,20 +64,28 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
   const options = parseRunOptions(raw);
   const { config, skill, skillModule } = await resolveRunInputs(configPath, options, io.cwd);
   const store = await openStore(options.db, io.env);
+  let inspection: RunInspection | undefined;
   try {
+    inspection = options.inspect ? await startRunInspection(options.inspect, io) : undefined;
     const run = await createDurableOrchestration(config, {
       store,
       ...(skill ? { skill } : {}),
       ...(skillModule ? { skillModule } : {}),
       ...(options.id ? { id: options.id } : {}),
       ...leaseMsFrom(io.env),
+      ...(inspection?.inspect ? { inspect: inspection.inspect } : {}),
     });
     // The id comes first, so a user who has to interrupt the run knows what to resume.
     (options.format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id}\n`);
     io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
+    inspection?.attach(run);
     run.start();
-    return await driveInTerminal(run, options.format, io);
+    const code = await driveInTerminal(run, options.format, io);
+    // With --inspect, a finished run stays on view until Ctrl+C.
+    await inspection?.holdOpen(run);
+    return code;
   } finally {
+    await inspection?.close();
     await store.close();
   }
 }

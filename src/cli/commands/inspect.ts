@@ -1,0 +1,36 @@
+import { loadStoredRun } from '../../api/storedRun.ts';
+import { UsageError } from '../../errors.ts';
+import { defaultInspectorPort } from '../../inspect/inspectorServer.ts';
+import { serveStoredRun } from '../../inspect/serveInspector.ts';
+import { openStore } from '../../persistence/openStore.ts';
+import { renderReport } from '../driveInTerminal.ts';
+import { untilInterrupted } from '../inspectRun.ts';
+import { ExitCode, type CliIO } from '../io.ts';
+
+/**
+ * `scenarios inspect ID`: serves the inspector page for a stored orchestration until Ctrl+C (or with
+ * `--json`, prints the stored run instead). The store is read once and closed before serving.
+ */
+export async function inspectCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
+  const port = raw.port === undefined ? defaultInspectorPort : Number(raw.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535 (got ${JSON.stringify(raw.port)})`);
+  if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
+  const store = await openStore(typeof raw.db === 'string' ? raw.db : undefined, io.env);
+  let run;
+  try {
+    run = await loadStoredRun(store, id);
+  } finally {
+    await store.close();
+  }
+  if (raw.json === true) {
+    const { status, progress, barriers, report } = run;
+    io.stdout.write(`${JSON.stringify({ id: run.id, status, progress, barriers, report }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  io.stdout.write(`${run.id}: stored as ${run.status}\n${renderReport(run.report, 'text')}`);
+  const server = await serveStoredRun(run, { port });
+  io.stderr.write(`inspector: ${server.url} (press Ctrl+C to exit)\n`);
+  await untilInterrupted();
+  await server.close();
+  return ExitCode.ok;
+}

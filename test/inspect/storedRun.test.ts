@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parseConfig.ts';
+import type { InspectorServer } from '../../src/inspect/inspectorServer.ts';
+import type { InspectorView } from '../../src/inspect/inspectorView.ts';
+import { serveStoredRun } from '../../src/inspect/serveInspector.ts';
+import type { StoredRunData } from '../../src/inspect/storedSource.ts';
+import { slowConfig, slowRun } from './support/slowRun.ts';
+
+let server: InspectorServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A stored run as loadStoredRun returns it, taken from a real (short) run. */
+async function storedRun(interrupted: boolean): Promise<StoredRunData> {
+  const run = slowRun(3, 1);
+  run.start();
+  const report = await run.result;
+  const progress = run.progress().map((p, i) => (interrupted && i === 0 ? { ...p, status: 'paused' as const, finishedAt: null } : p));
+  return { id: run.id, config: parseConfig(slowConfig(3)), status: interrupted ? 'paused' : 'complete', progress, barriers: report.barriers, report };
+}
+
+describe('inspector for a stored run', () => {
+  it('shows the stored cards, barriers and report, with each scenario placed by its status', async () => {
+    const run = await storedRun(true);
+    server = await serveStoredRun(run, { port: 0 });
+    const view = (await (await fetch(`${server.url}api/state`)).json()) as InspectorView;
+    expect(view).toMatchObject({ orchestrationId: run.id, live: false, stored: { status: 'paused' }, report: { orchestrationId: run.id } });
+    expect(view.scenarios.map((s) => [s.name, s.state])).toEqual([['alpha', 'paused'], ['beta', 'complete'], ['gamma', 'complete']]);
+    expect(view.actors.find((a) => a.id === 'scenario:alpha')?.activeStates).toEqual(['scenario', 'scenario.paused']);
+    expect(view.actors.find((a) => a.id === 'orchestrator')?.state).toBe('running');
+    expect(view.barriers.map((b) => b.status)).toEqual(['released']);
+  });
+
+  it('has nothing to pause or resume', async () => {
+    server = await serveStoredRun(await storedRun(false), { port: 0 });
+    const response = await fetch(`${server.url}api/pause`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: 'this orchestration is stored, not running: nothing to control' });
+  });
+});
