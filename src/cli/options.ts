@@ -20,6 +20,11 @@ const dbOption: OptionSpec = {
   flags: '--db <store>',
   description: 'Where runs are stored: postgres://… (a server), memory (nothing kept), or a folder for embedded PGlite (default: $DATABASE_URL, else .scenarios/db)',
 };
+/** For commands that name a run: the store it was started with is remembered in .scenarios/runs.json. */
+const runDbOption: OptionSpec = {
+  flags: '--db <store>',
+  description: 'The store holding the run (default: the --db it was started with in this directory, else $DATABASE_URL, else .scenarios/db)',
+};
 const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md or json (default: text)' };
 
 export const commandSpecs = {
@@ -47,7 +52,7 @@ export const commandSpecs = {
       { flags: '--skill <file>', description: 'Skill module to use (default: the one recorded when the run started)' },
       formatOption,
       jsonOption,
-      dbOption,
+      runDbOption,
     ],
     examples: ['scenarios resume orch-1a2b3c4d'],
   },
@@ -60,13 +65,13 @@ export const commandSpecs = {
   status: {
     usage: 'status <id>',
     description: 'Show where a stored orchestration is: status, owner, and each scenario\'s progress',
-    options: [jsonOption, dbOption],
+    options: [jsonOption, runDbOption],
     examples: ['scenarios status orch-1a2b3c4d'],
   },
   report: {
     usage: 'report <id>',
     description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
-    options: [formatOption, dbOption],
+    options: [formatOption, runDbOption],
     examples: ['scenarios report orch-1a2b3c4d --format md > report.md'],
   },
   inspect: {
@@ -75,7 +80,7 @@ export const commandSpecs = {
     options: [
       { flags: '--port <port>', description: 'Port on 127.0.0.1 (default 4319; 0 picks a free one)' },
       { flags: '--json', description: 'Print the stored run (status, progress, barriers, report) as JSON instead of serving the page' },
-      dbOption,
+      runDbOption,
     ],
     examples: ['scenarios inspect orch-1a2b3c4d', 'scenarios inspect orch-1a2b3c4d --json'],
   },

@@ -18,13 +18,14 @@ describe('Ctrl+C', () => {
     expect(await run.exited).toBe(130);
     expect(run.stderr()).toContain(`paused: resume with scenarios resume ${id}`);
 
-    const status = await runCli(['status', id, '--db', db, '--json']);
+    // No --db: status finds the store the run was started with (.scenarios/runs.json).
+    const status = await runCli(['status', id, '--json']);
     expect(status.code, status.stderr).toBe(0);
     const stored = JSON.parse(status.stdout) as { status: string; owner: string | null };
     expect(stored.status).toBe('paused');
     expect(stored.owner).toBeNull();
 
-    const resumed = await runCli(['resume', id, '--db', db, '--json']);
+    const resumed = await runCli(['resume', id, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const report = ReportSchema.parse(JSON.parse(resumed.stdout));
     for (const s of Object.values(report.scenarios)) {

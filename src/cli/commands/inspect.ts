@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.ts';
 import { defaultInspectorPort } from '../../inspect/inspectorServer.ts';
 import { serveStoredRun } from '../../inspect/serveInspector.ts';
 import { openStore } from '../../persistence/openStore.ts';
+import { storeSpecFor } from '../runIndex.ts';
 import { renderReport } from '../driveInTerminal.ts';
 import { untilInterrupted } from '../inspectRun.ts';
 import { ExitCode, type CliIO } from '../io.ts';
@@ -15,7 +16,7 @@ export async function inspectCommand(id: string, raw: Record<string, unknown>, i
   const port = raw.port === undefined ? defaultInspectorPort : Number(raw.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535 (got ${JSON.stringify(raw.port)})`);
   if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
-  const store = await openStore(typeof raw.db === 'string' ? raw.db : undefined, io.env);
+  const store = await openStore(storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined), io.env);
   let run;
   try {
     run = await loadStoredRun(store, id);

@@ -7,6 +7,7 @@ import { parseConfig } from '../../config/parseConfig.ts';
 import type { OrchestrationConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
+import { rememberRunStore } from '../runIndex.ts';
 import { leaseMsFrom, type CliIO } from '../io.ts';
 import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
 import { parseInspectOption, startRunInspection, type InspectMode, type RunInspection } from '../inspectRun.ts';
@@ -75,6 +76,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
       ...leaseMsFrom(io.env),
       ...(inspection?.inspect ? { inspect: inspection.inspect } : {}),
     });
+    rememberRunStore(io.cwd, run.id, options.db);
     // The id comes first, so a user who has to interrupt the run knows what to resume.
     (options.format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id}\n`);
     io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);

@@ -3,9 +3,12 @@ import { openStore } from '../../persistence/openStore.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
 import { parseFormat, renderReport } from '../driveInTerminal.ts';
 import type { CliIO } from '../io.ts';
+import { storeSpecFor } from '../runIndex.ts';
 
-async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store: SnapshotStore) => Promise<T>): Promise<T> {
-  const store = await openStore(typeof raw.db === 'string' ? raw.db : undefined, io.env);
+/** Opens the store for a command; with a run id, the store that run was started with is the default. */
+async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store: SnapshotStore) => Promise<T>, id?: string): Promise<T> {
+  const explicit = typeof raw.db === 'string' ? raw.db : undefined;
+  const store = await openStore(id === undefined ? explicit : storeSpecFor(io.cwd, id, explicit), io.env);
   try {
     return await use(store);
   } finally {
@@ -51,7 +54,7 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
     }
     for (const b of run.barriers) io.stdout.write(`  barrier ${b.milestone}%: released by ${b.releasedBy}${b.late.length ? `, late: ${b.late.join(', ')}` : ''}\n`);
     return 0;
-  });
+  }, id);
 }
 
 export function reportCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -60,5 +63,5 @@ export function reportCommand(id: string, raw: Record<string, unknown>, io: CliI
     const run = await loadStoredRun(store, id);
     io.stdout.write(renderReport(run.report, format));
     return 0;
-  });
+  }, id);
 }
