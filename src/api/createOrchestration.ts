@@ -129,6 +129,12 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   const result = new Promise<Report>((resolve, reject) => {
     actor.subscribe({
       next: (snapshot) => {
+        // The root changes inside a scenario's transition (its arrival, its finish) before that scenario's
+        // own subscribers hear of it: report the scenarios' news first, so the stream stays in causal order.
+        for (const childId of watched) {
+          const child = snapshot.children[childId] as { getSnapshot(): Snapshot<unknown> } | undefined;
+          if (child) tracker.observeScenario(childId, child.getSnapshot());
+        }
         tracker.observeOrchestrator(snapshot);
         onChange?.();
         watchScenarios();
@@ -177,6 +183,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     start: () => actor.send({ type: 'orchestration.start', at: now() }),
     pause: (scenario) => {
       checkName(scenario);
+      if (actor.getSnapshot().value === 'ready') throw new UsageError('pause() before start(): nothing is running yet');
       actor.send({ type: 'orchestration.pause', at: now(), ...(scenario !== undefined ? { scenario } : {}) });
     },
     resume: (scenario) => {

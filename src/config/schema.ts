@@ -76,7 +76,9 @@ export const OrchestrationConfigSchema = z
       } else seen.set(scenario.name, index);
     });
     config.barriers.at.forEach((milestone, index) => {
-      if (!config.milestones.includes(milestone)) {
+      if (milestone === 0) {
+        ctx.addIssue({ code: 'custom', path: ['barriers', 'at', index], message: 'must be greater than 0 (every scenario starts together anyway)' });
+      } else if (!config.milestones.includes(milestone)) {
         ctx.addIssue({
           code: 'custom',
           path: ['barriers', 'at', index],

@@ -40,11 +40,12 @@ export interface ScenarioContext {
 
 export type ScenarioInput = { plan: ScenarioPlan };
 
-/** What happens after a batch settles, in priority order; `draining` adds "then pause" at the end. */
+/** What happens after any batch settles, in priority order; then `active` waits at a reached barrier and `draining` pauses. */
 const afterBatchSettled = [
   { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
   { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
-  { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' },
+  // A scenario with no batch left completes even if its last batch crossed a barrier: a finished
+  // scenario never holds a barrier, so waiting there would only delay its own result.
   { guard: 'allBatchesSettled', target: '#scenario.complete' },
 ] as const;
 
@@ -229,12 +230,17 @@ export const scenarioMachine = setup({
               initial: 'active',
               states: {
                 active: {
-                  always: afterBatchSettled,
+                  always: [...afterBatchSettled, { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' }],
                   on: { 'scenario.pause': { target: 'draining', actions: 'requestDrain' } },
                 },
                 draining: {
+                  // Pausing wins over a barrier the batch in flight reached: resume goes to the barrier.
                   always: [...afterBatchSettled, { guard: 'settledSincePause', target: '#scenario.paused' }],
-                  on: { 'scenario.resume': 'active' },
+                  on: {
+                    'scenario.resume': 'active',
+                    // A failed attempt settles the pause too; the retry waits for the resume.
+                    'batch.failed': { guard: 'isCurrentBatch', target: '#scenario.paused', actions: 'scheduleRetry' },
+                  },
                 },
               },
             },

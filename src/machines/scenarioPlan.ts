@@ -131,7 +131,8 @@ export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event
   next.itemsProcessed = itemsProcessed;
   next.itemsFailed = itemsFailed;
   next.batchCount = progress.batchCount + 1;
-  next.progressPct = Math.min(100, ((itemsProcessed + itemsFailed) / plan.inputSize) * 100);
+  // Multiply first: 57 / 100 * 100 is 56.99999999999999, which would miss the 57% milestone.
+  next.progressPct = Math.min(100, ((itemsProcessed + itemsFailed) * 100) / plan.inputSize);
   next.busyMs = progress.busyMs + event.durationMs;
   next.memoryUsedMb = Math.max(progress.memoryUsedMb, event.memoryMb);
   next.elapsedMs = elapsedAt(progress, event.at, downtimeMs);

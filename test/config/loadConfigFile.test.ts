@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/defaultConfig.ts';
+import { loadConfigFile } from '../../src/config/loadConfigFile.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'scenario-config-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function loadError(path: string): Promise<ConfigError> {
+  const error: unknown = await loadConfigFile(path, dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+describe('loadConfigFile', () => {
+  it('reads and validates a JSON file relative to the working directory', async () => {
+    writeFileSync(join(dir, 'good.json'), JSON.stringify({ ...defaultConfig, seed: 7 }));
+    await expect(loadConfigFile('good.json', dir)).resolves.toMatchObject({ seed: 7, scenarios: [{ name: 'simple' }, { name: 'medium' }, { name: 'complex' }] });
+  });
+
+  it('reports a missing file as a (file) problem', async () => {
+    const error = await loadError('nope.json');
+    expect(error.problems).toEqual([{ path: '(file)', message: expect.stringContaining('cannot read') as string }]);
+    expect(error.message).toContain('invalid configuration (nope.json)');
+  });
+
+  it('reports a file that is not JSON as a (file) problem', async () => {
+    writeFileSync(join(dir, 'broken.json'), '{ "seed": 1,');
+    const error = await loadError('broken.json');
+    expect(error.problems).toEqual([{ path: '(file)', message: expect.stringContaining('not valid JSON') as string }]);
+  });
+
+  it('reports schema problems with their field paths, under the file name', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...defaultConfig, scenarios: [{ ...defaultConfig.scenarios[0], skillParams: { batchSize: -5 } }] }));
+    const error = await loadError('bad.json');
+    expect(error.problems).toEqual([{ path: 'scenarios[0].skillParams.batchSize', message: 'must be a positive integer' }]);
+    expect(error.message).toBe('invalid configuration (bad.json):\n  scenarios[0].skillParams.batchSize: must be a positive integer');
+  });
+});
