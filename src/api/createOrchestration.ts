@@ -13,7 +13,7 @@ import { planScenario } from '../machines/scenarioPlan.ts';
 import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
 import type { BatchJournal } from '../persistence/SnapshotStore.ts';
 import { buildReport } from '../report/buildReport.ts';
-import type { Report, RunOutcome, ScenarioProgress } from '../report/schema.ts';
+import type { BarrierRecord, Report, RunOutcome, ScenarioProgress } from '../report/schema.ts';
 import { EventChannel } from './eventChannel.ts';
 import type { ProgressEvent } from './progressEvents.ts';
 import { ProgressTracker, statePath } from './progressTracker.ts';
@@ -56,6 +56,8 @@ export interface Orchestration {
   cancel(): void;
   /** Current progress of every scenario, in config order. */
   progress(): ScenarioProgress[];
+  /** Barriers so far: open ones with who has arrived (ms since the start), and released ones. */
+  barriers(): { open: { milestone: number; arrivals: { scenario: string; elapsedMs: number }[] }[]; released: BarrierRecord[] };
   subscribe(listener: (event: ProgressEvent) => void): () => void;
   [Symbol.asyncIterator](): AsyncIterableIterator<ProgressEvent>;
 }
@@ -192,6 +194,13 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     },
     cancel: () => actor.send({ type: 'orchestration.cancel', at: now() }),
     progress,
+    barriers: () => {
+      const { book, startedAt } = actor.getSnapshot().context;
+      return {
+        open: book.open.map((b) => ({ milestone: b.milestone, arrivals: b.arrivals.map(([scenario, at]) => ({ scenario, elapsedMs: at - (startedAt ?? at) })) })),
+        released: book.released,
+      };
+    },
     subscribe: (listener) => channel.subscribe(listener),
     [Symbol.asyncIterator]: () => {
       const snapshot = actor.getSnapshot();

@@ -33,10 +33,13 @@ export const ScenarioDefinitionSchema = z.strictObject({
   qualityMetrics: z.array(z.string().min(1)).min(1, 'must name at least one metric'),
 });
 
-export const SkillRefSchema = z.union([
-  z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
-  z.strictObject({ module: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
-]);
+export const SkillRefSchema = z.union(
+  [
+    z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+    z.strictObject({ module: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+  ],
+  { error: 'must be { "name": "<built-in skill>" } or { "module": "<path to a skill module>" } (one of them), with optional "params"' },
+);
 
 export const RetrySchema = z.strictObject({
   maxAttempts: z.int().min(1, 'must be at least 1').max(20, 'must be at most 20').default(3),

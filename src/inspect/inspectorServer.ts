@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { ScenarioError, toError } from '../errors.ts';
+import { ScenarioError, UsageError, toError } from '../errors.ts';
 import { diagramMachines, exportDiagram, isDiagramMachineName, type DiagramMachineName } from './diagram.ts';
 import { isLocalHost, isSameOriginJson, readJsonBody } from './httpGuards.ts';
 import type { InspectorSource } from './InspectorSource.ts';
@@ -93,9 +93,15 @@ export async function startInspectorServer(source: InspectorSource, options: Ins
     }
     if (action === 'cancel' && scenario !== undefined) return sendJson(res, 400, { error: 'cancel applies to the whole orchestration: send {}' });
     if (controls.finished()) return sendJson(res, 409, { error: 'the orchestration has finished' });
-    if (action === 'pause') controls.pause(scenario);
-    else if (action === 'resume') controls.resume(scenario);
-    else controls.cancel();
+    try {
+      if (action === 'pause') controls.pause(scenario);
+      else if (action === 'resume') controls.resume(scenario);
+      else controls.cancel();
+    } catch (error) {
+      // The run refused the request as it stands (e.g. a pause before start): a conflict, not a server fault.
+      if (error instanceof UsageError) return sendJson(res, 409, { error: error.message });
+      throw error;
+    }
     return sendJson(res, 202, { ok: true, action, ...(scenario !== undefined ? { scenario } : {}) });
   };
 

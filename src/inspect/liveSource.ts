@@ -45,6 +45,12 @@ export function liveInspectorSource(orchestration: Orchestration, options: LiveS
     model.setScenario({ name: progress.name, state: view?.state ?? progress.status, progress });
     if (view) model.setActor(view);
   }
+  // Barriers reached before attaching: released ones whole, open ones with who is already waiting.
+  const barriers = orchestration.barriers();
+  for (const barrier of barriers.released) model.applyProgress({ type: 'barrier.released', barrier });
+  for (const open of barriers.open) {
+    for (const arrival of open.arrivals) model.applyProgress({ type: 'barrier.arrived', milestone: open.milestone, ...arrival });
+  }
 
   const listeners = new Set<(delta: InspectorDelta) => void>();
   let timer: NodeJS.Timeout | undefined;

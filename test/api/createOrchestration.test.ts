@@ -3,7 +3,7 @@ import { createOrchestration, type Orchestration } from '../../src/api/createOrc
 import { ProgressEventSchema, type ProgressEvent } from '../../src/api/progressEvents.ts';
 import type { InputItem } from '../../src/actors/inputData.ts';
 import { simulatedSkill } from '../../src/actors/simulatedSkill.ts';
-import type { Skill } from '../../src/actors/skill.ts';
+import { defineSkill, type Skill } from '../../src/actors/skill.ts';
 import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
 import { ConfigError, UsageError } from '../../src/errors.ts';
 import { simConfig, simScenario } from '../support/simulatedRun.ts';
@@ -296,5 +296,29 @@ describe('createOrchestration', () => {
       // Same ids either way: the seed changes values, not which items a batch holds.
       expect(other.items.get('b/2/1')?.map((i) => i.id)).toEqual([10, 11, 12, 13, 14]);
     });
+  });
+});
+
+describe('barriers()', () => {
+  it('shows who waits at an open barrier and, once released, its record', async () => {
+    const skill = defineSkill({
+      name: 'uneven',
+      version: '1',
+      run: async (items, ctx) => {
+        await new Promise((r) => setTimeout(r, ctx.scenario === 'slow' ? 60_000 : 5));
+        return { qualityScore: 1, processed: items.length };
+      },
+    });
+    const run = createOrchestration(simConfig([simScenario('fast', 10, { skillParams: { batchSize: 5 } }), simScenario('slow', 10, { skillParams: { batchSize: 5 } })]), { skill });
+    run.start();
+    await new Promise((r) => setTimeout(r, 200));
+    const { open, released } = run.barriers();
+    expect(released).toEqual([]);
+    expect(open).toHaveLength(1);
+    expect(open[0]?.milestone).toBe(30);
+    expect(open[0]?.arrivals.map((a) => a.scenario)).toEqual(['fast']);
+    run.cancel();
+    await run.result;
+    expect(run.barriers().released.map((b) => [b.milestone, b.releasedBy])).toEqual([[30, 'all-arrived']]);
   });
 });

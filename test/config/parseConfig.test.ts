@@ -142,3 +142,9 @@ describe('barriers', () => {
     expect(() => parseConfig({ ...defaultConfig, barriers: { at: [0, 30] } })).toThrow(/barriers\.at\[0\]: must be greater than 0/);
   });
 });
+
+describe('skill', () => {
+  it('says what a skill reference must look like when it names both a built-in and a module', () => {
+    expect(() => parseConfig({ ...defaultConfig, skill: { name: 'simulated', module: './x.ts' } })).toThrow(/skill: must be \{ "name": "<built-in skill>" \} or \{ "module": "<path to a skill module>" \}/);
+  });
+});

@@ -182,7 +182,8 @@ describe('inspector server', () => {
     expect((await post(server, 'cancel', { scenario: 'alpha' })).status).toBe(400);
     expect((await http(`${server.url}api/pause`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' })).status).toBe(400);
     expect((await post(server, 'explode', {})).status).toBe(404);
-    expect((await post(server, 'pause', {}, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(202);
+    // Before start the run refuses a pause: a conflict, reported as such.
+    expect((await post(server, 'pause', {}, { Origin: `http://127.0.0.1:${server.port}` })).status).toBe(409);
   });
 
   it('cancels the whole run', async () => {
