@@ -1,25 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
-import { defineSkill } from '../../src/actors/skill.ts';
 import { PostgresSnapshotStore } from '../../src/persistence/PostgresSnapshotStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
+import { canControlCluster, pgCluster } from '../support/postgresCluster.ts';
+import { timedSkill } from '../support/timedSkill.ts';
 
 const url = process.env.DATABASE_URL ?? '';
-const canControl = url !== '' && existsSync('/etc/postgresql') && existsSync('/usr/bin/pg_ctlcluster');
-const cluster = (action: 'stop' | 'start') =>
-  promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', readdirSync('/etc/postgresql')[0] ?? '', 'main', action]);
-
-const skill = defineSkill({
-  name: 'steady',
-  version: '1',
-  run: async (items, ctx) => {
-    await new Promise((r) => setTimeout(r, 20));
-    return { qualityScore: 0.6 + ctx.random() * 0.4, processed: items.length };
-  },
-});
+const canControl = url !== '' && canControlCluster;
+const cluster = pgCluster;
+const skill = timedSkill({ latencyMs: 20 });
 const scenario = (name: string) => oneItemScenario(name, 60);
 
 describe.runIf(canControl)('the Postgres server gone for longer than the retry window', () => {

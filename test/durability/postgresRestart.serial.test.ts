@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration } from '../../src/api/durableOrchestration.ts';
-import { defineSkill } from '../../src/actors/skill.ts';
 import { openStore } from '../../src/persistence/openStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
+import { canControlCluster, pgCluster } from '../support/postgresCluster.ts';
+import { timedSkill } from '../support/timedSkill.ts';
 
 const url = process.env.DATABASE_URL;
-const canRestart = Boolean(url) && existsSync('/etc/postgresql') && existsSync('/usr/bin/pg_ctlcluster');
-
-/** Asynchronous, so batches keep finishing (and their writes keep failing and retrying) while the server is down. */
-function restartServer(): Promise<unknown> {
-  const version = readdirSync('/etc/postgresql')[0] ?? '';
-  return promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart']);
-}
-
-const slowSkill = defineSkill({
-  name: 'slow',
-  version: '1',
-  run: async (items, ctx) => {
-    await new Promise((r) => setTimeout(r, 25));
-    return { qualityScore: 0.7 + ctx.random() * 0.3, processed: items.length };
-  },
-});
+const canRestart = Boolean(url) && canControlCluster;
+const restartServer = () => pgCluster('restart');
+const slowSkill = timedSkill({ latencyMs: 25 });
 
 const scenario = (name: string) => oneItemScenario(name, 40);
 
