@@ -92,7 +92,11 @@ function lockDataDir(dataDir: string): () => void {
       if (!isErrnoException(error) || error.code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
       if (isAlive(holder)) {
-        throw new ScenarioError('store_unavailable', `PGlite data folder ${dataDir} is in use by process ${holder} (if it is gone, delete ${file})`);
+        // Another process drives runs here: the same answer (and exit code 3) as a live lease on a server.
+        throw new ScenarioError(
+          'lease_held',
+          `PGlite data folder ${dataDir} is in use by process ${holder}: embedded PGlite serves one process at a time (use --db postgres://… to work on runs from several processes; if that process is gone, delete ${file})`,
+        );
       }
       rmSync(file, { force: true });
     }

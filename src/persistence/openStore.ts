@@ -18,7 +18,7 @@ export async function openStore(spec?: string, env: NodeJS.ProcessEnv = process.
   try {
     return isUrl ? await PostgresSnapshotStore.open({ connectionString: target }) : await PgliteSnapshotStore.open(target);
   } catch (error) {
-    if (error instanceof ScenarioError && error.code === 'store_unavailable') throw error;
+    if (error instanceof ScenarioError) throw error;
     const name = isUrl ? redactUrl(target) : `pglite:${target}`;
     const reason = toError(error).message.split('\n', 1)[0] ?? '';
     throw new ScenarioError('store_unavailable', `cannot open store ${name}: ${reason}`, { cause: error });

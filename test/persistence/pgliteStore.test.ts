@@ -54,7 +54,7 @@ describe('PgliteSnapshotStore', () => {
       orchestrationId: 'run-1', scenario: 'a', batchIndex: 0, attempt: 1, items: 3, itemsFailed: 0, qualityScore: 1, result: [1, 2, 3], startedAt: 1, finishedAt: 2,
     });
     const busy: unknown = await PgliteSnapshotStore.open(dataDir).catch((e: unknown) => e);
-    expect(busy).toMatchObject({ code: 'store_unavailable' });
+    expect(busy).toMatchObject({ code: 'lease_held' });
     expect((busy as Error).message).toContain(`in use by process ${process.pid}`);
     await first.close();
 
