@@ -153,7 +153,11 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     const { writer, lease, orchestration } = parts;
     if (status === 'paused') {
       interrupted = true;
-      orchestration?.pause();
+      try {
+        orchestration?.pause();
+      } catch {
+        // Interrupted before start(): nothing runs yet, so there is nothing to pause; the row still says paused.
+      }
       await writer?.flush().catch(() => undefined);
     }
     writer?.stop();
@@ -216,6 +220,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     const now = Date.now();
     run.actor.send({ type: 'clock.resumed', at: now, downtimeMs: Math.max(0, now - args.restore.savedAt) });
     if (args.restore.wasInterrupted) run.resume();
+    // Interrupted before it ever started: resuming it means starting it.
+    if (run.actor.getSnapshot().value === 'ready') run.start();
   }
   snapshotWriter.schedule();
 
