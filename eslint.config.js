@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.scenarios', 'test-results', 'tmp', 'src/inspect/public/vendor'] },
+  { ignores: ['node_modules', 'dist', '.scenarios', 'test-results', 'tmp', 'src/inspect/public/vendor'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
