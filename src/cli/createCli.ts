@@ -13,36 +13,29 @@ function register(cli: CAC, spec: CommandSpec, action: (...args: unknown[]) => P
  * Builds the `scenarios` parser. Each action stores its exit code in `io.exitCode`; only src/cli/index.ts
  * exits the process. Command modules load lazily so `--help` stays fast.
  */
+type Options = Record<string, unknown>;
+type IdCommand = (id: string, options: Options, io: CliIO) => Promise<number>;
+type PlainCommand = (options: Options, io: CliIO) => Promise<number>;
+
 export function createCli(io: CliIO): CAC {
   const cli = cac('scenarios');
+  // Each loader imports its command module only when that command runs.
+  const withId = (load: () => Promise<IdCommand>) => async (id: unknown, options: unknown) => {
+    io.exitCode = await (await load())(String(id), options as Options, io);
+  };
+  const plain = (load: () => Promise<PlainCommand>) => async (options: unknown) => {
+    io.exitCode = await (await load())(options as Options, io);
+  };
   register(cli, commandSpecs.run, async (config, options) => {
     const { runCommand } = await import('./commands/run.ts');
-    io.exitCode = await runCommand(config as string | undefined, options as Record<string, unknown>, io);
+    io.exitCode = await runCommand(config as string | undefined, options as Options, io);
   });
-  register(cli, commandSpecs.resume, async (id, options) => {
-    const { resumeCommand } = await import('./commands/resume.ts');
-    io.exitCode = await resumeCommand(String(id), options as Record<string, unknown>, io);
-  });
-  register(cli, commandSpecs.list, async (options) => {
-    const { listCommand } = await import('./commands/stored.ts');
-    io.exitCode = await listCommand(options as Record<string, unknown>, io);
-  });
-  register(cli, commandSpecs.status, async (id, options) => {
-    const { statusCommand } = await import('./commands/stored.ts');
-    io.exitCode = await statusCommand(String(id), options as Record<string, unknown>, io);
-  });
-  register(cli, commandSpecs.report, async (id, options) => {
-    const { reportCommand } = await import('./commands/stored.ts');
-    io.exitCode = await reportCommand(String(id), options as Record<string, unknown>, io);
-  });
-  register(cli, commandSpecs.inspect, async (id, options) => {
-    const { inspectCommand } = await import('./commands/inspect.ts');
-    io.exitCode = await inspectCommand(String(id), options as Record<string, unknown>, io);
-  });
-  register(cli, commandSpecs.diagram, async (options) => {
-    const { diagramCommand } = await import('./commands/diagram.ts');
-    io.exitCode = await diagramCommand(options as Record<string, unknown>, io);
-  });
+  register(cli, commandSpecs.resume, withId(async () => (await import('./commands/resume.ts')).resumeCommand));
+  register(cli, commandSpecs.list, plain(async () => (await import('./commands/stored.ts')).listCommand));
+  register(cli, commandSpecs.status, withId(async () => (await import('./commands/stored.ts')).statusCommand));
+  register(cli, commandSpecs.report, withId(async () => (await import('./commands/stored.ts')).reportCommand));
+  register(cli, commandSpecs.inspect, withId(async () => (await import('./commands/inspect.ts')).inspectCommand));
+  register(cli, commandSpecs.diagram, plain(async () => (await import('./commands/diagram.ts')).diagramCommand));
   cli.help();
   cli.version('0.1.0');
   return cli;

@@ -34,7 +34,7 @@ function report(error: unknown, stderr: NodeJS.WritableStream): number {
   }
   if (error instanceof ScenarioError) {
     stderr.write(`scenarios: ${error.message}\n`);
-    if (error.code === 'usage' || error.code === 'skill_invalid') return ExitCode.usage;
+    if (error.code === 'usage' || error.code === 'skill_invalid' || error.code === 'not_found') return ExitCode.usage;
     if (error.code === 'lease_held') return ExitCode.leaseHeld;
     return ExitCode.scenarioFailed;
   }

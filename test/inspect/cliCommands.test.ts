@@ -115,7 +115,7 @@ describe('scenarios inspect ID', () => {
 
   it('says when there is no such run', async () => {
     const missing = await runCli(['inspect', 'orch-nope', '--db', db, '--json']);
-    expect(missing.code).not.toBe(0);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no orchestration "orch-nope"');
   });
 });
