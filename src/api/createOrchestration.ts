@@ -213,12 +213,13 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   };
 }
 
-function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
+/** The built-in skill a config names; a module must be loaded by the caller (loadSkillModule) and passed in. */
+export function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
   if ('name' in config.skill) return builtinSkill(config.skill.name);
   throw new UsageError(`the config names skill module "${config.skill.module}": load it with loadSkillModule() and pass { skill }`);
 }
 
-export function toOutcome(orchestrationId: string, skill: Skill, output: OrchestratorOutput): RunOutcome {
+export function toOutcome(orchestrationId: string, skill: Pick<Skill, 'name' | 'version'>, output: OrchestratorOutput): RunOutcome {
   return {
     orchestrationId,
     skill: { name: skill.name, version: skill.version },

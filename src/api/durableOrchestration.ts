@@ -10,7 +10,7 @@ import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
 import type { OrchestrationStatus, SnapshotStore, StoredOrchestration } from '../persistence/SnapshotStore.ts';
 import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
 import type { Report } from '../report/schema.ts';
-import { createOrchestration, type Orchestration } from './createOrchestration.ts';
+import { createOrchestration, resolveConfiguredSkill, type Orchestration } from './createOrchestration.ts';
 
 /** How a durable run ended for this process. */
 export type DurableOutcome =
@@ -52,7 +52,7 @@ export interface DurableOptions {
  */
 export async function createDurableOrchestration(configInput: OrchestrationConfigInput | OrchestrationConfig, options: DurableOptions): Promise<DurableOrchestration> {
   const config = parseConfig(configInput);
-  const skill = options.skill ?? builtinSkill('name' in config.skill ? config.skill.name : 'simulated');
+  const skill = options.skill ?? resolveConfiguredSkill(config);
   const owner = options.owner ?? newOwnerId();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const id = options.id ?? `orch-${crypto.randomUUID().slice(0, 8)}`;

@@ -5,6 +5,7 @@ import { scenarioActorId } from '../machines/orchestratorMachine.ts';
 import type { OrchestrationStatus, SnapshotStore } from '../persistence/SnapshotStore.ts';
 import { buildReport } from '../report/buildReport.ts';
 import type { BarrierRecord, Report, ScenarioProgress } from '../report/schema.ts';
+import { toOutcome } from './createOrchestration.ts';
 import { checkStoredRow } from './durableOrchestration.ts';
 
 export interface StoredRun {
@@ -44,15 +45,7 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
   });
   const barriers = context.book.released;
   const report = buildReport(
-    {
-      orchestrationId: id,
-      skill: { name: row.skill.name, version: row.skill.version },
-      startedAt: context.startedAt,
-      finishedAt: context.finishedAt,
-      downtimeMs: context.downtimeMs,
-      scenarios: progress,
-      barriers,
-    },
+    toOutcome(id, row.skill, { startedAt: context.startedAt, finishedAt: context.finishedAt, downtimeMs: context.downtimeMs, scenarios: progress, barriers }),
     config,
   );
   return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, updatedAt: row.updatedAt };

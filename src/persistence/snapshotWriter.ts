@@ -23,7 +23,7 @@ export class SnapshotWriter {
   #failed: Error | undefined;
   #stopped = false;
   #writes = 0;
-  #lastBytes = 0;
+  #lastWritten: unknown;
 
   constructor(store: SnapshotStore, id: string, version: number, source: SnapshotSource, onError: (error: Error) => void) {
     this.#store = store;
@@ -37,8 +37,9 @@ export class SnapshotWriter {
     return this.#version;
   }
 
+  /** Measured on demand: serialising every snapshot a second time just for this would tax each write. */
   get stats(): { writes: number; lastBytes: number } {
-    return { writes: this.#writes, lastBytes: this.#lastBytes };
+    return { writes: this.#writes, lastBytes: this.#lastWritten === undefined ? 0 : JSON.stringify(this.#lastWritten).length };
   }
 
   /** Called on every snapshot change; cheap when a write is already pending. */
@@ -71,7 +72,7 @@ export class SnapshotWriter {
     try {
       this.#version = await this.#store.save(this.#id, { snapshot, status, expectedVersion: this.#version });
       this.#writes += 1;
-      this.#lastBytes = JSON.stringify(snapshot).length;
+      this.#lastWritten = snapshot;
     } catch (error) {
       this.#failed = toError(error);
       this.#onError(this.#failed);

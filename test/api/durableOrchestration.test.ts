@@ -24,4 +24,12 @@ describe('createDurableOrchestration', () => {
     await createDurableOrchestration(config(), { store, id: 'twice' });
     await expect(createDurableOrchestration(config(), { store, id: 'twice' })).rejects.toThrow('orchestration "twice" already exists');
   });
+
+  it('refuses a config naming a skill module it was not given, instead of running the simulated skill', async () => {
+    const store = new MemorySnapshotStore();
+    await expect(createDurableOrchestration({ ...config(), skill: { module: './my-skill.ts' } }, { store, id: 'module' })).rejects.toThrow(
+      'load it with loadSkillModule() and pass { skill }',
+    );
+    expect(await store.load('module')).toBeUndefined();
+  });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createDurableOrchestration } from '../../api/durableOrchestration.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
@@ -54,11 +55,7 @@ export async function resolveRunInputs(
   const modulePath = options.skill ?? ('module' in config.skill ? config.skill.module : undefined);
   if (modulePath === undefined) return { config };
   const skill = await loadSkillModule(modulePath, cwd);
-  return { config, skill, skillModule: resolvePath(cwd, modulePath) };
-}
-
-function resolvePath(cwd: string, path: string): string {
-  return path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
+  return { config, skill, skillModule: resolve(cwd, modulePath) };
 }
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {

@@ -1,4 +1,5 @@
 import { loadStoredRun } from '../../api/storedRun.ts';
+import { isoFromEpochMs } from '../../report/format.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
 import { parseFormat, renderReport } from '../driveInTerminal.ts';
@@ -16,7 +17,7 @@ async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store
   }
 }
 
-const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+const iso = (ms: number | null) => (ms === null ? '-' : isoFromEpochMs(ms));
 
 export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<number> {
   return withStore(raw, io, async (store) => {
