@@ -59,6 +59,12 @@ export interface Orchestration {
   /** Barriers so far: open ones with who has arrived (ms since the start), and released ones. */
   barriers(): { open: { milestone: number; arrivals: { scenario: string; elapsedMs: number }[] }[]; released: BarrierRecord[] };
   subscribe(listener: (event: ProgressEvent) => void): () => void;
+  /**
+   * The progress stream as an async iterable. The first iterator starts with each scenario's state when the
+   * orchestration was created, then every event since, wherever the loop stands relative to `start()`
+   * (events are kept for it until 10,000 have passed). Later iterators, and a first one opened after that,
+   * start with each scenario's current state, then live events.
+   */
   [Symbol.asyncIterator](): AsyncIterableIterator<ProgressEvent>;
 }
 
@@ -171,6 +177,17 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
   }
 
+  /** One `scenario.state` per scenario, as it stands now: where an iterator that missed the start begins. */
+  const currentStates = (): ProgressEvent[] => {
+    const snapshot = actor.getSnapshot();
+    return progress().map((p): ProgressEvent => {
+      const child = snapshot.children[scenarioActorId(p.name)] as { getSnapshot(): { value: unknown } } | undefined;
+      return { type: 'scenario.state', scenario: p.name, state: child ? statePath(child.getSnapshot().value) : p.status, progress: p };
+    });
+  };
+  // The first iterator starts here, whenever it is opened: the state now, then every event (bounded).
+  channel.seedBacklog(currentStates());
+
   const names = new Set(config.scenarios.map((s) => s.name));
   const checkName = (scenario: string | undefined) => {
     if (scenario !== undefined && !names.has(scenario)) throw new UsageError(`unknown scenario "${scenario}" (scenarios: ${[...names].join(', ')})`);
@@ -202,14 +219,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
       };
     },
     subscribe: (listener) => channel.subscribe(listener),
-    [Symbol.asyncIterator]: () => {
-      const snapshot = actor.getSnapshot();
-      const current = progress().map((p): ProgressEvent => {
-        const child = snapshot.children[scenarioActorId(p.name)] as { getSnapshot(): { value: unknown } } | undefined;
-        return { type: 'scenario.state', scenario: p.name, state: child ? statePath(child.getSnapshot().value) : p.status, progress: p };
-      });
-      return channel.iterate(current);
-    },
+    [Symbol.asyncIterator]: () => channel.iterate(currentStates),
   };
 }
 

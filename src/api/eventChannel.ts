@@ -1,13 +1,37 @@
+/** Events kept for the first iterator at most (a few MB), so a long run that nobody iterates stays small. */
+export const DEFAULT_BACKLOG_LIMIT = 10_000;
+
 /**
- * A fan-out of events to listeners and to async iterators. Each iterator buffers from the moment it is
- * created, so a slow `for await` loses nothing; the channel ends (or fails) once for everyone.
+ * A fan-out of events to listeners and to async iterators; the channel ends (or fails) once for everyone.
+ *
+ * Until the first iterator is opened, the channel keeps a backlog: the state it was seeded with
+ * (`seedBacklog`) and every event published since. The first iterator takes it, so
+ * `run.start(); for await (const e of run)` misses nothing that `start()` published synchronously.
+ * Memory stays bounded: past `backlogLimit` events the backlog is dropped, and the first iterator then
+ * starts like any later one, from `catchUp()` (the current state). Each iterator buffers from its
+ * creation, so a slow `for await` loses nothing.
  */
 export class EventChannel<T> {
   readonly #listeners = new Set<(event: T) => void>();
   readonly #iterators = new Set<{ push: (e: T) => void; end: (error?: Error) => void }>();
+  readonly #backlogLimit: number;
+  #backlog: T[] | undefined = [];
   #ended: { error?: Error } | undefined;
 
+  constructor(options: { backlogLimit?: number } = {}) {
+    this.#backlogLimit = Math.max(0, options.backlogLimit ?? DEFAULT_BACKLOG_LIMIT);
+  }
+
+  /** Starts the backlog afresh from a description of the current state (no-op once an iterator took it). */
+  seedBacklog(events: readonly T[]): void {
+    if (this.#backlog) this.#backlog = [...events];
+  }
+
   publish(event: T): void {
+    if (this.#backlog) {
+      this.#backlog.push(event);
+      if (this.#backlog.length > this.#backlogLimit) this.#backlog = undefined;
+    }
     for (const listener of this.#listeners) listener(event);
     for (const it of this.#iterators) it.push(event);
   }
@@ -25,9 +49,12 @@ export class EventChannel<T> {
     this.#listeners.clear();
   }
 
-  /** @param initial events to yield first (e.g. the current state, so a late reader can catch up). */
-  iterate(initial: readonly T[] = []): AsyncIterableIterator<T> {
-    const buffer: T[] = [...initial];
+  /**
+   * The first call yields the backlog (unless it overflowed), any other `catchUp()`; then live events
+   * until the channel ends.
+   */
+  iterate(catchUp: () => readonly T[] = () => []): AsyncIterableIterator<T> {
+    const buffer: T[] = this.#takeBacklog() ?? [...catchUp()];
     let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | undefined;
     let done = this.#ended;
     const entry = {
@@ -51,8 +78,7 @@ export class EventChannel<T> {
     if (!done) this.#iterators.add(entry);
     const iterator: AsyncIterableIterator<T> = {
       next: () => {
-        const event = buffer.shift();
-        if (event !== undefined) return Promise.resolve({ value: event, done: false });
+        if (buffer.length > 0) return Promise.resolve({ value: buffer.shift() as T, done: false });
         if (done) return done.error ? Promise.reject(done.error) : Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve, reject) => (waiting = { resolve, reject }));
       },
@@ -65,5 +91,12 @@ export class EventChannel<T> {
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
+  }
+
+  #takeBacklog(): T[] | undefined {
+    const backlog = this.#backlog;
+    if (!backlog) return undefined;
+    this.#backlog = undefined;
+    return backlog;
   }
 }

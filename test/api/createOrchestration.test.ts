@@ -139,10 +139,43 @@ describe('createOrchestration', () => {
       expect(seen.filter((e) => e.type === 'batch.settled')).toHaveLength(7);
     });
 
-    it('an iterator opened after the end yields each final state, then ends', async () => {
+    it('for await after start(), in the README order, sees every event a subscriber sees, 0 % milestones included', async () => {
+      const run = createOrchestration(quickConfig());
+      const heard = collect(run);
+      run.start();
+      const seen: ProgressEvent[] = [];
+      for await (const event of run) seen.push(event);
+      expect(seen.slice(0, 2).map((e) => [e.type, scenarioOf(e), e.type === 'scenario.state' ? e.state : undefined])).toEqual([
+        ['scenario.state', 'a', 'pending'],
+        ['scenario.state', 'b', 'pending'],
+      ]);
+      expect(seen.slice(2)).toEqual(heard);
+      expect(seen.filter((e) => e.type === 'milestone.reached' && e.milestone === 0).map(scenarioOf)).toEqual(['a', 'b']);
+    });
+
+    it('a second iterator starts from the current state of each scenario, then live events', async () => {
       const run = createOrchestration(quickConfig());
       run.start();
+      const first = run[Symbol.asyncIterator]();
+      await first.return?.();
+      const second: ProgressEvent[] = [];
+      for await (const event of run) second.push(event);
+      expect(second.slice(0, 2).map((e) => [e.type, scenarioOf(e)])).toEqual([
+        ['scenario.state', 'a'],
+        ['scenario.state', 'b'],
+      ]);
+      expect(second.filter((e) => e.type === 'milestone.reached' && e.milestone === 0)).toEqual([]);
+      expect(second.at(-1)?.type).toBe('orchestration.finished');
+    });
+
+    it('the first iterator opened after the end replays the run; a later one yields each final state, then ends', async () => {
+      const run = createOrchestration(quickConfig());
+      const heard = collect(run);
+      run.start();
       await run.result;
+      const replay: ProgressEvent[] = [];
+      for await (const event of run) replay.push(event);
+      expect(replay.slice(2)).toEqual(heard);
       const seen: ProgressEvent[] = [];
       for await (const event of run) seen.push(event);
       expect(seen.map((e) => [e.type, scenarioOf(e), e.type === 'scenario.state' ? e.progress.status : undefined])).toEqual([
