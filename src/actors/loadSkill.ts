@@ -17,7 +17,8 @@ export function builtinSkill(name: string): Skill {
 
 /**
  * Imports a skill module (.js, .mjs, or .ts when run through the `scenarios` CLI or a TS-aware loader)
- * and checks its default export is `{ name, version, run }`.
+ * and checks its default export is `{ name, version, run }`. A relative `path` resolves against `cwd`;
+ * a config file's `skill.module` is already absolute (loadConfigFile resolves it against the file's folder).
  */
 export async function loadSkillModule(path: string, cwd = process.cwd()): Promise<Skill> {
   const absolute = resolve(cwd, path);

@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, toError } from '../errors.ts';
 import { parseConfig } from './parseConfig.ts';
 import type { OrchestrationConfig } from './schema.ts';
 
-/** Reads and validates a JSON config file; every problem is reported with its field path. */
+/**
+ * Reads and validates a JSON config file; every problem is reported with its field path. A relative
+ * `skill.module` is made absolute against the file's folder, so the config works (and a stored run
+ * resumes) from any working directory.
+ */
 export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<OrchestrationConfig> {
   const absolute = resolve(cwd, path);
   let text: string;
@@ -19,5 +23,9 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: `not valid JSON: ${toError(error).message}` }]);
   }
-  return parseConfig(data, path);
+  const config = parseConfig(data, path);
+  if ('module' in config.skill && !isAbsolute(config.skill.module)) {
+    return { ...config, skill: { ...config.skill, module: resolve(dirname(absolute), config.skill.module) } };
+  }
+  return config;
 }

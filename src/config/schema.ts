@@ -21,8 +21,10 @@ export const ScenarioDefinitionSchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(64, 'must be at most 64 characters')
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must start with a letter or digit and use only letters, digits, "_", "." and "-"'),
-  difficulty: z.enum(['easy', 'intermediate', 'advanced']),
-  complexityMultiplier: z.number().positive('must be a positive number'),
+  /** A label for people (and the inspector's cards); the orchestrator does not read it. */
+  difficulty: z.enum(['easy', 'intermediate', 'advanced']).optional(),
+  /** A label for people (and the inspector's cards), e.g. how much harder than the simplest scenario. */
+  complexityMultiplier: z.number().positive('must be a positive number').optional(),
   inputSize: z.int('must be a positive integer').positive('must be a positive integer'),
   dataset: DatasetSchema.default({ distribution: 'uniform' }),
   timeBudgetSeconds: z.number().positive('must be a positive number'),
@@ -36,6 +38,8 @@ export const ScenarioDefinitionSchema = z.strictObject({
 export const SkillRefSchema = z.union(
   [
     z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+    // A relative path is resolved against the config file's folder by loadConfigFile (against the working
+    // directory for a config object built in code).
     z.strictObject({ module: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
   ],
   { error: 'must be { "name": "<built-in skill>" } or { "module": "<path to a skill module>" } (one of them), with optional "params"' },

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaultConfig.ts';
+import { resolveRunInputs } from '../../src/cli/commands/run.ts';
 import { loadConfigFile } from '../../src/config/loadConfigFile.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -25,6 +26,32 @@ describe('loadConfigFile', () => {
   it('reads and validates a JSON file relative to the working directory', async () => {
     writeFileSync(join(dir, 'good.json'), JSON.stringify({ ...defaultConfig, seed: 7 }));
     await expect(loadConfigFile('good.json', dir)).resolves.toMatchObject({ seed: 7, scenarios: [{ name: 'simple' }, { name: 'medium' }, { name: 'complex' }] });
+  });
+
+  it('resolves a relative skill.module against the config file\'s folder, not the working directory', async () => {
+    mkdirSync(join(dir, 'configs'), { recursive: true });
+    writeFileSync(join(dir, 'configs', 'with-module.json'), JSON.stringify({ ...defaultConfig, skill: { module: './skills/my-skill.ts', params: { x: 1 } } }));
+    const config = await loadConfigFile('configs/with-module.json', dir);
+    expect(config.skill).toEqual({ module: join(dir, 'configs', 'skills', 'my-skill.ts'), params: { x: 1 } });
+  });
+
+  it('loads the config\'s skill module from another working directory and records its absolute path for resume', async () => {
+    mkdirSync(join(dir, 'proj', 'skills'), { recursive: true });
+    mkdirSync(join(dir, 'elsewhere'), { recursive: true });
+    writeFileSync(join(dir, 'proj', 'skills', 'echo.mjs'), "export default { name: 'echo', version: '1.2.3', run: async (items) => ({ qualityScore: 1, processed: items.length }) };\n");
+    writeFileSync(join(dir, 'proj', 'run.json'), JSON.stringify({ ...defaultConfig, skill: { module: 'skills/echo.mjs' } }));
+    const inputs = await resolveRunInputs('../proj/run.json', {}, join(dir, 'elsewhere'));
+    expect(inputs.skill).toMatchObject({ name: 'echo', version: '1.2.3' });
+    expect(inputs.skillModule).toBe(join(dir, 'proj', 'skills', 'echo.mjs'));
+    expect(inputs.config.skill).toEqual({ module: join(dir, 'proj', 'skills', 'echo.mjs') });
+  });
+
+  it('keeps an absolute skill.module and a built-in skill name as written', async () => {
+    const absolute = join(dir, 'elsewhere', 'skill.js');
+    writeFileSync(join(dir, 'absolute.json'), JSON.stringify({ ...defaultConfig, skill: { module: absolute } }));
+    await expect(loadConfigFile('absolute.json', dir)).resolves.toMatchObject({ skill: { module: absolute } });
+    writeFileSync(join(dir, 'builtin.json'), JSON.stringify({ ...defaultConfig, skill: { name: 'simulated' } }));
+    await expect(loadConfigFile(join(dir, 'builtin.json'), '/')).resolves.toMatchObject({ skill: { name: 'simulated' } });
   });
 
   it('reports a missing file as a (file) problem', async () => {

@@ -35,6 +35,21 @@ describe('parseConfig', () => {
     expect(config.scenarios[0]?.dataset).toEqual({ distribution: 'uniform' });
   });
 
+  it('takes difficulty and complexityMultiplier as optional labels, checked only when given', () => {
+    const bare: Record<string, unknown> = { ...scenario };
+    delete bare.difficulty;
+    delete bare.complexityMultiplier;
+    const config = parseConfig({ scenarios: [bare] });
+    expect(config.scenarios[0]).not.toHaveProperty('difficulty');
+    expect(config.scenarios[0]).not.toHaveProperty('complexityMultiplier');
+    expect(parseConfig(defaultConfig).scenarios.map((s) => [s.difficulty, s.complexityMultiplier])).toEqual([
+      ['easy', 1],
+      ['intermediate', 3],
+      ['advanced', 8],
+    ]);
+    expect(problems({ scenarios: [{ ...scenario, complexityMultiplier: 0 }] })).toEqual([{ path: 'scenarios[0].complexityMultiplier', message: 'must be a positive number' }]);
+  });
+
   it('keeps unknown skill params (they are passed to the skill)', () => {
     const config = parseConfig({ scenarios: [{ ...scenario, skillParams: { batchSize: 5, temperature: 0.2 } }] });
     expect(config.scenarios[0]?.skillParams).toEqual({ batchSize: 5, temperature: 0.2 });
@@ -75,8 +90,6 @@ describe('parseConfig', () => {
   it('says which required fields of a scenario are missing and what they take', () => {
     const found = problems({ scenarios: [{ name: 'x' }] });
     expect(found.map((p) => p.path)).toEqual([
-      'scenarios[0].difficulty',
-      'scenarios[0].complexityMultiplier',
       'scenarios[0].inputSize',
       'scenarios[0].timeBudgetSeconds',
       'scenarios[0].memoryLimitMb',
@@ -85,8 +98,8 @@ describe('parseConfig', () => {
       'scenarios[0].expectedQuality',
       'scenarios[0].qualityMetrics',
     ]);
-    expect(found[0]?.message).toBe('is required (one of "easy", "intermediate", "advanced")');
-    expect(found[1]?.message).toBe('is required (expected number)');
+    expect(found[0]?.message).toBe('is required (expected number)');
+    expect(found.find((p) => p.path === 'scenarios[0].expectedQuality')?.message).toBe('is required (one of "basic", "good", "excellent")');
   });
 
   it('reports a barrier that is not one of the milestones at barriers.at[i]', () => {
