@@ -8,7 +8,11 @@ import { barsView, linesView } from './progressView.ts';
 
 export type Format = 'text' | 'md' | 'json';
 
+/** `--json` is `--format json`; with another --format the two contradict each other, so neither wins. */
 export function parseFormat(raw: Record<string, unknown>): Format {
+  if (raw.json === true && raw.format !== undefined && raw.format !== 'json') {
+    throw new UsageError(`--json and --format ${typeof raw.format === 'string' ? raw.format : JSON.stringify(raw.format)} contradict each other: use one of them (--json means --format json)`);
+  }
   const format = raw.json === true ? 'json' : (raw.format ?? 'text');
   if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format must be text, md or json (got ${JSON.stringify(format)})`);
   return format;

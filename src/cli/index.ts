@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, ScenarioError, toError } from '../errors.ts';
 import { createCli } from './createCli.ts';
 import { ExitCode, processIO } from './io.ts';
+import { checkInvocation } from './suggest.ts';
 
 /** The only place that ends the process: every failure becomes one message and an exit code. */
 async function main(): Promise<void> {
@@ -9,18 +10,36 @@ async function main(): Promise<void> {
   try {
     const cli = createCli(io);
     cli.parse(process.argv, { run: false });
+    checkInvocation(cli, process.argv);
     if (!cli.matchedCommand) {
-      if (cli.options.help || cli.options.version) return process.exit(0);
-      const unknown = cli.args[0];
-      if (unknown !== undefined) throw new ScenarioError('usage', `unknown command "${unknown}" (see scenarios --help)`);
-      cli.outputHelp();
-      return process.exit(0);
+      // cac has printed --help / --version already; a bare `scenarios` shows the help.
+      if (!cli.options.help && !cli.options.version) cli.outputHelp();
+      return await exit(ExitCode.ok);
     }
     await cli.runMatchedCommand();
-    process.exit(io.exitCode);
+    await exit(io.exitCode);
   } catch (error) {
-    process.exit(report(error, io.stderr));
+    await exit(report(error, io.stderr));
   }
+}
+
+/**
+ * Exits once stdout and stderr have handed everything to the OS: on a pipe, process.exit() alone drops
+ * whatever is still queued (a 385 KB report came out as its first 64 KB).
+ */
+async function exit(code: number): Promise<never> {
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+}
+
+/** Resolves once everything written so far has been flushed; an empty write's callback runs after them. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    // A reader that went away (`| head`) is not our failure: stop waiting.
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
 }
 
 function report(error: unknown, stderr: NodeJS.WritableStream): number {

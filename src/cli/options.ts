@@ -25,7 +25,7 @@ const runDbOption: OptionSpec = {
   flags: '--db <store>',
   description: 'The store holding the run (default: the --db it was started with in this directory, else $DATABASE_URL, else .scenarios/db)',
 };
-const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md or json (default: text)' };
+const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md or json (default: text; --json means --format json, so --json with text or md is refused)' };
 
 export const commandSpecs = {
   run: {
@@ -71,7 +71,7 @@ export const commandSpecs = {
   report: {
     usage: 'report <id>',
     description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
-    options: [formatOption, runDbOption],
+    options: [formatOption, jsonOption, runDbOption],
     examples: ['scenarios report orch-1a2b3c4d --format md > report.md'],
   },
   inspect: {

@@ -13,7 +13,7 @@ export async function resumeCommand(id: string, raw: Record<string, unknown>, io
   const store = await openStore(storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined), io.env);
   try {
     const run = await resumeOrchestration(id, { store, cwd: io.cwd, ...(skill ? { skill } : {}), ...leaseMsFrom(io.env) });
-    (format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id} (resumed)\n`);
+    io.stderr.write(`orchestration ${run.id} (resumed)\n`);
     return await driveInTerminal(run, format, io);
   } finally {
     await store.close();

@@ -74,8 +74,8 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
       ...(inspection?.inspect ? { inspect: inspection.inspect } : {}),
     });
     rememberRunStore(io.cwd, run.id, options.db);
-    // The id comes first, so a user who has to interrupt the run knows what to resume.
-    (options.format === 'json' ? io.stderr : io.stdout).write(`orchestration ${run.id}\n`);
+    // The id comes first (on stderr: stdout is for the report only), so a user who has to interrupt the run knows what to resume.
+    io.stderr.write(`orchestration ${run.id}\n`);
     io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
     inspection?.attach(run);
     run.start();
