@@ -14,17 +14,51 @@ export function toDot(graph: MachineGraph): string {
   for (const t of graph.transitions) if (t.targets.length === 0) internal.set(t.source, [...(internal.get(t.source) ?? []), t]);
   const isCluster = (s: GraphState) => (children.get(s.id)?.length ?? 0) > 0;
   const byId = new Map(graph.states.map((s) => [s.id, s]));
-  /** Whether state `inner` is `outer` or one of its descendants. */
-  const isWithin = (inner: string, outer: string) => {
-    for (let s = byId.get(inner); s; s = s.parent === null ? undefined : byId.get(s.parent)) if (s.id === outer) return true;
-    return false;
+  /** The state's compound ancestors, innermost first, itself included when it is compound. */
+  const clustersAround = (id: string) => {
+    const out: string[] = [];
+    for (let s = byId.get(id); s; s = s.parent === null ? undefined : byId.get(s.parent)) if (isCluster(s)) out.push(s.id);
+    return out;
   };
+  /** The innermost cluster holding both states (null: the top level). */
+  const commonCluster = (a: string, b: string) => {
+    const around = new Set(clustersAround(b));
+    return clustersAround(a).find((id) => around.has(id)) ?? null;
+  };
+
+  // Each transition's label is a node of its own, placed in the innermost cluster holding both ends, with
+  // one edge in and one out. The layout then keeps labels clear of states, of the texts compound states
+  // carry (entry/exit/invoke lines) and of each other; plain edge labels landed on those texts.
+  const labelNodes = new Map<string | null, string[]>();
+  const edges: string[] = [];
+  for (const t of graph.transitions) {
+    const source = byId.get(t.source);
+    if (!source) continue;
+    for (const targetId of t.targets) {
+      const target = byId.get(targetId);
+      if (!target) continue;
+      const home = commonCluster(source.id, target.id);
+      const label = labelNodeOf(t.id, targetId);
+      const eventless = t.event === '';
+      labelNodes.set(home, [
+        ...(labelNodes.get(home) ?? []),
+        `${quote(label)} [id=${quote(transitionElementId(t.id, targetId))}, class="transition", label=${quote(edgeLabel(t))}, tooltip=${quote(fullLabel(t))}, shape=plain, fontsize=9, fontcolor="#334155"];`,
+      ]);
+      // Graphviz rejects ltail/lhead when the other end lies inside that cluster: the label's home is the
+      // one cluster that can hold an end's far side.
+      const tail = isCluster(source) && source.id !== home ? `, ltail=${quote(`cluster_${source.id}`)}` : '';
+      const head = isCluster(target) && target.id !== home ? `, lhead=${quote(`cluster_${target.id}`)}` : '';
+      const style = eventless ? ', style=dashed' : '';
+      edges.push(`  ${endpoint(source, isCluster)} -> ${quote(label)} [class="transition-edge", arrowhead=none${tail}${style}];`);
+      edges.push(`  ${quote(label)} -> ${endpoint(target, isCluster)} [class="transition-edge"${head}${style}];`);
+    }
+  }
 
   const lines: string[] = [
     `digraph ${quote(graph.id)} {`,
-    `  graph [id=${quote(`machine:${graph.id}`)}, compound=true, rankdir=LR, nodesep=0.35, ranksep=0.45, fontname="Helvetica", fontsize=11, labeljust=l];`,
+    `  graph [id=${quote(`machine:${graph.id}`)}, compound=true, rankdir=LR, nodesep=0.3, ranksep=0.3, fontname="Helvetica", fontsize=11, labeljust=l];`,
     '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color="#475569", fontname="Helvetica", fontsize=11, margin="0.12,0.06"];',
-    '  edge [color="#64748b", fontname="Helvetica", fontsize=9, fontcolor="#334155", arrowsize=0.7];',
+    '  edge [color="#64748b", arrowsize=0.7];',
   ];
 
   const emitState = (state: GraphState, indent: string) => {
@@ -35,6 +69,7 @@ export function toDot(graph: MachineGraph): string {
       lines.push(`${indent}  style="rounded,filled"; fillcolor="#f8fafc"; color="#94a3b8"; penwidth=1.2;`);
       lines.push(`${indent}  ${quote(anchorOf(state.id))} [id=${quote(`initial:${state.id}`)}, class="initial", shape=point, width=0.1, label="", fillcolor="#334155"];`);
       for (const child of children.get(state.id) ?? []) emitState(child, `${indent}  `);
+      for (const label of labelNodes.get(state.id) ?? []) lines.push(`${indent}  ${label}`);
       lines.push(`${indent}}`);
     } else {
       const final = state.kind === 'final' ? ', peripheries=2' : '';
@@ -42,6 +77,7 @@ export function toDot(graph: MachineGraph): string {
     }
   };
   for (const root of children.get(null) ?? []) emitState(root, '  ');
+  for (const label of labelNodes.get(null) ?? []) lines.push(`  ${label}`);
 
   // Initial-state arrows: from each cluster's dot to its initial child.
   for (const state of graph.states) {
@@ -51,23 +87,7 @@ export function toDot(graph: MachineGraph): string {
     const head = isCluster(target) ? `, lhead=${quote(`cluster_${target.id}`)}` : '';
     lines.push(`  ${quote(anchorOf(state.id))} -> ${endpoint(target, isCluster)} [class="initial-transition", arrowsize=0.6${head}];`);
   }
-
-  for (const t of graph.transitions) {
-    const source = byId.get(t.source);
-    if (!source) continue;
-    for (const targetId of t.targets) {
-      const target = byId.get(targetId);
-      if (!target) continue;
-      // Graphviz rejects ltail/lhead when one end lies inside the other end's cluster.
-      const nested = isWithin(source.id, target.id) || isWithin(target.id, source.id);
-      const tail = isCluster(source) && !nested ? `, ltail=${quote(`cluster_${source.id}`)}` : '';
-      const head = isCluster(target) && !nested ? `, lhead=${quote(`cluster_${target.id}`)}` : '';
-      const style = t.event === '' ? ', style=dashed' : '';
-      lines.push(
-        `  ${endpoint(source, isCluster)} -> ${endpoint(target, isCluster)} [id=${quote(transitionElementId(t.id, targetId))}, class="transition", label=${quote(edgeLabel(t))}, tooltip=${quote(fullLabel(t))}${tail}${head}${style}];`,
-      );
-    }
-  }
+  lines.push(...edges);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }
@@ -76,6 +96,7 @@ export const stateElementId = (stateId: string) => `state:${stateId}`;
 export const transitionElementId = (transitionId: string, target: string) => `transition:${transitionId}:${target}`;
 
 const anchorOf = (stateId: string) => `${stateId}.__initial`;
+const labelNodeOf = (transitionId: string, target: string) => `${transitionId}:${target}.__label`;
 const endpoint = (s: GraphState, isCluster: (s: GraphState) => boolean) => quote(isCluster(s) ? anchorOf(s.id) : s.id);
 
 /** `event [guard]`: what an edge shows. */

@@ -4,6 +4,7 @@ import { diagramMachines, exportDiagram } from '../../src/inspect/diagram.ts';
 import { eventLabel, toMachineGraph, type MachineGraph } from '../../src/inspect/machineGraph.ts';
 import { stateElementId, transitionElementId } from '../../src/inspect/toDot.ts';
 import { mermaidId } from '../../src/inspect/toMermaid.ts';
+import { overlappingLabels, svgTextBoxes } from './support/svgText.ts';
 
 interface DefinedTransition {
   source: string;
@@ -83,6 +84,12 @@ describe.each(Object.entries(diagramMachines))('the %s statechart export', (name
         expect(svg).toContain(`id="${transitionElementId(t.id, target)}"`);
       }
     });
+  });
+
+  it('lays out the SVG with no transition label over another label or a state\'s text', async () => {
+    const boxes = svgTextBoxes(await exportDiagram(machine, 'svg'));
+    expect(boxes.filter((b) => b.edge).length).toBe(graph.transitions.reduce((n, t) => n + t.targets.length, 0));
+    expect(overlappingLabels(boxes)).toEqual([]);
   });
 
   it('exports JSON that round-trips to the same graph', async () => {
