@@ -7,7 +7,7 @@ export type { RecommendationInput } from './recommendations.ts';
 export { renderJson } from './renderJson.ts';
 export { renderMarkdown } from './renderMarkdown.ts';
 export { renderText } from './renderText.ts';
-export { fitScaling } from './scaling.ts';
+export { fitScaling, scalingVerdict } from './scaling.ts';
 export type { ScalingPoint } from './scaling.ts';
 export {
   BarrierRecordSchema,

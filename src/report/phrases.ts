@@ -19,9 +19,18 @@ export function describeBudget(check: BudgetCheck): string {
   return `${verdict} ${show(check.actual)} / ${show(check.limit)}`;
 }
 
+const VERDICT_WORDS: Record<Scaling['verdict'], string> = {
+  negative: 'negative: busy time fell as items grew',
+  sublinear: 'sublinear',
+  linear: 'linear',
+  superlinear: 'superlinear',
+  inconclusive: 'inconclusive',
+};
+
 /** Exponent and verdict, what they compare, and the per-batch/per-item split when it could be fitted. */
 export function describeScaling(scaling: Scaling): string {
-  const fit = scaling.exponent === null ? 'no exponent (insufficient data)' : `exponent ${scaling.exponent} (${scaling.verdict})`;
+  const verdict = VERDICT_WORDS[scaling.verdict];
+  const fit = scaling.exponent === null ? `no exponent (${verdict})` : `exponent ${scaling.exponent} (${verdict})`;
   const split =
     scaling.perBatchMs === null || scaling.perItemMs === null
       ? ''

@@ -14,6 +14,8 @@ export interface ScalingPoint {
 /** Verdict bands around 1: a little noise in measured time should not flip "linear". */
 const SUBLINEAR_BELOW = 0.9;
 const LINEAR_UP_TO = 1.1;
+/** Two item counts always fit a line exactly, so only a third one can show whether growth is steady. */
+const ITEM_COUNTS_FOR_VERDICT = 3;
 /**
  * sin² of the angle between the batch-count and item-count columns below which the two-cost split is
  * treated as unidentifiable (batches nearly proportional to items, as with one batch size everywhere).
@@ -65,7 +67,12 @@ function splitCosts(points: readonly ScalingPoint[]): { perBatchMs: number; perI
   return { perBatchMs: (by * ii - iy * bi) / det, perItemMs: (iy * bb - by * bi) / det };
 }
 
-function verdictFor(exponent: number): Scaling['verdict'] {
+/**
+ * The verdict for an exponent as the report shows it (rounded): below 0 `negative` (busy time fell as items
+ * grew), below 0.9 `sublinear`, up to and including 1.1 `linear`, above that `superlinear`.
+ */
+export function scalingVerdict(exponent: number): Exclude<Scaling['verdict'], 'inconclusive'> {
+  if (exponent < 0) return 'negative';
   if (exponent < SUBLINEAR_BELOW) return 'sublinear';
   if (exponent <= LINEAR_UP_TO) return 'linear';
   return 'superlinear';
@@ -92,6 +99,19 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
   const distinctItems = new Set(used.map((p) => p.items)).size;
   const exponent = distinctItems >= 2 ? roundTo(logSlope(used), 3) : null;
   if (exponent === null) notes.push('An exponent needs at least two completed scenarios with different item counts.');
+  else if (distinctItems < ITEM_COUNTS_FOR_VERDICT) {
+    notes.push(
+      'A verdict needs at least three completed scenarios with different item counts; ' +
+        `with ${distinctItems}, the exponent is only the slope between them.`,
+    );
+  }
+  const verdict = exponent === null || distinctItems < ITEM_COUNTS_FOR_VERDICT ? 'inconclusive' : scalingVerdict(exponent);
+  if (verdict === 'negative') {
+    notes.push(
+      'Busy time fell as items grew, so something other than the number of items (batch size, caching, warm-up) ' +
+        'drives it here; the exponent says nothing about how the load scales.',
+    );
+  }
 
   const batchSizes = [...new Set(used.map((p) => p.batchSize))];
   if (batchSizes.length > 1) {
@@ -122,7 +142,7 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
 
   return {
     exponent,
-    verdict: exponent === null ? 'insufficient-data' : verdictFor(exponent),
+    verdict,
     basis,
     perBatchMs: split === undefined ? null : roundTo(split.perBatchMs, 3),
     perItemMs: split === undefined ? null : roundTo(split.perItemMs, 3),

@@ -107,7 +107,11 @@ const BudgetCheckSchema = z.object({
 export const ScalingSchema = z.object({
   /** Slope of log(busy ms) against log(items processed) across completed scenarios; null if it cannot be fitted. */
   exponent: z.number().nullable(),
-  verdict: z.enum(['sublinear', 'linear', 'superlinear', 'insufficient-data']),
+  /**
+   * `negative`: busy time fell as items grew; then below 0.9 `sublinear`, up to 1.1 `linear`, above `superlinear`;
+   * `inconclusive` with fewer than three different item counts (or no exponent at all).
+   */
+  verdict: z.enum(['negative', 'sublinear', 'linear', 'superlinear', 'inconclusive']),
   /** What the fit compares, in words. */
   basis: z.string(),
   /** Least-squares split of busy time into a fixed cost per batch and a cost per item. */

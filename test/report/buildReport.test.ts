@@ -50,7 +50,8 @@ describe('buildReport', () => {
       config,
     );
     expect(report.comparison.scaling.basis).toContain('across 2 completed scenarios');
-    expect(report.comparison.scaling.verdict).toBe('linear');
+    expect(report.comparison.scaling.exponent).toBe(1);
+    expect(report.comparison.scaling.verdict).toBe('inconclusive');
   });
 
   it('formats timestamps as ISO strings and keeps missing ones null', () => {

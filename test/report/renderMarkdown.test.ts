@@ -38,8 +38,9 @@ describe('renderMarkdown', () => {
 
       ## Scaling
 
-      exponent 0.797 (sublinear). Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.
+      exponent 0.797 (inconclusive). Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.
 
+      - A verdict needs at least three completed scenarios with different item counts; with 2, the exponent is only the slope between them.
       - Batch sizes differ (simple 10, medium 50), so part of the per-item difference comes from per-batch overhead being spread over more items, not from load.
 
       ## Budgets

@@ -23,7 +23,8 @@ describe('renderText', () => {
         30%: released when all arrived, after 800 ms; arrived: simple, medium, complex
         70%: released by timeout, after 30 s; arrived: simple, medium; late: complex
 
-      Scaling: exponent 0.797 (sublinear). Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.
+      Scaling: exponent 0.797 (inconclusive). Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.
+        note: A verdict needs at least three completed scenarios with different item counts; with 2, the exponent is only the slope between them.
         note: Batch sizes differ (simple 10, medium 50), so part of the per-item difference comes from per-batch overhead being spread over more items, not from load.
 
       Budgets

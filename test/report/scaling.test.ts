@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitScaling, type ScalingPoint } from '../../src/report/scaling.ts';
+import { describeScaling } from '../../src/report/phrases.ts';
+import { fitScaling, scalingVerdict, type ScalingPoint } from '../../src/report/scaling.ts';
 
 function point(name: string, items: number, batchSize: number, busyMs: (items: number, batches: number) => number): ScalingPoint {
   const batches = Math.ceil(items / batchSize);
@@ -47,27 +48,58 @@ describe('fitScaling', () => {
     expect(scaling.notes.join(' ')).not.toContain('Batch sizes differ');
   });
 
-  it('fits an exponent but no cost split from two scenarios', () => {
+  it('fits an exponent but gives no verdict and no cost split from two scenarios', () => {
     const scaling = fitScaling([point('a', 100, 10, (i) => i), point('b', 200, 50, (i) => 2 * i)]);
     expect(scaling.exponent).toBe(2);
+    expect(scaling.verdict).toBe('inconclusive');
     expect(scaling.perBatchMs).toBeNull();
+    expect(scaling.notes).toContain(
+      'A verdict needs at least three completed scenarios with different item counts; with 2, the exponent is only the slope between them.',
+    );
+    expect(describeScaling(scaling)).toMatch(/^exponent 2 \(inconclusive\)\./);
   });
 
-  it('reports insufficient data from a single scenario', () => {
+  it('calls two perfectly linear scenarios inconclusive, not linear', () => {
+    const scaling = fitScaling([point('a', 100, 10, (i) => i), point('b', 200, 10, (i) => i)]);
+    expect(scaling.exponent).toBe(1);
+    expect(scaling.verdict).toBe('inconclusive');
+  });
+
+  it('reports an inconclusive fit from a single scenario', () => {
     const scaling = fitScaling([point('only', 100, 10, (items) => items)]);
-    expect(scaling).toMatchObject({ exponent: null, verdict: 'insufficient-data', perBatchMs: null, perItemMs: null });
+    expect(scaling).toMatchObject({ exponent: null, verdict: 'inconclusive', perBatchMs: null, perItemMs: null });
     expect(scaling.basis).toContain('across 1 completed scenario.');
+    expect(describeScaling(scaling)).toMatch(/^no exponent \(inconclusive\)\./);
   });
 
-  it('reports insufficient data when every scenario processed the same number of items', () => {
-    const scaling = fitScaling([point('a', 100, 10, () => 50), point('b', 100, 10, () => 70)]);
-    expect(scaling.verdict).toBe('insufficient-data');
+  it('reports an inconclusive fit when every scenario processed the same number of items', () => {
+    const scaling = fitScaling([point('a', 100, 10, () => 50), point('b', 100, 10, () => 70), point('c', 100, 10, () => 60)]);
+    expect(scaling).toMatchObject({ exponent: null, verdict: 'inconclusive' });
+  });
+
+  it('needs three different item counts for a verdict, not just three scenarios', () => {
+    const scaling = fitScaling([point('a', 100, 10, (i) => i), point('b', 100, 10, (i) => i), point('c', 300, 10, (i) => i)]);
+    expect(scaling.exponent).toBe(1);
+    expect(scaling.verdict).toBe('inconclusive');
+  });
+
+  it('calls busy time that fell as items grew negative, never sublinear', () => {
+    const scaling = fitScaling([point('a', 100, 50, () => 900), point('b', 300, 50, () => 600), point('c', 800, 50, () => 300)]);
+    expect(scaling.exponent).toBeLessThan(0);
+    expect(scaling.verdict).toBe('negative');
+    expect(describeScaling(scaling)).toMatch(/^exponent -0\.\d+ \(negative: busy time fell as items grew\)\./);
+    expect(scaling.notes.join(' ')).toContain('Busy time fell as items grew');
   });
 
   it('leaves out scenarios without items or busy time and says so', () => {
-    const scaling = fitScaling([point('a', 100, 10, (i) => i), point('b', 200, 10, (i) => i), { name: 'idle', items: 0, batches: 0, batchSize: 10, busyMs: 0 }]);
+    const scaling = fitScaling([
+      point('a', 100, 10, (i) => i),
+      point('b', 200, 10, (i) => i),
+      point('c', 400, 10, (i) => i),
+      { name: 'idle', items: 0, batches: 0, batchSize: 10, busyMs: 0 },
+    ]);
     expect(scaling.verdict).toBe('linear');
-    expect(scaling.basis).toContain('across 2 completed scenarios');
+    expect(scaling.basis).toContain('across 3 completed scenarios');
     expect(scaling.notes).toContain('Left out for lack of items or busy time: idle.');
   });
 
@@ -76,5 +108,50 @@ describe('fitScaling', () => {
     expect(scaling.basis).toBe(
       'Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed across 2 completed scenarios.',
     );
+  });
+});
+
+/** Three completed scenarios whose busy time grows as items^exponent, so the fitted slope is that exponent. */
+function powerLaw(exponent: number): ScalingPoint[] {
+  return [100, 300, 800].map((n, i) => point(`s${i}`, n, 50, (items) => items ** exponent));
+}
+
+describe('scaling verdict bands (README: below 0.9 sublinear, up to 1.1 linear, above superlinear)', () => {
+  it.each([
+    [0.8, 'sublinear'],
+    [0.8999, 'sublinear'],
+    [0.9, 'linear'],
+    [0.9001, 'linear'],
+    [1, 'linear'],
+    [1.0999, 'linear'],
+    [1.1, 'linear'],
+    [1.1001, 'superlinear'],
+    [1.5, 'superlinear'],
+    [0, 'sublinear'],
+    [-0.0001, 'negative'],
+  ] as const)('calls exponent %s %s', (exponent, verdict) => {
+    expect(scalingVerdict(exponent)).toBe(verdict);
+  });
+
+  it.each([
+    [0.85, 'sublinear'],
+    [0.899, 'sublinear'],
+    [0.9, 'linear'],
+    [0.901, 'linear'],
+    [1.099, 'linear'],
+    [1.1, 'linear'],
+    [1.101, 'superlinear'],
+    [1.3, 'superlinear'],
+  ] as const)('fits busy time growing as items^%s and calls it %s', (exponent, verdict) => {
+    const scaling = fitScaling(powerLaw(exponent));
+    expect(scaling.exponent).toBe(exponent);
+    expect(scaling.verdict).toBe(verdict);
+  });
+
+  it('judges the exponent as shown: a slope that rounds to 0.9 is linear, one that rounds to 1.1 is linear', () => {
+    expect(fitScaling(powerLaw(0.8999)).exponent).toBe(0.9);
+    expect(fitScaling(powerLaw(0.8999)).verdict).toBe('linear');
+    expect(fitScaling(powerLaw(1.1004)).exponent).toBe(1.1);
+    expect(fitScaling(powerLaw(1.1004)).verdict).toBe('linear');
   });
 });
