@@ -5,7 +5,7 @@ import { parseConfig } from '../config/parseConfig.ts';
 import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
 import { ConfigError, ScenarioError, toError } from '../errors.ts';
 import { MACHINE_VERSION } from '../machines/version.ts';
-import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId } from '../persistence/leaseKeeper.ts';
+import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId, type LeaseKeeperOptions } from '../persistence/leaseKeeper.ts';
 import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
 import type { OrchestrationStatus, SnapshotStore, StoredOrchestration } from '../persistence/SnapshotStore.ts';
 import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
@@ -65,8 +65,9 @@ export async function createDurableOrchestration(configInput: OrchestrationConfi
     snapshot: null,
     machineVersion: MACHINE_VERSION,
     xstateVersion: XSTATE_VERSION,
-    owner,
-    leaseExpiresAt: Date.now() + leaseMs,
+    // No lease stamped by this host's clock: drive() takes it at once, timed by the store's clock.
+    owner: null,
+    leaseExpiresAt: null,
   });
   return drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect });
 }
@@ -79,6 +80,10 @@ export interface ResumeOptions {
   leaseMs?: number;
   owner?: string;
   cwd?: string;
+  /** Wait for another process's live lease to run out instead of refusing; called about once a second. */
+  onLeaseWait?: (holder: { owner: string | null; remainingMs: number }) => void;
+  /** Stops such a wait. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -105,6 +110,7 @@ export async function resumeOrchestration(id: string, options: ResumeOptions): P
     version: row.version,
     inspect: options.inspect,
     restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' },
+    lease: { ...(options.onLeaseWait ? { onWait: options.onLeaseWait } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   });
 }
 
@@ -136,6 +142,7 @@ interface DriveArgs {
   version: number;
   inspect: ((event: InspectionEvent) => void) | undefined;
   restore?: { snapshot: Snapshot<unknown>; savedAt: number; wasInterrupted: boolean };
+  lease?: LeaseKeeperOptions;
 }
 
 async function drive(args: DriveArgs): Promise<DurableOrchestration> {
@@ -169,7 +176,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
 
   const lease = await LeaseKeeper.acquire(store, id, args.owner, args.leaseMs, (error) => {
     void stopDriving({ kind: 'lease-lost', error });
-  });
+  }, args.lease);
   parts.lease = lease;
 
   let run: Orchestration;

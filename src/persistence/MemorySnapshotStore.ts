@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.ts';
 import { VersionConflictError } from './storeErrors.ts';
-import type { BatchRecord, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { BatchRecord, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** Keeps everything in this process: the default for library use and tests; nothing survives a crash. */
 export class MemorySnapshotStore implements SnapshotStore {
@@ -39,7 +39,7 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   load(id: string): Promise<StoredOrchestration | undefined> {
     const row = this.#rows.get(id);
-    return Promise.resolve(row && structuredClone(row));
+    return Promise.resolve(row && { ...structuredClone(row), leaseRemainingMs: this.#remaining(row) });
   }
 
   save(id: string, update: { snapshot: unknown; status: StoredOrchestration['status']; expectedVersion: number }): Promise<number> {
@@ -52,15 +52,16 @@ export class MemorySnapshotStore implements SnapshotStore {
     return Promise.resolve(row.version);
   }
 
-  acquireLease(id: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+  acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseAttempt> {
     const row = this.#rows.get(id);
-    if (!row) return Promise.resolve(false);
-    const free = row.owner === null || row.owner === owner || row.leaseExpiresAt === null || row.leaseExpiresAt <= now;
-    if (free) {
-      row.owner = owner;
-      row.leaseExpiresAt = now + ttlMs;
-    }
-    return Promise.resolve(free);
+    if (!row) return Promise.resolve({ acquired: false, owner: null, remainingMs: null });
+    const now = this.#clock();
+    const free =
+      row.owner === null || row.owner === owner || row.owner === takeOverFrom || row.leaseExpiresAt === null || row.leaseExpiresAt <= now;
+    if (!free) return Promise.resolve({ acquired: false, owner: row.owner, remainingMs: row.leaseExpiresAt === null ? null : row.leaseExpiresAt - now });
+    row.owner = owner;
+    row.leaseExpiresAt = now + ttlMs;
+    return Promise.resolve({ acquired: true });
   }
 
   releaseLease(id: string, owner: string): Promise<void> {
@@ -75,11 +76,15 @@ export class MemorySnapshotStore implements SnapshotStore {
   list(): Promise<OrchestrationSummary[]> {
     const rows = [...this.#rows.values()].sort((a, b) => b.createdAt - a.createdAt);
     return Promise.resolve(
-      rows.map((r) => ({ id: r.id, status: r.status, skill: r.skill.name, owner: r.owner, leaseExpiresAt: r.leaseExpiresAt, createdAt: r.createdAt, updatedAt: r.updatedAt })),
+      rows.map((r) => ({ id: r.id, status: r.status, skill: r.skill.name, owner: r.owner, leaseExpiresAt: r.leaseExpiresAt, leaseRemainingMs: this.#remaining(r), createdAt: r.createdAt, updatedAt: r.updatedAt })),
     );
   }
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  #remaining(row: StoredOrchestration): number | null {
+    return row.leaseExpiresAt === null ? null : row.leaseExpiresAt - this.#clock();
   }
 }

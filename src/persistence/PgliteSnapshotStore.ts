@@ -18,8 +18,12 @@ const LOCK_FILE = 'scenario-orchestrator.lock';
  * transaction, so the store adds no queue of its own.
  */
 export class PgliteSnapshotStore extends SqlSnapshotStore {
-  private constructor(client: SqlClient, description: string, options: PgliteStoreOptions) {
+  /** Opened by open(): a locked folder (or memory://) no other process can reach, so any other process's lease is a dead one's. */
+  readonly exclusive: boolean;
+
+  private constructor(client: SqlClient, description: string, options: PgliteStoreOptions, exclusive = false) {
     super(client, { description, ...options });
+    this.exclusive = exclusive;
   }
 
   /** Opens (creating if missing) the data folder and migrates it; `memory://` keeps everything in memory. */
@@ -45,7 +49,7 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
         await db.close();
         throw error;
       }
-      return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options);
+      return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options, true);
     } catch (error) {
       unlock();
       throw error;

@@ -43,10 +43,16 @@ export interface StoredOrchestration {
   machineVersion: string;
   xstateVersion: string;
   owner: string | null;
+  /** When the lease ends, in epoch ms by the store's clock (the database's on a SQL store), not this host's. */
   leaseExpiresAt: number | null;
+  /** Set by load() and list(): how long the lease has left by the store's clock (0 or less: expired). */
+  leaseRemainingMs?: number | null;
   createdAt: number;
   updatedAt: number;
 }
+
+/** What acquireLease found. Refused: who holds the lease and how long it has left, by the store's clock. */
+export type LeaseAttempt = { acquired: true } | { acquired: false; owner: string | null; remainingMs: number | null };
 
 export interface OrchestrationSummary {
   id: string;
@@ -54,6 +60,7 @@ export interface OrchestrationSummary {
   skill: string;
   owner: string | null;
   leaseExpiresAt: number | null;
+  leaseRemainingMs?: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -61,13 +68,23 @@ export interface OrchestrationSummary {
 export interface SnapshotStore extends BatchJournal {
   /** Short description for messages, e.g. `postgres://host/db` or `pglite:.scenarios/db`. */
   readonly description: string;
+  /**
+   * True when no other process can reach this store while it is open (a PGlite folder this process holds
+   * the lock of): a lease held by another process is then a dead process's and can be taken over at once.
+   */
+  readonly exclusive?: boolean;
   create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void>;
   /** undefined when nothing is stored under id; never throws for "not found". */
   load(id: string): Promise<StoredOrchestration | undefined>;
   /** Optimistic concurrency: succeeds only if the stored version is expectedVersion; returns the new version. */
   save(id: string, update: { snapshot: unknown; status: OrchestrationStatus; expectedVersion: number }): Promise<number>;
-  /** Takes or renews the lease if free, expired, or already ours; false when another owner holds a live lease. */
-  acquireLease(id: string, owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /**
+   * Takes or renews the lease for ttlMs if it is free, expired, already ours, or held by `takeOverFrom` (an
+   * owner known to be dead). Expiry is decided by the store's own clock (the database's), never the caller's,
+   * so hosts whose clocks disagree still agree on who holds the lease. Refused when another owner holds a
+   * live lease, or when nothing is stored under id (owner null).
+   */
+  acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseAttempt>;
   releaseLease(id: string, owner: string): Promise<void>;
   list(): Promise<OrchestrationSummary[]>;
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.ts';
 import { VersionConflictError } from './storeErrors.ts';
-import type { BatchRecord, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { BatchRecord, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** The one thing both SQL backends must provide: positional parameters ($1, $2, …), one statement per call. */
 export interface SqlQueryable {
@@ -40,6 +40,8 @@ interface OrchestrationRow {
   xstate_version: string;
   owner: string | null;
   lease_expires_at: number | string | null;
+  /** Only from load() and list(): lease_expires_at less the database's now. */
+  lease_remaining_ms?: number | string | null;
   created_at: number | string;
   updated_at: number | string;
 }
@@ -57,10 +59,15 @@ interface BatchRow {
   finished_at: number | string;
 }
 
-type SummaryRow = Pick<OrchestrationRow, 'id' | 'status' | 'owner' | 'lease_expires_at' | 'created_at' | 'updated_at'> & { skill_name: string | null };
+type SummaryRow = Pick<OrchestrationRow, 'id' | 'status' | 'owner' | 'lease_expires_at' | 'lease_remaining_ms' | 'created_at' | 'updated_at'> & { skill_name: string | null };
 
 const ORCHESTRATION_COLUMNS =
   'id, config, skill, status, snapshot, version, machine_version, xstate_version, owner, lease_expires_at, created_at, updated_at';
+/**
+ * The database's clock in epoch ms. Leases are stamped and compared with it alone, so hosts whose clocks
+ * disagree still agree on who holds a lease (now() is the statement's transaction time).
+ */
+const DB_NOW_MS = '(extract(epoch FROM now()) * 1000)::bigint';
 const BATCH_COLUMNS = 'orchestration_id, scenario, batch_index, attempt, items, items_failed, quality_score, result, started_at, finished_at';
 
 /**
@@ -127,7 +134,7 @@ export class SqlSnapshotStore implements SnapshotStore {
 
   load(id: string): Promise<StoredOrchestration | undefined> {
     return this.#run('load', async () => {
-      const { rows } = await this.client.query<OrchestrationRow>(`SELECT ${ORCHESTRATION_COLUMNS} FROM orchestrations WHERE id = $1`, [id]);
+      const { rows } = await this.client.query<OrchestrationRow>(`SELECT ${ORCHESTRATION_COLUMNS}, lease_expires_at - ${DB_NOW_MS} AS lease_remaining_ms FROM orchestrations WHERE id = $1`, [id]);
       const row = rows[0];
       return row && toStored(row);
     });
@@ -150,15 +157,22 @@ export class SqlSnapshotStore implements SnapshotStore {
     });
   }
 
-  acquireLease(id: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+  acquireLease(id: string, owner: string, ttlMs: number, takeOverFrom?: string): Promise<LeaseAttempt> {
     return this.#run('acquireLease', async () => {
-      const { rows } = await this.client.query<{ id: string }>(
-        `UPDATE orchestrations SET owner = $2, lease_expires_at = $3
-         WHERE id = $1 AND (owner IS NULL OR owner = $2 OR lease_expires_at IS NULL OR lease_expires_at <= $4)
-         RETURNING id`,
-        [id, owner, now + ttlMs, now],
+      // One statement, so taking the lease and reading who holds it cannot interleave with another process.
+      // The outer SELECT sees the row as it was before the UPDATE: on a refusal, the holder and its time left.
+      const { rows } = await this.client.query<{ acquired: boolean; owner: string | null; remaining_ms: number | string | null }>(
+        `WITH taken AS (
+           UPDATE orchestrations SET owner = $2, lease_expires_at = ${DB_NOW_MS} + $3::bigint
+           WHERE id = $1 AND (owner IS NULL OR owner = $2 OR owner = $4::text OR lease_expires_at IS NULL OR lease_expires_at <= ${DB_NOW_MS})
+           RETURNING id)
+         SELECT EXISTS (SELECT 1 FROM taken) AS acquired, owner, lease_expires_at - ${DB_NOW_MS} AS remaining_ms
+         FROM orchestrations WHERE id = $1`,
+        [id, owner, Math.round(ttlMs), takeOverFrom ?? null],
       );
-      return rows.length > 0;
+      const row = rows[0];
+      if (row?.acquired) return { acquired: true };
+      return { acquired: false, owner: row?.owner ?? null, remainingMs: row?.remaining_ms == null ? null : toInt(row.remaining_ms) };
     });
   }
 
@@ -171,8 +185,8 @@ export class SqlSnapshotStore implements SnapshotStore {
   list(): Promise<OrchestrationSummary[]> {
     return this.#run('list', async () => {
       const { rows } = await this.client.query<SummaryRow>(
-        `SELECT id, status, skill ->> 'name' AS skill_name, owner, lease_expires_at, created_at, updated_at
-         FROM orchestrations ORDER BY created_at DESC, id`,
+        `SELECT id, status, skill ->> 'name' AS skill_name, owner, lease_expires_at, lease_expires_at - ${DB_NOW_MS} AS lease_remaining_ms,
+         created_at, updated_at FROM orchestrations ORDER BY created_at DESC, id`,
       );
       return rows.map((r) => ({
         id: r.id,
@@ -180,6 +194,7 @@ export class SqlSnapshotStore implements SnapshotStore {
         skill: r.skill_name ?? '',
         owner: r.owner,
         leaseExpiresAt: r.lease_expires_at === null ? null : toInt(r.lease_expires_at),
+        leaseRemainingMs: r.lease_remaining_ms == null ? null : toInt(r.lease_remaining_ms),
         createdAt: toInt(r.created_at),
         updatedAt: toInt(r.updated_at),
       }));
@@ -243,6 +258,7 @@ function toStored(row: OrchestrationRow): StoredOrchestration {
     xstateVersion: row.xstate_version,
     owner: row.owner,
     leaseExpiresAt: row.lease_expires_at === null ? null : toInt(row.lease_expires_at),
+    ...(row.lease_remaining_ms === undefined ? {} : { leaseRemainingMs: row.lease_remaining_ms === null ? null : toInt(row.lease_remaining_ms) }),
     createdAt: toInt(row.created_at),
     updatedAt: toInt(row.updated_at),
   };

@@ -68,7 +68,7 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
     it('loads what was created, with version 0 and the clock as timestamps', async () => {
       const created = row(id('one'), { skill: { name: 'echo', version: '2', module: './skills/echo.ts' }, owner: 'p1', leaseExpiresAt: 5 });
       await store.create(created);
-      expect(await store.load(id('one'))).toEqual({ ...created, version: 0, createdAt: clock, updatedAt: clock });
+      expect(await store.load(id('one'))).toEqual({ ...created, version: 0, createdAt: clock, updatedAt: clock, leaseRemainingMs: expect.any(Number) as number });
     });
 
     it('returns undefined for an id that was never stored', async () => {
@@ -129,27 +129,43 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
       expect(loaded).toHaveLength(1);
     });
 
-    it('refuses a lease held live by another owner and hands over an expired one', async () => {
+    // Lease times come from the store's own clock (the database's on a SQL store), never the caller's: a
+    // lifetime of 0 expires at once, a minute stays live for the whole test, on every backend.
+    it('refuses a lease held live by another owner, naming it and its time left, and hands over an expired one', async () => {
       const o = id('lease');
       await store.create(row(o));
-      expect(await store.acquireLease(o, 'p1', 1_000, 100)).toBe(true);
-      expect(await store.acquireLease(o, 'p2', 1_000, 500)).toBe(false);
-      expect(await store.load(o)).toMatchObject({ owner: 'p1', leaseExpiresAt: 1_100 });
-      expect(await store.acquireLease(o, 'p1', 1_000, 600)).toBe(true);
-      expect(await store.acquireLease(o, 'p2', 1_000, 1_600)).toBe(true);
-      expect(await store.load(o)).toMatchObject({ owner: 'p2', leaseExpiresAt: 2_600 });
-      expect(await store.acquireLease(id('no-such-run'), 'p1', 1_000, 0)).toBe(false);
+      expect(await store.acquireLease(o, 'p1', 60_000)).toEqual({ acquired: true });
+      const refused = await store.acquireLease(o, 'p2', 60_000);
+      expect(refused).toMatchObject({ acquired: false, owner: 'p1' });
+      const left = refused.acquired ? -1 : (refused.remainingMs ?? -1);
+      expect(left).toBeGreaterThan(50_000);
+      expect(left).toBeLessThanOrEqual(60_000);
+      expect(await store.load(o)).toMatchObject({ owner: 'p1', leaseRemainingMs: expect.any(Number) as number });
+      expect(await store.acquireLease(o, 'p1', 0)).toEqual({ acquired: true });
+      expect(await store.acquireLease(o, 'p2', 60_000)).toEqual({ acquired: true });
+      expect(await store.load(o)).toMatchObject({ owner: 'p2' });
+      expect(await store.acquireLease(id('no-such-run'), 'p1', 1_000)).toEqual({ acquired: false, owner: null, remainingMs: null });
+    });
+
+    it('hands a live lease over only from the owner named as gone', async () => {
+      const o = id('takeover');
+      await store.create(row(o));
+      await store.acquireLease(o, 'dead', 60_000);
+      expect(await store.acquireLease(o, 'p2', 60_000, 'someone-else')).toMatchObject({ acquired: false, owner: 'dead' });
+      expect(await store.acquireLease(o, 'p2', 60_000, 'dead')).toEqual({ acquired: true });
+      // A second taker that also saw the dead owner loses to the first: the lease is p2's now.
+      expect(await store.acquireLease(o, 'p3', 60_000, 'dead')).toMatchObject({ acquired: false, owner: 'p2' });
     });
 
     it('releases a lease only for its owner', async () => {
       const o = id('release');
       await store.create(row(o));
-      await store.acquireLease(o, 'p1', 1_000, 0);
+      await store.acquireLease(o, 'p1', 60_000);
       await store.releaseLease(o, 'p2');
       expect(await store.load(o)).toMatchObject({ owner: 'p1' });
       await store.releaseLease(o, 'p1');
-      expect(await store.load(o)).toMatchObject({ owner: null, leaseExpiresAt: null });
-      expect(await store.acquireLease(o, 'p2', 1_000, 1)).toBe(true);
+      expect(await store.load(o)).toMatchObject({ owner: null, leaseExpiresAt: null, leaseRemainingMs: null });
+      expect(await store.acquireLease(o, 'p2', 60_000)).toEqual({ acquired: true });
     });
 
     it('lists newest first with summary fields', async () => {
@@ -160,7 +176,7 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
       const mine = (await store.list()).filter((s) => s.id.startsWith(prefix));
       expect(mine.map((s) => s.id)).toEqual([id('new'), id('mid'), id('old')]);
       expect(mine[0]).toEqual({
-        id: id('new'), status: 'running', skill: 'skill-new', owner: null, leaseExpiresAt: null, createdAt: clock, updatedAt: clock,
+        id: id('new'), status: 'running', skill: 'skill-new', owner: null, leaseExpiresAt: null, leaseRemainingMs: null, createdAt: clock, updatedAt: clock,
       });
     });
 
@@ -183,7 +199,7 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
         expect(await store.save(o, { snapshot: { nasty }, status: 'running', expectedVersion: 0 })).toBe(1);
         await store.recordBatch(batch(o, 0, { scenario: nasty }));
         expect((await store.loadBatches(o, nasty, 0))[0]?.scenario).toBe(nasty);
-        expect(await store.acquireLease(o, nasty, 10, 0)).toBe(true);
+        expect(await store.acquireLease(o, nasty, 10)).toEqual({ acquired: true });
       }
       const listed = (await store.list()).filter((s) => s.id.startsWith(prefix)).map((s) => s.id);
       expect(listed.sort()).toEqual(NASTY_IDS.map(id).sort());
