@@ -25,7 +25,7 @@ export function renderReport(section, report, text) {
       el('td', {}, formatMs(s.elapsedMs)),
       el('td', {}, formatMs(s.busyMs)),
       el('td', {}, formatMs(s.waitingMs)),
-      el('td', {}, overall === undefined ? '–' : overall.toFixed(3)),
+      el('td', {}, typeof overall === 'number' ? overall.toFixed(3) : '–'),
     );
   });
   const ranking = report.comparison.qualityRanking.length > 0 ? el('p', {}, `Quality ranking: ${report.comparison.qualityRanking.join(' > ')}`) : '';
