@@ -5,11 +5,15 @@ import type { Report, ScenarioProgress } from './schema.ts';
 
 export type ScenarioBudgets = Report['budgets'][string];
 
+/** The expected-quality `actual` of a scenario none of whose quality metrics was measured. */
+export const NOT_MEASURED = 'not measured';
+
 /**
  * Judges each limit the scenario declares. A budget the run itself enforced (the scenario failed for it)
- * counts as broken even when the figure recorded afterwards looks within the limit.
+ * counts as broken even when the figure recorded afterwards looks within the limit. An overall quality that
+ * was not measured (null) does not meet the expected level: its `actual` reads "not measured".
  */
-export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDefinition, overall: number): ScenarioBudgets {
+export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDefinition, overall: number | null): ScenarioBudgets {
   const reason = progress.failureReason;
   const timeLimitMs = definition.timeBudgetSeconds * 1000;
   const failedRatio = definition.inputSize > 0 ? progress.itemsFailed / definition.inputSize : 0;
@@ -35,7 +39,7 @@ export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDef
     expectedQuality: {
       held: meetsExpectedQuality(overall, definition.expectedQuality),
       limit: definition.expectedQuality,
-      actual: overall,
+      actual: overall ?? NOT_MEASURED,
       unit: 'overall score',
     },
   };

@@ -1,11 +1,12 @@
 import type { OrchestrationConfig, ScenarioDefinition } from '../config/schema.ts';
 import { checkBudgets } from './budgets.ts';
 import { isoFromEpochMs } from './format.ts';
-import { computeQualityScores } from './quality.ts';
+import { computeQualityScores, unmeasuredMetrics, type QualityScores } from './quality.ts';
+import { rankByQuality } from './ranking.ts';
 import { recommend } from './recommendations.ts';
 import { roundTo } from './round.ts';
 import { fitScaling } from './scaling.ts';
-import type { Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
+import type { MissingMetric, Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
 
 function definitionFor(progress: ScenarioProgress, config: OrchestrationConfig): ScenarioDefinition {
   const definition = config.scenarios.find((s) => s.name === progress.name);
@@ -18,7 +19,7 @@ function definitionFor(progress: ScenarioProgress, config: OrchestrationConfig):
   return definition;
 }
 
-function scenarioReport(progress: ScenarioProgress, qualityScores: Record<string, number>): ScenarioReport {
+function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores): ScenarioReport {
   return {
     status: progress.status,
     ...(progress.failureReason === undefined ? {} : { failureReason: progress.failureReason }),
@@ -42,29 +43,30 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: Record<string
   };
 }
 
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Turns what a run produced into the report every renderer and `--json` share. */
 export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): Report {
   const scenarios: Report['scenarios'] = {};
   const budgets: Report['budgets'] = {};
   const timePerItemMs: Report['comparison']['timePerItemMs'] = {};
-  const overall = new Map<string, number>();
+  // One entry per metric and reason, listing the scenarios it applies to, in the order first seen.
+  const missing = new Map<string, MissingMetric>();
 
   for (const progress of outcome.scenarios) {
     const definition = definitionFor(progress, config);
     const qualityScores = computeQualityScores(progress, definition);
-    const score = qualityScores.overall ?? 0;
-    overall.set(progress.name, score);
     scenarios[progress.name] = scenarioReport(progress, qualityScores);
-    budgets[progress.name] = checkBudgets(progress, definition, score);
+    budgets[progress.name] = checkBudgets(progress, definition, qualityScores.overall ?? null);
     // Busy time over items actually processed: barrier waits, pauses and the configured size play no part.
     timePerItemMs[progress.name] = progress.itemsProcessed > 0 ? roundTo(progress.busyMs / progress.itemsProcessed, 3) : null;
+    for (const { metric, reason } of unmeasuredMetrics(progress, qualityScores)) {
+      const key = `${reason}/${metric}`;
+      const entry = missing.get(key) ?? { metric, reason, scenarios: [] };
+      entry.scenarios.push(progress.name);
+      missing.set(key, entry);
+    }
   }
 
-  const qualityRanking = [...overall.keys()].sort(
-    (a, b) => (overall.get(b) ?? 0) - (overall.get(a) ?? 0) || byName(a, b),
-  );
+  const { qualityRanking, rankingBasis } = rankByQuality(scenarios);
   const scaling = fitScaling(
     outcome.scenarios
       .filter((p) => p.status === 'complete')
@@ -80,7 +82,7 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     downtimeMs: outcome.downtimeMs,
     scenarios,
     barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: { ...b.arrivedAtMs } })),
-    comparison: { qualityRanking, timePerItemMs, scaling },
+    comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], timePerItemMs, scaling },
     budgets,
   };
   return { ...draft, recommendations: recommend(draft) };

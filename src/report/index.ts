@@ -1,7 +1,9 @@
 export { buildReport } from './buildReport.ts';
 export { checkBudgets } from './budgets.ts';
 export type { ScenarioBudgets } from './budgets.ts';
-export { QUALITY_THRESHOLDS, computeQualityScores, meetsExpectedQuality, qualityThreshold } from './quality.ts';
+export { QUALITY_THRESHOLDS, computeQualityScores, meetsExpectedQuality, qualityThreshold, unmeasuredMetrics } from './quality.ts';
+export type { QualityScores } from './quality.ts';
+export { rankByQuality } from './ranking.ts';
 export { recommend } from './recommendations.ts';
 export type { RecommendationInput } from './recommendations.ts';
 export { renderJson } from './renderJson.ts';
@@ -11,6 +13,8 @@ export { fitScaling, scalingVerdict } from './scaling.ts';
 export type { ScalingPoint } from './scaling.ts';
 export {
   BarrierRecordSchema,
+  MissingMetricSchema,
+  RankingBasisSchema,
   ReportSchema,
   RunOutcomeSchema,
   ScenarioProgressSchema,
@@ -21,6 +25,8 @@ export type {
   BarrierRecord,
   BudgetCheck,
   FailureReason,
+  MissingMetric,
+  RankingBasis,
   Report,
   RunOutcome,
   Scaling,

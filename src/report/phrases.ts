@@ -1,7 +1,7 @@
 /** Phrases both renderers share, so the text and Markdown reports never disagree. */
 import { formatMs, formatNumber, formatPercent } from './format.ts';
 import { qualityThreshold } from './quality.ts';
-import type { BudgetCheck, Report, Scaling } from './schema.ts';
+import type { BudgetCheck, MissingMetric, Report, Scaling } from './schema.ts';
 
 /** "held 1.2 s / 30 s" or "BROKEN 0.71 / good (0.75)": upper case so a broken budget stands out without colour. */
 export function describeBudget(check: BudgetCheck): string {
@@ -54,7 +54,33 @@ export function scenarioRows(report: Report): string[][] {
       formatMs(s.busyMs),
       formatMs(s.waitingMs),
       perItem === null || perItem === undefined ? '-' : formatMs(perItem),
-      String(s.qualityScores.overall ?? '-'),
+      formatScore(s.qualityScores.overall),
     ];
   });
+}
+
+/** A quality score for people: "missing" where it was not measured, "-" where the scenario does not name it. */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null) return 'missing';
+  return score === undefined ? '-' : String(score);
+}
+
+/** What the ranking compares (or why there is none), the score of each ranked scenario, and who is left out. */
+export function describeRanking(comparison: Report['comparison']): string {
+  const { scores, unranked, summary } = comparison.rankingBasis;
+  const parts = [summary];
+  const ranked = comparison.qualityRanking.map((name) => `${name} ${formatScore(scores[name])}`);
+  if (ranked.length > 0) parts.push(`Scores: ${ranked.join(', ')}.`);
+  const left = Object.entries(unranked).map(([name, why]) => `${name} ${why}`);
+  if (left.length > 0) parts.push(`Not ranked: ${left.join('; ')}.`);
+  return parts.join(' ');
+}
+
+/** One sentence per missing metric: which scenarios lack it and why, so a gap never reads as a score of 0. */
+export function describeMissingMetric(missing: MissingMetric): string {
+  const where = missing.scenarios.join(', ');
+  if (missing.reason === 'no-scored-batches') return `${missing.metric} is missing for ${where}: no batch was scored.`;
+  const latency =
+    missing.metric === 'latency' ? ' (latency is scored only from the skill\'s own "latency" metric; busy time per item is shown separately)' : '';
+  return `${missing.metric} is missing for ${where}: the skill never reported it${latency}, so it is left out of overall quality and the ranking.`;
 }

@@ -1,6 +1,6 @@
 import type { QualityLevel, ScenarioDefinition } from '../config/schema.ts';
 import { roundTo } from './round.ts';
-import type { ScenarioProgress } from './schema.ts';
+import type { MissingMetric, ScenarioProgress } from './schema.ts';
 
 /** Lowest overall score that meets each expected quality level. */
 export const QUALITY_THRESHOLDS = { basic: 0.6, good: 0.75, excellent: 0.9 } as const satisfies Record<QualityLevel, number>;
@@ -12,9 +12,13 @@ export function qualityThreshold(level: string): number | undefined {
   return Object.hasOwn(QUALITY_THRESHOLDS, level) ? QUALITY_THRESHOLDS[level as QualityLevel] : undefined;
 }
 
-export function meetsExpectedQuality(overall: number, level: QualityLevel): boolean {
-  return overall >= QUALITY_THRESHOLDS[level];
+/** An overall score that was not measured (null) meets no level. */
+export function meetsExpectedQuality(overall: number | null, level: QualityLevel): boolean {
+  return overall !== null && overall >= QUALITY_THRESHOLDS[level];
 }
+
+/** Scores per metric plus `overall`; null marks a metric that was not measured (never a silent 0). */
+export type QualityScores = Record<string, number | null>;
 
 /** Item-weighted mean of a metric the skill reported, or undefined when it never reported it. */
 function reportedMean(progress: ScenarioProgress, metric: string): number | undefined {
@@ -23,31 +27,37 @@ function reportedMean(progress: ScenarioProgress, metric: string): number | unde
   return sum / progress.quality.items;
 }
 
-function metricScore(progress: ScenarioProgress, definition: ScenarioDefinition, metric: string): number {
-  switch (metric) {
-    case 'accuracy':
-      return reportedMean(progress, 'accuracy') ?? 0;
-    case 'coverage':
-      return progress.itemsProcessed / definition.inputSize;
-    case 'latency': {
-      // Skills that do not score latency themselves are judged by how much of the time budget they left unused.
-      const budgetMs = definition.timeBudgetSeconds * 1000;
-      return reportedMean(progress, 'latency') ?? Math.max(0, 1 - progress.busyMs / budgetMs);
-    }
-    default:
-      return reportedMean(progress, metric) ?? 0;
-  }
+/**
+ * `coverage` is measured by the run itself; every other metric comes from the skill (`accuracy` is its
+ * qualityScore). `latency` in particular is the skill's own `latency` metric: no latency score is derived
+ * from busy time, because nothing states a per-item target to judge it against.
+ */
+function metricScore(progress: ScenarioProgress, definition: ScenarioDefinition, metric: string): number | undefined {
+  if (metric === 'coverage') return progress.itemsProcessed / definition.inputSize;
+  return reportedMean(progress, metric);
 }
 
 /**
- * One score per metric the scenario names, plus `overall` (their mean), each rounded to 4 decimals.
+ * One score per metric the scenario names, plus `overall` (the mean of the measured ones), each rounded to
+ * 4 decimals. A metric with no data is null and stays out of `overall`, which is null when nothing was measured.
  * A metric literally named `overall` would be shadowed by the computed mean.
  */
-export function computeQualityScores(progress: ScenarioProgress, definition: ScenarioDefinition): Record<string, number> {
-  const raw = definition.qualityMetrics.map((metric) => [metric, metricScore(progress, definition, metric)] as const);
-  const scores: Record<string, number> = {};
-  for (const [metric, value] of raw) scores[metric] = roundTo(value, DECIMALS);
-  const overall = raw.length === 0 ? 0 : raw.reduce((total, [, value]) => total + value, 0) / raw.length;
-  scores.overall = roundTo(overall, DECIMALS);
+export function computeQualityScores(progress: ScenarioProgress, definition: ScenarioDefinition): QualityScores {
+  const scores: QualityScores = {};
+  const measured: number[] = [];
+  for (const metric of definition.qualityMetrics) {
+    const value = metricScore(progress, definition, metric);
+    scores[metric] = value === undefined ? null : roundTo(value, DECIMALS);
+    if (value !== undefined) measured.push(value);
+  }
+  scores.overall = measured.length === 0 ? null : roundTo(measured.reduce((a, b) => a + b, 0) / measured.length, DECIMALS);
   return scores;
+}
+
+/** Why each null score in `scores` has no value: the skill never returned it, or no batch was scored at all. */
+export function unmeasuredMetrics(progress: ScenarioProgress, scores: QualityScores): { metric: string; reason: MissingMetric['reason'] }[] {
+  const reason: MissingMetric['reason'] = progress.quality.items > 0 ? 'not-reported' : 'no-scored-batches';
+  return Object.entries(scores)
+    .filter(([metric, value]) => metric !== 'overall' && value === null)
+    .map(([metric]) => ({ metric, reason }));
 }

@@ -51,8 +51,8 @@ function budgetFigures(name: BudgetName, budgets: ScenarioBudgets): string {
   }
 }
 
-function weakestMetric(scores: Record<string, number>): string | undefined {
-  const metrics = Object.entries(scores).filter(([metric]) => metric !== 'overall');
+function weakestMetric(scores: ScenarioReport['qualityScores']): string | undefined {
+  const metrics = Object.entries(scores).filter((entry): entry is [string, number] => entry[0] !== 'overall' && entry[1] !== null);
   metrics.sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0));
   const weakest = metrics[0];
   return weakest === undefined ? undefined : `${weakest[0]} (${weakest[1]})`;
@@ -79,6 +79,10 @@ function brokenBudgetSentence(name: string, budget: BudgetName, scenario: Scenar
     case 'errorTolerance':
       return `Scenario ${quoted(name)} broke its ${BUDGET_LABEL[budget]}: ${budgetFigures(budget, budgets)}.`;
     case 'expectedQuality': {
+      const { actual, limit } = budgets.expectedQuality;
+      if (typeof actual !== 'number') {
+        return `Scenario ${quoted(name)} has no measured quality metric, so its expected "${String(limit)}" quality${levelThreshold(limit)} cannot be confirmed.`;
+      }
       const weakest = weakestMetric(scenario.qualityScores);
       const hint = weakest === undefined ? '' : `; its weakest metric is ${weakest}`;
       return `Scenario ${quoted(name)} is below its expected quality: ${budgetFigures('expectedQuality', budgets)}${hint}.`;
@@ -133,6 +137,18 @@ function scalingSentences(report: RecommendationInput): string[] {
   return out;
 }
 
+/** A metric the skill never returned is named, with what to do, rather than left to read as a score of 0. */
+function missingMetricSentences(report: RecommendationInput): string[] {
+  return report.comparison.missingMetrics
+    .filter((m) => m.reason === 'not-reported')
+    .map(
+      (m) =>
+        `The skill never reported ${quoted(m.metric)} (named in qualityMetrics of ${listInProse(m.scenarios.map(quoted))}), ` +
+        'so it is shown as missing and left out of overall quality and the ranking: return it from run() in metrics, ' +
+        'or remove it from qualityMetrics.',
+    );
+}
+
 function barrierSentence(barrier: BarrierRecord): string | undefined {
   if (barrier.releasedBy !== 'timeout') return undefined;
   const waited = formatMs(barrier.releasedAtMs - barrier.openedAtMs);
@@ -161,6 +177,7 @@ export function recommend(report: RecommendationInput): string[] {
       if (!budgets[budget].held && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
     }
   }
+  out.push(...missingMetricSentences(report));
   out.push(...scalingSentences(report));
   for (const barrier of report.barriers) {
     const sentence = barrierSentence(barrier);

@@ -1,4 +1,4 @@
-import { SCENARIO_COLUMNS, describeBudget, describeScaling, scenarioRows } from './phrases.ts';
+import { SCENARIO_COLUMNS, describeBudget, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { Report } from './schema.ts';
 
@@ -15,15 +15,19 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   ];
 }
 
+/** Ranked scenarios first, in rank order, then the unranked ones (rank "-"), so no scenario drops out of the table. */
 function qualityTable(report: Report): string[] {
   const metrics = [...new Set(Object.values(report.scenarios).flatMap((s) => Object.keys(s.qualityScores)))];
   // `overall` goes last whatever order the scenarios listed their metrics in.
   const ordered = [...metrics.filter((m) => m !== 'overall'), 'overall'];
-  const rows = report.comparison.qualityRanking.map((name) => {
+  const { qualityRanking } = report.comparison;
+  const names = [...qualityRanking, ...Object.keys(report.scenarios).filter((name) => !qualityRanking.includes(name))];
+  const rows = names.map((name) => {
     const scores = report.scenarios[name]?.qualityScores ?? {};
-    return [name, ...ordered.map((m) => (scores[m] === undefined ? '-' : String(scores[m])))];
+    const rank = qualityRanking.indexOf(name);
+    return [rank === -1 ? '-' : String(rank + 1), name, ...ordered.map((m) => formatScore(scores[m]))];
   });
-  return table(['Scenario', ...ordered], rows);
+  return table(['Rank', 'Scenario', ...ordered], rows);
 }
 
 function barrierTable(report: Report): string[] {
@@ -66,6 +70,9 @@ export function renderMarkdown(report: Report): string {
     '## Quality',
     '',
     ...qualityTable(report),
+    '',
+    describeRanking(report.comparison),
+    ...(report.comparison.missingMetrics.length === 0 ? [] : ['', ...report.comparison.missingMetrics.map((m) => `- ${describeMissingMetric(m)}`)]),
     '',
     '## Barriers',
     '',

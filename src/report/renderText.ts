@@ -1,5 +1,5 @@
 import type { ScenarioBudgets } from './budgets.ts';
-import { SCENARIO_COLUMNS, describeBudget, describeScaling, scenarioRows } from './phrases.ts';
+import { SCENARIO_COLUMNS, describeBudget, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { BarrierRecord, Report } from './schema.ts';
 
@@ -38,9 +38,12 @@ export function renderText(report: Report): string {
   lines.push('', 'Scenarios', ...alignColumns([[...SCENARIO_COLUMNS], ...scenarioRows(report)]));
 
   const quality = Object.entries(report.scenarios).map(
-    ([name, s]) => `  ${name}: ${Object.entries(s.qualityScores).map(([m, v]) => `${m} ${v}`).join(', ')}`,
+    ([name, s]) => `  ${name}: ${Object.entries(s.qualityScores).map(([m, v]) => `${m} ${formatScore(v)}`).join(', ')}`,
   );
-  lines.push('', `Quality (ranking: ${report.comparison.qualityRanking.join(' > ') || '-'})`, ...quality);
+  const { qualityRanking, missingMetrics } = report.comparison;
+  lines.push('', `Quality (${qualityRanking.length === 0 ? 'no ranking' : `ranking: ${qualityRanking.join(' > ')}`})`, ...quality);
+  lines.push(`  basis: ${describeRanking(report.comparison)}`);
+  for (const missing of missingMetrics) lines.push(`  note: ${describeMissingMetric(missing)}`);
 
   lines.push('', 'Barriers', ...(report.barriers.length === 0 ? ['  none'] : report.barriers.map(barrierLine)));
 

@@ -93,7 +93,8 @@ export const ScenarioReportSchema = z.object({
   waitingMs: z.number(),
   pausedMs: z.number(),
   memoryUsedMb: z.number(),
-  qualityScores: z.record(z.string(), z.number()),
+  /** One score per metric the scenario names, plus `overall`; null where it was not measured (see comparison.missingMetrics). */
+  qualityScores: z.record(z.string(), z.number().nullable()),
   errors: z.array(z.object({ at: z.string(), message: z.string(), batchIndex: z.int().optional() })),
 });
 
@@ -121,6 +122,26 @@ export const ScalingSchema = z.object({
   notes: z.array(z.string()),
 });
 
+/** How the quality ranking was made, or why none could be. */
+export const RankingBasisSchema = z.object({
+  /** Metrics every ranked scenario measured; the ranking compares their mean. Empty when nothing could be ranked. */
+  metrics: z.array(z.string()),
+  /** Ranked scenario -> mean of `metrics`, rounded to 4 decimals. */
+  scores: z.record(z.string(), z.number()),
+  /** Scenario left out of the ranking -> why (only completed scenarios are ranked). */
+  unranked: z.record(z.string(), z.string()),
+  /** In words: what the ranking compares, or why there is none ("Cannot rank: ..."). */
+  summary: z.string(),
+});
+
+/** A metric a scenario names in qualityMetrics but has no score for (null in qualityScores). */
+export const MissingMetricSchema = z.object({
+  metric: z.string(),
+  /** `not-reported`: batches were scored, but the skill never returned this metric; `no-scored-batches`: no batch was scored. */
+  reason: z.enum(['not-reported', 'no-scored-batches']),
+  scenarios: z.array(z.string()),
+});
+
 export const ReportSchema = z.object({
   orchestrationId: z.string(),
   skill: z.object({ name: z.string(), version: z.string() }),
@@ -132,7 +153,10 @@ export const ReportSchema = z.object({
   scenarios: z.record(z.string(), ScenarioReportSchema),
   barriers: z.array(BarrierRecordSchema),
   comparison: z.object({
+    /** Completed scenarios, best first, by `rankingBasis.scores`; empty when they cannot be ranked. */
     qualityRanking: z.array(z.string()),
+    rankingBasis: RankingBasisSchema,
+    missingMetrics: z.array(MissingMetricSchema),
     /** Busy ms per item actually processed; null when nothing was processed. */
     timePerItemMs: z.record(z.string(), z.number().nullable()),
     scaling: ScalingSchema,
@@ -158,6 +182,8 @@ export type BarrierRecord = z.output<typeof BarrierRecordSchema>;
 export type ScenarioReport = z.output<typeof ScenarioReportSchema>;
 export type BudgetCheck = z.output<typeof BudgetCheckSchema>;
 export type Scaling = z.output<typeof ScalingSchema>;
+export type RankingBasis = z.output<typeof RankingBasisSchema>;
+export type MissingMetric = z.output<typeof MissingMetricSchema>;
 export type Report = z.output<typeof ReportSchema>;
 
 /** What a finished (or interrupted) orchestration hands to the report: plain data, never machines. */

@@ -36,6 +36,11 @@ describe('checkBudgets', () => {
     expect(errorFailure.time.held).toBe(true);
   });
 
+  it('does not call expected quality met when no quality metric was measured', () => {
+    const budgets = checkBudgets(progress('simple'), definition('simple'), null);
+    expect(budgets.expectedQuality).toEqual({ held: false, limit: 'basic', actual: 'not measured', unit: 'overall score' });
+  });
+
   it('measures the error ratio against the configured input, with zero tolerance allowing no failure', () => {
     const budgets = checkBudgets(progress('simple', { itemsFailed: 1 }), definition('simple'), 1);
     expect(budgets.errorTolerance).toEqual({ held: false, limit: 0, actual: 0.01, unit: 'ratio' });

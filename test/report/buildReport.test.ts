@@ -23,21 +23,96 @@ describe('buildReport', () => {
     expect(report.comparison.timePerItemMs.medium).toBe(3.333);
   });
 
-  it('ranks every scenario by computed overall quality, ties by name', () => {
+  it('ranks completed scenarios by overall quality over their shared metrics, ties by name', () => {
     const report = buildReport(
       outcome([
         progress('simple', { quality: { items: 100, sums: { accuracy: 60 } } }),
         progress('medium', { quality: { items: 300, sums: { accuracy: 270 } } }),
-        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 0, busyMs: 0, quality: { items: 0, sums: {} } }),
       ]),
       config,
     );
     expect(report.scenarios.simple?.qualityScores.overall).toBe(0.8);
     expect(report.scenarios.medium?.qualityScores.overall).toBe(0.95);
-    expect(report.comparison.qualityRanking).toEqual(['medium', 'simple', 'complex']);
+    expect(report.comparison.qualityRanking).toEqual(['medium', 'simple']);
+    expect(report.comparison.rankingBasis).toEqual({
+      metrics: ['accuracy', 'coverage'],
+      scores: { medium: 0.95, simple: 0.8 },
+      unranked: {},
+      summary: 'Ranked on the mean of accuracy and coverage, the metrics every completed scenario measured.',
+    });
 
     const tied = buildReport(outcome([progress('medium'), progress('simple')]), config);
     expect(tied.comparison.qualityRanking).toEqual(['medium', 'simple']);
+  });
+
+  it('ranks on the metrics every scenario measured, so an extra metric gives no boost', () => {
+    // complex reports a perfect latency that simple does not measure: 0.96 over its own three
+    // metrics, but 0.94 over the shared accuracy and coverage, below simple's 0.95.
+    const report = buildReport(
+      outcome([
+        progress('simple', { quality: { items: 100, sums: { accuracy: 90 } } }),
+        progress('complex', { quality: { items: 800, sums: { accuracy: 704, latency: 800 } } }),
+      ]),
+      config,
+    );
+    expect(report.scenarios.complex?.qualityScores.overall).toBe(0.96);
+    expect(report.comparison.qualityRanking).toEqual(['simple', 'complex']);
+    expect(report.comparison.rankingBasis.scores).toEqual({ simple: 0.95, complex: 0.94 });
+    expect(report.comparison.rankingBasis.summary).toBe(
+      'Ranked on the mean of accuracy and coverage, the metrics every completed scenario measured; left out: latency (not measured by every one).',
+    );
+  });
+
+  it('does not rank a failed, cancelled or unfinished scenario, and says why', () => {
+    const report = buildReport(
+      outcome([
+        progress('simple'),
+        progress('medium', { status: 'paused', progressPct: 40, itemsProcessed: 120 }),
+        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 800, quality: { items: 800, sums: { accuracy: 800 } } }),
+      ]),
+      config,
+    );
+    expect(report.comparison.qualityRanking).toEqual(['simple']);
+    expect(report.comparison.rankingBasis.unranked).toEqual({ medium: 'not finished (paused)', complex: 'failed (cancelled)' });
+  });
+
+  it('says it cannot rank when the completed scenarios share no measured metric', () => {
+    const own = {
+      ...config,
+      scenarios: config.scenarios.map((s) => (s.name === 'simple' ? { ...s, qualityMetrics: ['f1'] } : { ...s, qualityMetrics: ['recall'] })),
+    };
+    const report = buildReport(
+      outcome([
+        progress('simple', { quality: { items: 100, sums: { accuracy: 90, f1: 80 } } }),
+        progress('medium', { quality: { items: 300, sums: { accuracy: 270, recall: 150 } } }),
+      ]),
+      own,
+    );
+    expect(report.comparison.qualityRanking).toEqual([]);
+    expect(report.comparison.rankingBasis).toEqual({
+      metrics: [],
+      scores: {},
+      unranked: {},
+      summary: 'Cannot rank: the completed scenarios share no measured quality metric (simple: f1; medium: recall).',
+    });
+  });
+
+  it('lists each metric that was not measured, instead of scoring it 0', () => {
+    const own = { ...config, scenarios: config.scenarios.map((s) => ({ ...s, qualityMetrics: [...s.qualityMetrics, 'f1'] })) };
+    const report = buildReport(
+      outcome([
+        progress('simple'),
+        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 0, busyMs: 0, quality: { items: 0, sums: {} } }),
+      ]),
+      own,
+    );
+    expect(report.scenarios.simple?.qualityScores).toEqual({ accuracy: 0.9, coverage: 1, f1: null, overall: 0.95 });
+    expect(report.comparison.missingMetrics).toEqual([
+      { metric: 'f1', reason: 'not-reported', scenarios: ['simple'] },
+      { metric: 'accuracy', reason: 'no-scored-batches', scenarios: ['complex'] },
+      { metric: 'latency', reason: 'no-scored-batches', scenarios: ['complex'] },
+      { metric: 'f1', reason: 'no-scored-batches', scenarios: ['complex'] },
+    ]);
   });
 
   it('fits scaling from completed scenarios only', () => {

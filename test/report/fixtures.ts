@@ -86,3 +86,18 @@ export function smallReport(): Report {
     config,
   );
 }
+
+/** Two completed scenarios that measure different metrics (f1 and recall), so they share none to rank on. */
+export function unrankableReport(): Report {
+  const own: OrchestrationConfig = {
+    ...config,
+    scenarios: config.scenarios.map((s) => ({ ...s, qualityMetrics: s.name === 'simple' ? ['f1'] : ['recall'] })),
+  };
+  return buildReport(
+    outcome([
+      progress('simple', { quality: { items: 100, sums: { accuracy: 90, f1: 80 } } }),
+      progress('medium', { quality: { items: 300, sums: { accuracy: 270, recall: 150 } } }),
+    ]),
+    own,
+  );
+}

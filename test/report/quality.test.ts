@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUALITY_THRESHOLDS, computeQualityScores, meetsExpectedQuality } from '../../src/report/quality.ts';
+import { QUALITY_THRESHOLDS, computeQualityScores, meetsExpectedQuality, unmeasuredMetrics } from '../../src/report/quality.ts';
 import { definition, progress } from './fixtures.ts';
 
 describe('computeQualityScores', () => {
@@ -16,23 +16,18 @@ describe('computeQualityScores', () => {
     expect(scores.coverage).toBe(0.3333);
   });
 
-  it('scores accuracy 0 when no batch reported quality', () => {
-    const scores = computeQualityScores(progress('simple', { quality: { items: 0, sums: {} } }), definition('simple'));
-    expect(scores.accuracy).toBe(0);
+  it('marks accuracy missing (null), not 0, when no batch reported quality', () => {
+    const scores = computeQualityScores(progress('simple', { itemsProcessed: 0, quality: { items: 0, sums: {} } }), definition('simple'));
+    expect(scores).toEqual({ accuracy: null, coverage: 0, overall: 0 });
   });
 
-  it('uses budget headroom for latency when the skill reported none', () => {
-    // complex: 300 s budget, 60 s busy -> 0.8 headroom.
+  it('leaves latency unscored and out of overall when the skill reports none and no target is configured', () => {
+    // complex: 300 s budget, 60 s busy. "Share of the budget left" (0.8) is not a latency score.
     const scores = computeQualityScores(progress('complex', { busyMs: 60_000 }), definition('complex'));
-    expect(scores.latency).toBe(0.8);
+    expect(scores).toEqual({ accuracy: 0.9, coverage: 1, latency: null, overall: 0.95 });
   });
 
-  it('never scores latency headroom below 0 when the budget was overrun', () => {
-    const scores = computeQualityScores(progress('complex', { busyMs: 400_000 }), definition('complex'));
-    expect(scores.latency).toBe(0);
-  });
-
-  it("prefers the skill's own latency score when it reported one", () => {
+  it("uses the skill's own latency score when it reported one", () => {
     const scores = computeQualityScores(
       progress('complex', { busyMs: 60_000, quality: { items: 800, sums: { accuracy: 800, latency: 400 } } }),
       definition('complex'),
@@ -41,10 +36,32 @@ describe('computeQualityScores', () => {
     expect(scores.overall).toBe(0.8333);
   });
 
-  it('averages any other metric the skill reported and scores an unreported one 0', () => {
+  it('averages any other metric the skill reported and marks an unreported one missing, out of overall', () => {
     const def = { ...definition('simple'), qualityMetrics: ['f1', 'recall'] };
     const scores = computeQualityScores(progress('simple', { quality: { items: 100, sums: { f1: 70 } } }), def);
-    expect(scores).toEqual({ f1: 0.7, recall: 0, overall: 0.35 });
+    expect(scores).toEqual({ f1: 0.7, recall: null, overall: 0.7 });
+  });
+
+  it('has no overall score when none of the metrics was measured', () => {
+    const def = { ...definition('simple'), qualityMetrics: ['recall'] };
+    const scores = computeQualityScores(progress('simple', { quality: { items: 100, sums: { accuracy: 90 } } }), def);
+    expect(scores).toEqual({ recall: null, overall: null });
+  });
+});
+
+describe('unmeasuredMetrics', () => {
+  it('says the skill never reported a metric when batches reported other scores', () => {
+    const def = { ...definition('complex'), qualityMetrics: ['accuracy', 'latency', 'f1'] };
+    const p = progress('complex', { quality: { items: 800, sums: { accuracy: 720, f1: 400 } } });
+    expect(unmeasuredMetrics(p, computeQualityScores(p, def))).toEqual([{ metric: 'latency', reason: 'not-reported' }]);
+  });
+
+  it('says no batch reported scores when nothing was scored at all', () => {
+    const p = progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 0, quality: { items: 0, sums: {} } });
+    expect(unmeasuredMetrics(p, computeQualityScores(p, definition('complex')))).toEqual([
+      { metric: 'accuracy', reason: 'no-scored-batches' },
+      { metric: 'latency', reason: 'no-scored-batches' },
+    ]);
   });
 });
 

@@ -51,8 +51,28 @@ describe('recommend (through buildReport)', () => {
     const complex = progress('complex', { quality: { items: 800, sums: { accuracy: 560 } }, busyMs: 8_000 });
     const { recommendations } = buildReport(outcome([simple!, medium!, complex]), config);
     expect(recommendations).toContain(
-      'Scenario "complex" is below its expected quality: overall quality 0.8911 against the "excellent" level (0.9); its weakest metric is accuracy (0.7).',
+      'Scenario "complex" is below its expected quality: overall quality 0.85 against the "excellent" level (0.9); its weakest metric is accuracy (0.7).',
     );
+  });
+
+  it('names each metric the skill never reported, so it is not mistaken for a score of 0', () => {
+    const own = { ...config, scenarios: config.scenarios.map((s) => ({ ...s, qualityMetrics: [...s.qualityMetrics, 'f1'] })) };
+    const { recommendations } = buildReport(outcome(allGood()), own);
+    expect(recommendations).toContain(
+      'The skill never reported "f1" (named in qualityMetrics of "simple", "medium" and "complex"), so it is shown as missing ' +
+        'and left out of overall quality and the ranking: return it from run() in metrics, or remove it from qualityMetrics.',
+    );
+    expect(recommendations).toContain(
+      'The skill never reported "latency" (named in qualityMetrics of "complex"), so it is shown as missing ' +
+        'and left out of overall quality and the ranking: return it from run() in metrics, or remove it from qualityMetrics.',
+    );
+  });
+
+  it('says expected quality cannot be confirmed when no quality metric was measured', () => {
+    const own = { ...config, scenarios: config.scenarios.map((s) => ({ ...s, qualityMetrics: ['recall'] })) };
+    const { recommendations } = buildReport(outcome([progress('simple')]), own);
+    expect(recommendations).toContain('Scenario "simple" has no measured quality metric, so its expected "basic" quality (0.6) cannot be confirmed.');
+    expect(recommendations.join('\n')).not.toContain('below its expected quality');
   });
 
   it('says an unfinished scenario covers only part of its input', () => {
