@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ReportSchema } from '../../src/report/schema.ts';
+import { cliCwd } from '../support/cliProcess.ts';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/scenarios.js', import.meta.url));
 
 interface CliResult {
@@ -15,12 +15,15 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs `node bin/scenarios.js ...args` as a user would; never rejects, so the exit code can be asserted. */
-function scenarios(args: string[], cwd = repoRoot): Promise<CliResult> {
+/**
+ * Runs `node bin/scenarios.js ...args` as a user would; never rejects, so the exit code can be asserted.
+ * In a temp workspace (test/ linked in), never the repository, so nothing the CLI writes lands there.
+ */
+function scenarios(args: string[], cwd = cliCwd(), signal?: AbortSignal): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', NO_COLOR: '1' };
   delete env.DATABASE_URL;
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { cwd, env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024, killSignal: 'SIGKILL', ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -31,29 +34,31 @@ const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
 const REPORT_KEYS = ['orchestrationId', 'skill', 'seed', 'startedAt', 'finishedAt', 'downtimeMs', 'scenarios', 'barriers', 'comparison', 'budgets', 'recommendations'];
 
 describe.concurrent('scenarios CLI (end to end)', () => {
-  it('`scenarios run --json` prints only the report: all three complete, milestones 0..100, both barriers released by arrival', async () => {
+  it('`scenarios run --json` prints only the report: all three complete, milestones 0..100, both barriers released by arrival', async ({ onTestFinished }) => {
     // The exact command, in an empty folder: its default store (.scenarios/db) lands there.
     const cwd = mkdtempSync(join(tmpdir(), 'scenarios-cli-'));
-    try {
-      const { code, stdout, stderr } = await scenarios(['run', '--json'], cwd);
-      expect(code, stderr).toBe(0);
-      const report = ReportSchema.parse(JSON.parse(stdout));
-      expect(Object.keys(JSON.parse(stdout) as object)).toEqual(expect.arrayContaining(REPORT_KEYS));
-      expect(report.seed).toBe(42);
-      expect(report.skill).toEqual({ name: 'simulated', version: '1.0.0' });
-      expect(Object.entries(report.scenarios).map(([name, s]) => [name, s.status, s.milestonesReached, s.progressPct])).toEqual([
-        ['simple', 'complete', [0, 30, 50, 70, 90, 100], 100],
-        ['medium', 'complete', [0, 30, 50, 70, 90, 100], 100],
-        ['complex', 'complete', [0, 30, 50, 70, 90, 100], 100],
-      ]);
-      expect(report.barriers.map((b) => [b.milestone, b.releasedBy, [...b.arrived].sort(), b.late])).toEqual([
-        [30, 'all-arrived', ['complex', 'medium', 'simple'], []],
-        [70, 'all-arrived', ['complex', 'medium', 'simple'], []],
-      ]);
-      expect(stderr).toContain(`orchestration ${report.orchestrationId}`);
-    } finally {
+    // Also after a timeout, unlike a finally block: the process first, so it writes nothing after the removal.
+    const stop = new AbortController();
+    onTestFinished(() => {
+      stop.abort();
       rmSync(cwd, { recursive: true, force: true });
-    }
+    });
+    const { code, stdout, stderr } = await scenarios(['run', '--json'], cwd, stop.signal);
+    expect(code, stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(stdout));
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(expect.arrayContaining(REPORT_KEYS));
+    expect(report.seed).toBe(42);
+    expect(report.skill).toEqual({ name: 'simulated', version: '1.0.0' });
+    expect(Object.entries(report.scenarios).map(([name, s]) => [name, s.status, s.milestonesReached, s.progressPct])).toEqual([
+      ['simple', 'complete', [0, 30, 50, 70, 90, 100], 100],
+      ['medium', 'complete', [0, 30, 50, 70, 90, 100], 100],
+      ['complex', 'complete', [0, 30, 50, 70, 90, 100], 100],
+    ]);
+    expect(report.barriers.map((b) => [b.milestone, b.releasedBy, [...b.arrived].sort(), b.late])).toEqual([
+      [30, 'all-arrived', ['complex', 'medium', 'simple'], []],
+      [70, 'all-arrived', ['complex', 'medium', 'simple'], []],
+    ]);
+    expect(stderr).toContain(`orchestration ${report.orchestrationId}`);
   });
 
   it('exits 1 when a skill throws for one scenario, failing only that one', async () => {

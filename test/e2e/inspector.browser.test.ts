@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectorView } from '../../src/inspect/inspectorView.ts';
-import { repoRoot, startCli, type CliRun } from '../support/cliProcess.ts';
+import { startCli, type CliRun } from '../support/cliProcess.ts';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.ts';
 
 /**
@@ -109,9 +110,13 @@ describe.skipIf(!hasChromium && !required)('inspector page in Chromium', () => {
     await expect.poll(() => page.locator('#run-status').textContent()).toBe('finished');
     await cli.waitFor(/inspector still serving/, 1, 10_000);
 
-    mkdirSync(`${repoRoot}test-results`, { recursive: true });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: `${repoRoot}test-results/inspector-final.png`, fullPage: true });
+    // A picture of the finished page for a human, only where asked for: tests write nothing into the repository.
+    const artifacts = process.env.SCENARIOS_TEST_ARTIFACTS;
+    if (artifacts) {
+      mkdirSync(artifacts, { recursive: true });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(artifacts, 'inspector-final.png'), fullPage: true });
+    }
 
     // A page opened after the run still shows the final state and the report.
     const late = await browser.newPage();
