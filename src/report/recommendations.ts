@@ -174,6 +174,8 @@ export function recommend(report: RecommendationInput): string[] {
     if (budgets === undefined) continue;
     const explained = scenario.failureReason === undefined ? undefined : BUDGET_OF_REASON[scenario.failureReason];
     for (const budget of Object.keys(budgets) as BudgetName[]) {
+      // Quality over part of the input says nothing about the expected level: only a completed scenario is judged.
+      if (budget === 'expectedQuality' && scenario.status !== 'complete') continue;
       if (!budgets[budget].held && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
     }
   }

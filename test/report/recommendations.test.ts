@@ -30,9 +30,9 @@ describe('recommend (through buildReport)', () => {
     expect(recommendations).toContain(
       'Scenario "complex" failed because it exceeded its time budget (busy time 301 s against a budget of 300 s) after 500 items; last error: "deadline passed".',
     );
-    // The failure sentence already gives the time figures; the quality shortfall is a separate finding.
+    // The failure sentence already gives the time figures; a failed scenario's partial quality is no finding.
     expect(text.match(/time budget/g)).toHaveLength(1);
-    expect(text).toContain('Scenario "complex" is below its expected quality');
+    expect(text).not.toContain('expected quality');
   });
 
   it('names every broken budget with its figures', () => {
@@ -68,6 +68,16 @@ describe('recommend (through buildReport)', () => {
     );
   });
 
+  it('gives a cancelled or failed scenario no below-expected-quality advice', () => {
+    const [simple, medium] = allGood();
+    for (const failureReason of ['cancelled', 'error_tolerance_exceeded'] as const) {
+      const complex = progress('complex', { status: 'failed', failureReason, itemsProcessed: 200, itemsFailed: 100, quality: { items: 200, sums: { accuracy: 100 } } });
+      const { recommendations, budgets } = buildReport(outcome([simple!, medium!, complex]), config);
+      expect(budgets.complex?.expectedQuality.held).toBe(false);
+      expect(recommendations.join('\n')).not.toContain('expected quality');
+    }
+  });
+
   it('says expected quality cannot be confirmed when no quality metric was measured', () => {
     const own = { ...config, scenarios: config.scenarios.map((s) => ({ ...s, qualityMetrics: ['recall'] })) };
     const { recommendations } = buildReport(outcome([progress('simple')]), own);
@@ -81,6 +91,7 @@ describe('recommend (through buildReport)', () => {
     const { recommendations } = buildReport(outcome([simple!, medium!, complex]), config);
     expect(recommendations[0]).toBe('2 of 3 scenarios completed; not finished: "complex".');
     expect(recommendations).toContain('Scenario "complex" did not finish (paused at 45%), so its figures cover part of its input.');
+    expect(recommendations.join('\n')).not.toContain('expected quality');
   });
 
   it('suggests a longer timeout or a look at the late scenario when a barrier timed out', () => {

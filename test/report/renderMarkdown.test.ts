@@ -59,7 +59,6 @@ describe('renderMarkdown', () => {
 
       - 2 of 3 scenarios completed; failed: "complex".
       - Scenario "complex" failed because it exceeded its error tolerance (12.5% of items failed against 10% allowed) after 400 items; last error: "upstream 503".
-      - Scenario "complex" is below its expected quality: overall quality 0.7 against the "excellent" level (0.9); its weakest metric is coverage (0.5).
       - The skill never reported "latency" (named in qualityMetrics of "complex"), so it is shown as missing and left out of overall quality and the ranking: return it from run() in metrics, or remove it from qualityMetrics.
       - The barrier at 70% was released by its timeout after 30 s with "complex" still missing: raise barriers.timeoutMs, or check what held up "complex".
       "
