@@ -38,8 +38,8 @@ function metricScore(progress: ScenarioProgress, definition: ScenarioDefinition,
 }
 
 /**
- * One score per metric the scenario names, plus `overall` (the mean of the measured ones), each rounded to
- * 4 decimals. A metric with no data is null and stays out of `overall`, which is null when nothing was measured.
+ * One score per metric the scenario names, plus `overall` (the mean of the measured ones, as rounded), each
+ * rounded to 4 decimals. A metric with no data is null and stays out of `overall`, which is null when nothing was measured.
  * A metric literally named `overall` would be shadowed by the computed mean.
  */
 export function computeQualityScores(progress: ScenarioProgress, definition: ScenarioDefinition): QualityScores {
@@ -48,7 +48,8 @@ export function computeQualityScores(progress: ScenarioProgress, definition: Sce
   for (const metric of definition.qualityMetrics) {
     const value = metricScore(progress, definition, metric);
     scores[metric] = value === undefined ? null : roundTo(value, DECIMALS);
-    if (value !== undefined) measured.push(value);
+    // The mean of the scores as shown, so overall (and the ranking's mean) can be recomputed from the report.
+    if (value !== undefined) measured.push(roundTo(value, DECIMALS));
   }
   scores.overall = measured.length === 0 ? null : roundTo(measured.reduce((a, b) => a + b, 0) / measured.length, DECIMALS);
   return scores;

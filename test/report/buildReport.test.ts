@@ -45,6 +45,13 @@ describe('buildReport', () => {
     expect(tied.comparison.qualityRanking).toEqual(['medium', 'simple']);
   });
 
+  it('gives a ranking score equal to overall when no metric is left out, both from the scores as shown', () => {
+    // accuracy 0.91166... is shown as 0.9117: overall and the ranking score are both (0.9117 + 1) / 2.
+    const report = buildReport(outcome([progress('medium', { quality: { items: 300, sums: { accuracy: 273.5 } } }), progress('simple')]), config);
+    expect(report.scenarios.medium?.qualityScores).toEqual({ accuracy: 0.9117, coverage: 1, overall: 0.9559 });
+    expect(report.comparison.rankingBasis.scores.medium).toBe(0.9559);
+  });
+
   it('ranks on the metrics every scenario measured, so an extra metric gives no boost', () => {
     // complex reports a perfect latency that simple does not measure: 0.96 over its own three
     // metrics, but 0.94 over the shared accuracy and coverage, below simple's 0.95.
