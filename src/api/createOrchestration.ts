@@ -56,8 +56,8 @@ export interface Orchestration {
   cancel(): void;
   /** Current progress of every scenario, in config order. */
   progress(): ScenarioProgress[];
-  /** Barriers so far: open ones with who has arrived (ms since the start), and released ones. */
-  barriers(): { open: { milestone: number; arrivals: { scenario: string; elapsedMs: number }[] }[]; released: BarrierRecord[] };
+  /** Barriers so far: open ones with who has arrived and when they time out (ms since the start), and released ones. */
+  barriers(): { open: { milestone: number; arrivals: { scenario: string; elapsedMs: number }[]; deadlineMs: number }[]; released: BarrierRecord[] };
   subscribe(listener: (event: ProgressEvent) => void): () => void;
   /**
    * The progress stream as an async iterable. The first iterator starts with each scenario's state when the
@@ -214,7 +214,12 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     barriers: () => {
       const { book, startedAt } = actor.getSnapshot().context;
       return {
-        open: book.open.map((b) => ({ milestone: b.milestone, arrivals: b.arrivals.map(([scenario, at]) => ({ scenario, elapsedMs: at - (startedAt ?? at) })) })),
+        open: book.open.map((b) => ({
+          milestone: b.milestone,
+          arrivals: b.arrivals.map(([scenario, at]) => ({ scenario, elapsedMs: at - (startedAt ?? at) })),
+          // When the barrier's timeout releases it, on the same axis (downtime after a restore included).
+          deadlineMs: b.deadline - (startedAt ?? b.openedAt),
+        })),
         released: book.released,
       };
     },

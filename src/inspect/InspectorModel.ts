@@ -98,7 +98,7 @@ export class InspectorModel {
         this.setProgress(event.progress);
         break;
       case 'barrier.arrived': {
-        const barrier = this.#barriers.get(event.milestone) ?? { milestone: event.milestone, status: 'open', arrivals: [], record: null };
+        const barrier = this.#barriers.get(event.milestone) ?? { milestone: event.milestone, status: 'open', arrivals: [], deadlineMs: null, record: null };
         if (barrier.arrivals.some((a) => a.scenario === event.scenario)) break;
         this.#barriers.set(event.milestone, { ...barrier, arrivals: [...barrier.arrivals, { scenario: event.scenario, elapsedMs: event.elapsedMs }] });
         this.#dirtyBarriers = true;
@@ -116,7 +116,15 @@ export class InspectorModel {
     const arrivals = Object.entries(record.arrivedAtMs)
       .map(([scenario, elapsedMs]) => ({ scenario, elapsedMs }))
       .sort((a, b) => a.elapsedMs - b.elapsedMs);
-    this.#barriers.set(record.milestone, { milestone: record.milestone, status: 'released', arrivals, record });
+    this.#barriers.set(record.milestone, { milestone: record.milestone, status: 'released', arrivals, deadlineMs: null, record });
+    this.#dirtyBarriers = true;
+  }
+
+  /** When an open barrier times out (ms since the start), as the orchestrator's barrier book says. */
+  setBarrierDeadline(milestone: number, deadlineMs: number): void {
+    const barrier = this.#barriers.get(milestone);
+    if (!barrier || barrier.status !== 'open' || barrier.deadlineMs === deadlineMs) return;
+    this.#barriers.set(milestone, { ...barrier, deadlineMs });
     this.#dirtyBarriers = true;
   }
 

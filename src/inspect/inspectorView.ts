@@ -35,6 +35,8 @@ export interface BarrierView {
   milestone: number;
   status: 'open' | 'released';
   arrivals: ArrivalView[];
+  /** While open: when its timeout releases it, in ms since the orchestration started (null if unknown). */
+  deadlineMs: number | null;
   /** Set once released: by whom, when, and who was late. */
   record: BarrierRecord | null;
 }

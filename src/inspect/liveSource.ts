@@ -50,6 +50,7 @@ export function liveInspectorSource(orchestration: Orchestration, options: LiveS
   for (const barrier of barriers.released) model.applyProgress({ type: 'barrier.released', barrier });
   for (const open of barriers.open) {
     for (const arrival of open.arrivals) model.applyProgress({ type: 'barrier.arrived', milestone: open.milestone, ...arrival });
+    model.setBarrierDeadline(open.milestone, open.deadlineMs);
   }
 
   const listeners = new Set<(delta: InspectorDelta) => void>();
@@ -80,6 +81,11 @@ export function liveInspectorSource(orchestration: Orchestration, options: LiveS
   });
   const unsubscribeProgress = orchestration.subscribe((event) => {
     model.applyProgress(event);
+    if (event.type === 'barrier.arrived') {
+      // The stream says who arrived; the orchestrator's barrier book says when the barrier times out.
+      const open = orchestration.barriers().open.find((b) => b.milestone === event.milestone);
+      if (open) model.setBarrierDeadline(open.milestone, open.deadlineMs);
+    }
     schedule();
   });
   orchestration.result.then(

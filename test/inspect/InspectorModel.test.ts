@@ -59,11 +59,26 @@ describe('InspectorModel', () => {
     m.applyProgress({ type: 'barrier.arrived', scenario: 'a', milestone: 30, elapsedMs: 100 });
     m.applyProgress({ type: 'barrier.arrived', scenario: 'b', milestone: 30, elapsedMs: 250 });
     expect(m.takeDelta(0)?.barriers).toEqual([
-      { milestone: 30, status: 'open', record: null, arrivals: [{ scenario: 'a', elapsedMs: 100 }, { scenario: 'b', elapsedMs: 250 }] },
+      { milestone: 30, status: 'open', deadlineMs: null, record: null, arrivals: [{ scenario: 'a', elapsedMs: 100 }, { scenario: 'b', elapsedMs: 250 }] },
     ]);
     const record = { milestone: 30, releasedBy: 'timeout' as const, arrived: ['b', 'a'], late: ['c'], arrivedAtMs: { b: 250, a: 100 }, openedAtMs: 100, releasedAtMs: 30_100 };
     m.applyProgress({ type: 'barrier.released', barrier: record });
-    expect(m.view(0).barriers).toEqual([{ milestone: 30, status: 'released', record, arrivals: [{ scenario: 'a', elapsedMs: 100 }, { scenario: 'b', elapsedMs: 250 }] }]);
+    expect(m.view(0).barriers).toEqual([{ milestone: 30, status: 'released', deadlineMs: null, record, arrivals: [{ scenario: 'a', elapsedMs: 100 }, { scenario: 'b', elapsedMs: 250 }] }]);
+  });
+
+  it("gives an open barrier its deadline, and drops it once the barrier is released", () => {
+    const m = model();
+    m.setBarrierDeadline(30, 1_000);
+    expect(m.view(0).barriers).toEqual([]);
+    m.applyProgress({ type: 'barrier.arrived', scenario: 'a', milestone: 30, elapsedMs: 100 });
+    m.takeDelta(0);
+    m.setBarrierDeadline(30, 30_100);
+    expect(m.takeDelta(1)?.barriers).toMatchObject([{ milestone: 30, status: 'open', deadlineMs: 30_100 }]);
+    m.setBarrierDeadline(30, 30_100);
+    expect(m.takeDelta(2)).toBeUndefined();
+    m.setBarrier({ milestone: 30, releasedBy: 'all-arrived', arrived: ['a'], late: [], arrivedAtMs: { a: 100 }, openedAtMs: 100, releasedAtMs: 200 });
+    m.setBarrierDeadline(30, 40_000);
+    expect(m.view(3).barriers).toMatchObject([{ status: 'released', deadlineMs: null }]);
   });
 
   it('reports an inspector problem without ending the run', () => {

@@ -33,6 +33,30 @@ describe('inspector for a stored run', () => {
     expect(view.barriers.map((b) => b.status)).toEqual(['released']);
   });
 
+  it('shows a scenario of a run saved as paused as paused, with its stored elapsed time, even if its snapshot said running', async () => {
+    const run = await storedRun(false);
+    const alpha = { ...run.progress[0]!, status: 'running' as const, finishedAt: null, elapsedMs: 3_400 };
+    server = await serveStoredRun({ ...run, status: 'paused', progress: [alpha, ...run.progress.slice(1)] }, { port: 0 });
+    const view = (await (await fetch(`${server.url}api/state`)).json()) as InspectorView;
+    expect(view.scenarios[0]).toMatchObject({ name: 'alpha', state: 'paused', progress: { status: 'paused', elapsedMs: 3_400 } });
+    expect(view.actors.find((a) => a.id === 'scenario:alpha')?.activeStates).toEqual(['scenario', 'scenario.paused']);
+  });
+
+  it('rebuilds an event log from the store: starts, milestones, barriers, batch totals and outcomes, in time order', async () => {
+    const run = await storedRun(true);
+    server = await serveStoredRun(run, { port: 0 });
+    const { log } = (await (await fetch(`${server.url}api/state`)).json()) as InspectorView;
+    const of = (actor: string, type: string) => log.filter((e) => e.actor === actor && e.type === type).map((e) => e.detail);
+    expect(of('scenario:beta', 'milestone.reached').map((d) => d.split(' ')[0])).toEqual(['0%', '20%', '50%', '100%']);
+    expect(of('scenario:beta', 'scenario.complete')).toEqual([expect.stringMatching(/^→ complete after /) as string]);
+    expect(of('scenario:alpha', 'scenario.saved')).toEqual([expect.stringMatching(/^→ paused after /) as string]);
+    expect(of('scenario:gamma', 'batches')).toEqual(['3 of 3 batches settled, 6 of 6 items processed']);
+    expect(log.filter((e) => e.type === 'barrier.arrived').map((e) => e.source).sort()).toEqual(['scenario:alpha', 'scenario:beta', 'scenario:gamma']);
+    expect(of('orchestrator', 'barrier.released')).toEqual(['20% by all-arrived']);
+    expect(log.map((e) => e.at)).toEqual(log.map((e) => e.at).sort((a, b) => a - b));
+    expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1));
+  });
+
   it('has nothing to pause or resume', async () => {
     server = await serveStoredRun(await storedRun(false), { port: 0 });
     const response = await fetch(`${server.url}api/pause`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });

@@ -87,7 +87,7 @@ function render() {
   setText(errorBanner, !view.error ? '' : view.status === 'failed' ? `The orchestration failed: ${view.error}` : view.error);
 
   const scenarios = view.scenarios.map((s) => state.scenarios.get(s.name) ?? s);
-  renderCards($('#cards'), scenarios, { controllable: controllable(), serverNow: serverNow() });
+  renderCards($('#cards'), scenarios, { controllable: controllable(), serverNow: serverNow(), ticking: Boolean(view.live) && view.status === 'running' });
   for (const button of document.querySelectorAll('#run-controls button')) button.disabled = !controllable();
 
   const names = scenarios.map((s) => s.name);
@@ -113,15 +113,24 @@ function render() {
   const nowMs = view.startedAt === null ? 0 : serverNow() - view.startedAt;
   renderBarriers($('#barrier-timeline'), view.barriers, { names, live, timeoutMs: view.barrierTimeoutMs, nowMs });
   renderReport($('#report'), view.report, view.reportText);
+  log.setOrigin(view.stored ? 'Rebuilt from the store, which keeps no live events: milestones, barriers, batches, errors and outcomes.' : '');
   log.render();
+  renderConnection();
+}
+
+/** The connection badge: `live` only while a live run can still change; a stored or ended run says so. */
+function renderConnection() {
+  const node = $('#connection');
+  const view = state.view;
+  const label = !state.connected ? 'reconnecting' : view?.stored ? 'stored' : view && (view.status === 'finished' || view.status === 'failed') ? 'finished' : 'live';
+  node.dataset.state = label;
+  node.dataset.reconnects = String(state.reconnects);
+  setText(node, label === 'reconnecting' ? 'connection lost · reconnecting…' : label);
 }
 
 function setConnection(connected) {
   state.connected = connected;
-  const node = $('#connection');
-  node.dataset.state = connected ? 'live' : 'reconnecting';
-  node.dataset.reconnects = String(state.reconnects);
-  setText(node, connected ? 'live' : 'connection lost · reconnecting…');
+  renderConnection();
   scheduleRender();
 }
 

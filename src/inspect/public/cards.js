@@ -43,17 +43,18 @@ function statusLabel(scenario) {
   return progress.status;
 }
 
-function elapsedOf(progress, serverNow) {
-  if (progress.finishedAt !== null || progress.startedAt === null) return progress.elapsedMs;
+/** Elapsed time ticks on the server's clock only while a live run goes on; otherwise it is the recorded one. */
+function elapsedOf(progress, serverNow, ticking) {
+  if (!ticking || progress.finishedAt !== null || progress.startedAt === null) return progress.elapsedMs;
   return Math.max(progress.elapsedMs, serverNow - progress.startedAt);
 }
 
 /**
  * @param {HTMLElement} container
  * @param {Array<{name: string, state: string, progress: object}>} scenarios in config order
- * @param {{ controllable: boolean, serverNow: number }} options
+ * @param {{ controllable: boolean, serverNow: number, ticking: boolean }} options ticking: a live run is going on
  */
-export function renderCards(container, scenarios, { controllable, serverNow }) {
+export function renderCards(container, scenarios, { controllable, serverNow, ticking }) {
   scenarios.forEach((scenario, index) => {
     let card = cards.get(scenario.name);
     if (!card || !card.isConnected) {
@@ -74,7 +75,7 @@ export function renderCards(container, scenarios, { controllable, serverNow }) {
     setText(get('items'), `${p.itemsProcessed + p.itemsFailed} / ${p.inputSize}${p.itemsFailed > 0 ? ` (${p.itemsFailed} failed)` : ''}`);
     setText(get('batches'), `${p.batchCount} / ${p.batchesTotal}${p.retries > 0 ? ` · ${p.retries} retries` : ''}`);
     setText(get('milestone'), p.currentMilestone === null ? '–' : `${p.currentMilestone}%`);
-    setText(get('elapsed'), formatMs(elapsedOf(p, serverNow)));
+    setText(get('elapsed'), formatMs(elapsedOf(p, serverNow, ticking)));
     setText(get('errors'), String(p.errorCount));
     const last = p.errors[p.errors.length - 1];
     const lastError = get('last-error');

@@ -20,6 +20,7 @@ export class EventLog {
     this.follow = root.querySelector('#log-follow');
     this.form = root.querySelector('#log-filters');
     this.dirty = true;
+    this.origin = '';
     this.form.addEventListener('input', () => this.render(true));
     this.form.addEventListener('submit', (e) => e.preventDefault());
   }
@@ -31,6 +32,13 @@ export class EventLog {
     this.skipped = 0;
     this.append(entries, skipped);
     this.render(true);
+  }
+
+  /** Says where the entries come from, before the counts (e.g. a stored run's log is rebuilt from the store). */
+  setOrigin(text) {
+    if (text === this.origin) return;
+    this.origin = text;
+    this.dirty = true;
   }
 
   /** Adds entries not seen yet; a delta can repeat entries that a snapshot already carried. */
@@ -84,7 +92,7 @@ export class EventLog {
       ),
     );
     const skipped = this.skipped > 0 ? ` ${this.skipped} more were left out, to keep the page fast (older than this page, or too many at once).` : '';
-    setText(this.note, `${visible.length} of ${this.entries.length} entries shown.${skipped}`);
+    setText(this.note, `${this.origin ? `${this.origin} ` : ''}${visible.length} of ${this.entries.length} entries shown.${skipped}`);
     if (this.follow.checked) this.wrap.scrollTop = this.wrap.scrollHeight;
   }
 }
