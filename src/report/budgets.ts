@@ -6,7 +6,7 @@ import type { Report, ScenarioProgress } from './schema.ts';
 export type ScenarioBudgets = Report['budgets'][string];
 
 /** The expected-quality `actual` of a scenario none of whose quality metrics was measured. */
-export const NOT_MEASURED = 'not measured';
+const NOT_MEASURED = 'not measured';
 
 /**
  * Judges each limit the scenario declares. A budget the run itself enforced (the scenario failed for it)
