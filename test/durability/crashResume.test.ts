@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/report/schema.ts';
 import { runCli, startCli } from '../support/cliProcess.ts';
+import { serverUrl, skipWithoutServer } from '../support/postgresServer.ts';
 
 const config = 'test/fixtures/small-three.json';
 const skill = 'test/fixtures/recordingSkill.ts';
@@ -55,10 +56,11 @@ function expectNoLossAndAtMostOneRerun(id: string, executed: Map<string, number>
 }
 
 describe('crash and resume', () => {
-  it.runIf(process.env.DATABASE_URL)('finishes a SIGKILLed run on the Postgres server with the totals of an uninterrupted run', async () => {
+  // The PGlite twin below always runs.
+  it.skipIf(skipWithoutServer('crash and resume'))('finishes a SIGKILLed run on the Postgres server with the totals of an uninterrupted run', async () => {
     const baseline = await uninterrupted();
     const id = `crash-pg-${Date.now()}`;
-    const { report, executed } = await crashAndResume(process.env.DATABASE_URL ?? '', id);
+    const { report, executed } = await crashAndResume(serverUrl ?? '', id);
     expect(totals(report)).toEqual(totals(baseline));
     expect(report.downtimeMs).toBeGreaterThan(0);
     expectNoLossAndAtMostOneRerun(id, executed);
