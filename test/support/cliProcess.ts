@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const cliPath = fileURLToPath(new URL('../../bin/scenarios.js', import.meta.url));
@@ -62,6 +62,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: strin
     for (const w of waiters) w();
   });
   live.add(child);
+  // A CLI started by a test ends with it, passed or failed (a timed-out wait would leave it running, holding
+  // its store); one started in beforeAll lives until the file's end. Not for describe.concurrent tests, where
+  // vitest cannot tell which test is current.
+  try {
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+  } catch {
+    // Not inside a test: the afterAll above takes care of it.
+  }
   const exited = once(child, 'exit').then(([code]) => {
     live.delete(child);
     return code as number | null;
