@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../src/persistence/migrations.ts';
 import { openStore } from '../../src/persistence/openStore.ts';
 import { isTransientPgError, PostgresSnapshotStore, redactUrl } from '../../src/persistence/PostgresSnapshotStore.ts';
+import { skipWithoutServer } from '../support/postgresServer.ts';
 import { snapshotStoreContract } from './snapshotStoreContract.ts';
 
 const url = process.env.DATABASE_URL ?? '';
@@ -52,7 +53,7 @@ function withSearchPath(connectionString: string, schema: string): string {
   return u.toString();
 }
 
-describe.skipIf(!url)('PostgresSnapshotStore against DATABASE_URL', () => {
+describe.skipIf(skipWithoutServer('PostgresSnapshotStore against DATABASE_URL'))('PostgresSnapshotStore against DATABASE_URL', () => {
   // Every run of this file gets schemas of its own, so parallel runs and other test files never collide.
   const schema = `so_test_${randomUUID().replaceAll('-', '')}`;
   const fresh = `${schema}_fresh`;
