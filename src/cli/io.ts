@@ -36,3 +36,8 @@ export function leaseMsFrom(env: NodeJS.ProcessEnv): { leaseMs?: number } {
   const value = Number(env.SCENARIOS_LEASE_MS);
   return Number.isFinite(value) && value >= 200 ? { leaseMs: value } : {};
 }
+
+/** How commands open stores: relative to the CLI's cwd, saying on stderr what opening waits for. */
+export function storeOptions(io: CliIO): { cwd: string; onNotice: (message: string) => void } {
+  return { cwd: io.cwd, onNotice: (message) => io.stderr.write(`${message}\n`) };
+}

@@ -16,9 +16,20 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Errors on idle pooled connections (e.g. the server restarted); the next call reconnects on its own. */
   onPoolError?: (error: Error) => void;
+  /**
+   * Told once per wait when a call starts retrying, e.g. `waiting for postgres at 127.0.0.1:5999 (connection
+   * refused), retrying…`, so a caller can say why nothing happens.
+   */
+  onWait?: (message: string) => void;
+  /**
+   * How long a refused connection is retried before this store has ever reached the server (default 3 s,
+   * capped by retryForMs): a wrong host or port at start-up is a mistake to report, not an outage to wait out.
+   */
+  refusedAtStartForMs?: number;
 }
 
 const DEFAULT_RETRY_FOR_MS = 30_000;
+const DEFAULT_REFUSED_AT_START_FOR_MS = 3_000;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 const TRANSIENT_MESSAGES = ['Connection terminated', 'timeout exceeded when trying to connect', 'not queryable', 'Connection ended'];
@@ -46,7 +57,11 @@ export class PostgresSnapshotStore extends SqlSnapshotStore {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     pool.on('error', (error) => options.onPoolError?.(error));
-    const run = retryingRunner(description, retryForMs);
+    const run = retryingRunner(description, retryForMs, {
+      where: serverAddress(options.connectionString),
+      refusedAtStartForMs: Math.min(retryForMs, options.refusedAtStartForMs ?? DEFAULT_REFUSED_AT_START_FOR_MS),
+      ...(options.onWait ? { onWait: options.onWait } : {}),
+    });
     const store = new PostgresSnapshotStore(poolClient(pool), description, options, run);
     if (options.migrate !== false) {
       try {
@@ -103,22 +118,52 @@ function poolClient(pool: pg.Pool): SqlClient {
   };
 }
 
-/** Retries a whole store call on connection loss with capped, jittered exponential backoff. */
-function retryingRunner(description: string, retryForMs: number): CallRunner {
+interface RetryHooks {
+  /** `postgres at host:port`, for messages. */
+  where: string;
+  refusedAtStartForMs: number;
+  onWait?: (message: string) => void;
+}
+
+/**
+ * Retries a whole store call on connection loss with capped, jittered exponential backoff. Until the
+ * server has answered once, a refused connection gets only `refusedAtStartForMs`.
+ */
+function retryingRunner(description: string, retryForMs: number, hooks: RetryHooks): CallRunner {
+  let reached = false;
   return async (operation, call) => {
-    const deadline = Date.now() + retryForMs;
+    const started = Date.now();
+    let told = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await call(attempt);
+        const result = await call(attempt);
+        reached = true;
+        return result;
       } catch (error) {
-        if (!isTransientPgError(error)) throw error;
-        const remaining = deadline - Date.now();
+        if (!isTransientPgError(error)) {
+          // The server answered (with an SQL error): it is reachable.
+          if (!isConnectError(error)) reached = true;
+          throw error;
+        }
+        const refusedAtStart = !reached && isRefused(error);
+        const remaining = started + (refusedAtStart ? hooks.refusedAtStartForMs : retryForMs) - Date.now();
+        if (remaining <= 0 && refusedAtStart) {
+          throw new ScenarioError(
+            'store_unavailable',
+            `cannot connect to ${description}: ${operation} was refused for ${hooks.refusedAtStartForMs} ms (is the server running, and on this host and port?)`,
+            { cause: error },
+          );
+        }
         if (remaining <= 0) {
           throw new ScenarioError(
             'store_unavailable',
             `store ${description} is unavailable: ${operation} still failing after ${retryForMs} ms (${oneLine(toError(error).message)})`,
             { cause: error },
           );
+        }
+        if (!told) {
+          told = true;
+          hooks.onWait?.(`waiting for ${hooks.where} (${waitReason(error)}), retrying…`);
         }
         const backoff = Math.min(2_000, 50 * 2 ** attempt);
         await sleep(Math.min(remaining, backoff / 2 + Math.random() * (backoff / 2)));
@@ -136,6 +181,40 @@ export function isTransientPgError(error: unknown): boolean {
   if (error instanceof AggregateError && error.errors.some(isTransientPgError)) return true;
   const message = error instanceof Error ? error.message : '';
   return TRANSIENT_MESSAGES.some((m) => message.includes(m));
+}
+
+function errorCodes(error: unknown): string[] {
+  if (error instanceof AggregateError) return error.errors.flatMap(errorCodes);
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' ? [code] : [];
+}
+
+function isRefused(error: unknown): boolean {
+  return errorCodes(error).includes('ECONNREFUSED');
+}
+
+/** Failed before any server answered (a socket error, not an SQL error). */
+function isConnectError(error: unknown): boolean {
+  return errorCodes(error).some((code) => code.startsWith('E'));
+}
+
+function waitReason(error: unknown): string {
+  const codes = errorCodes(error);
+  if (codes.includes('ECONNREFUSED')) return 'connection refused';
+  if (codes.includes('57P03')) return 'the server is starting up';
+  if (codes.includes('57P01') || codes.includes('57P02')) return 'the server is shutting down';
+  if (codes.some((c) => c === 'ETIMEDOUT' || c === 'EHOSTUNREACH' || c === 'ENETUNREACH')) return 'no answer';
+  return oneLine(toError(error).message);
+}
+
+/** `postgres at host:port` of a connection string, for messages (no user, password or database). */
+export function serverAddress(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `postgres at ${url.hostname || 'localhost'}:${url.port || '5432'}`;
+  } catch {
+    return 'postgres';
+  }
 }
 
 /** The connection string as it may be shown: no password, in the userinfo or in the query string. */

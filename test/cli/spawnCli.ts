@@ -18,7 +18,7 @@ export interface Spawned {
  * Runs `scenarios ...args` as a child process in `cwd` (a temp folder: tests never write into the repo),
  * without DATABASE_URL unless `env` gives one. Never rejects, so exit codes can be asserted.
  */
-export function scenarios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<Spawned> {
+export function scenarios(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 150_000): Promise<Spawned> {
   return spawnCommand(process.execPath, [bin, ...args], cwd, env, timeoutMs);
 }
 
@@ -26,7 +26,7 @@ export function scenarios(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
  * Runs `scenarios ...args | READER` through bash, so stdout is a real pipe (Node's own child pipes are
  * sockets, which never lose output), read by a reader that starts late. The exit code is the CLI's.
  */
-export function scenariosPiped(args: string[], reader: string, cwd: string, timeoutMs = 60_000): Promise<Spawned> {
+export function scenariosPiped(args: string[], reader: string, cwd: string, timeoutMs = 150_000): Promise<Spawned> {
   return spawnCommand('bash', ['-o', 'pipefail', '-c', `"$0" "$@" | ${reader}`, process.execPath, bin, ...args], cwd, {}, timeoutMs);
 }
 

@@ -90,12 +90,12 @@ describe('openStore', () => {
     await store.close();
   });
 
-  it('fails with a one-line store_unavailable naming a folder it cannot use', async () => {
+  it('refuses a file where the folder should be as bad input (usage), in one line naming it', async () => {
     const file = path.join(root, 'not-a-folder');
     writeFileSync(file, 'x');
     const error: unknown = await openStore(file, {}).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'store_unavailable' });
-    expect((error as Error).message).toContain(`pglite:${file}`);
+    expect(error).toMatchObject({ code: 'usage' });
+    expect((error as Error).message).toContain(`${file} is a file, not a folder`);
     expect((error as Error).message).not.toContain('\n');
   });
 });

@@ -1,12 +1,12 @@
 import { loadStoredRun } from '../../api/storedRun.ts';
-import { UsageError } from '../../errors.ts';
+import { ScenarioError, UsageError } from '../../errors.ts';
 import { defaultInspectorPort } from '../../inspect/inspectorServer.ts';
 import { serveStoredRun } from '../../inspect/serveInspector.ts';
-import { openStore } from '../../persistence/openStore.ts';
+import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { storeSpecFor } from '../runIndex.ts';
 import { renderReport } from '../driveInTerminal.ts';
 import { untilInterrupted } from '../inspectRun.ts';
-import { ExitCode, type CliIO } from '../io.ts';
+import { ExitCode, storeOptions, type CliIO } from '../io.ts';
 
 /**
  * `scenarios inspect ID`: serves the inspector page for a stored orchestration until Ctrl+C (or with
@@ -16,7 +16,9 @@ export async function inspectCommand(id: string, raw: Record<string, unknown>, i
   const port = raw.port === undefined ? defaultInspectorPort : Number(raw.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535 (got ${JSON.stringify(raw.port)})`);
   if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
-  const store = await openStore(storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined), io.env);
+  const spec = storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined);
+  const store = await openExistingStore(spec, io.env, storeOptions(io));
+  if (!store) throw new ScenarioError('not_found', `no orchestration "${id}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   let run;
   try {
     run = await loadStoredRun(store, id);

@@ -1,21 +1,42 @@
 import { resumeOrchestration } from '../../api/durableOrchestration.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
-import { UsageError } from '../../errors.ts';
-import { openStore } from '../../persistence/openStore.ts';
+import { ScenarioError, UsageError } from '../../errors.ts';
+import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { storeSpecFor } from '../runIndex.ts';
 import { driveInTerminal, parseFormat } from '../driveInTerminal.ts';
-import { leaseMsFrom, type CliIO } from '../io.ts';
+import { leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
 
 export async function resumeCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const format = parseFormat(raw);
   if (raw.skill !== undefined && (typeof raw.skill !== 'string' || raw.skill === '')) throw new UsageError('--skill needs a module path');
   const skill = typeof raw.skill === 'string' ? await loadSkillModule(raw.skill, io.cwd) : undefined;
-  const store = await openStore(storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined), io.env);
+  const spec = storeSpecFor(io.cwd, id, typeof raw.db === 'string' ? raw.db : undefined);
+  // Resuming needs a stored run: a store that does not exist yet is not created for it.
+  const store = await openExistingStore(spec, io.env, storeOptions(io));
+  if (!store) throw new ScenarioError('not_found', `no orchestration "${id}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   try {
-    const run = await resumeOrchestration(id, { store, cwd: io.cwd, ...(skill ? { skill } : {}), ...leaseMsFrom(io.env) });
+    const countdown = raw.wait === true ? leaseCountdown(id, io) : undefined;
+    const run = await resumeOrchestration(id, { store, cwd: io.cwd, ...(skill ? { skill } : {}), ...leaseMsFrom(io.env), ...(countdown ? { onLeaseWait: countdown.show } : {}) });
+    countdown?.end();
     io.stderr.write(`orchestration ${run.id} (resumed)\n`);
     return await driveInTerminal(run, format, io);
   } finally {
     await store.close();
   }
+}
+
+/** `--wait`: a countdown on stderr while another process's lease runs out (a line a second off a terminal). */
+function leaseCountdown(id: string, io: CliIO): { show: (holder: { owner: string | null; remainingMs: number }) => void; end: () => void } {
+  let last = '';
+  return {
+    show({ owner, remainingMs }) {
+      const line = `waiting for the lease of ${owner ?? 'another process'} on ${id} to expire: ${Math.ceil(remainingMs / 1000)} s`;
+      if (line === last) return;
+      last = line;
+      io.stderr.write(io.interactive ? `\r${line}\u001b[K` : `${line}\n`);
+    },
+    end() {
+      if (io.interactive && last !== '') io.stderr.write('\n');
+    },
+  };
 }

@@ -9,7 +9,7 @@ import type { OrchestrationConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { rememberRunStore } from '../runIndex.ts';
-import { leaseMsFrom, type CliIO } from '../io.ts';
+import { leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
 import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
 import { parseInspectOption, startRunInspection, type InspectMode, type RunInspection } from '../inspectRun.ts';
 
@@ -61,7 +61,7 @@ export async function resolveRunInputs(
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
   const { config, skill, skillModule } = await resolveRunInputs(configPath, options, io.cwd);
-  const store = await openStore(options.db, io.env);
+  const store = await openStore(options.db, io.env, storeOptions(io));
   let inspection: RunInspection | undefined;
   try {
     inspection = options.inspect ? await startRunInspection(options.inspect, io) : undefined;

@@ -1,15 +1,27 @@
 import { loadStoredRun } from '../../api/storedRun.ts';
 import { isoFromEpochMs } from '../../report/format.ts';
-import { openStore } from '../../persistence/openStore.ts';
+import { openExistingStore, storeName } from '../../persistence/openStore.ts';
+import { ScenarioError } from '../../errors.ts';
+import { driverState } from '../../persistence/leaseKeeper.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
 import { parseFormat, renderReport } from '../driveInTerminal.ts';
-import type { CliIO } from '../io.ts';
+import { storeOptions, type CliIO } from '../io.ts';
 import { storeSpecFor } from '../runIndex.ts';
 
-/** Opens the store for a command; with a run id, the store that run was started with is the default. */
-async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store: SnapshotStore) => Promise<T>, id?: string): Promise<T> {
+/**
+ * Opens the store for a read-only command; with a run id, the store that run was started with is the
+ * default. Creates nothing: without a store there are no runs (`list`) or no such run (`id`, exit 2).
+ */
+async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store: SnapshotStore) => Promise<T>, id?: string): Promise<T | number> {
   const explicit = typeof raw.db === 'string' ? raw.db : undefined;
-  const store = await openStore(id === undefined ? explicit : storeSpecFor(io.cwd, id, explicit), io.env);
+  const spec = id === undefined ? explicit : storeSpecFor(io.cwd, id, explicit);
+  const store = await openExistingStore(spec, io.env, storeOptions(io));
+  if (!store) {
+    const name = storeName(spec, io.env, io.cwd);
+    if (id !== undefined) throw new ScenarioError('not_found', `no orchestration "${id}" in ${name} (see scenarios list)`);
+    io.stdout.write(raw.json === true ? '[]\n' : `no orchestrations in ${name}\n`);
+    return 0;
+  }
   try {
     return await use(store);
   } finally {
@@ -31,7 +43,8 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
       return 0;
     }
     for (const r of rows) {
-      const driver = r.owner && r.leaseExpiresAt !== null && r.leaseExpiresAt > Date.now() ? ` (driven by ${r.owner})` : '';
+      const state = driverState(r, { exclusive: store.exclusive === true });
+      const driver = state === 'live' ? ` (driven by ${r.owner})` : state === 'gone' ? ` (driver ${r.owner} is gone)` : '';
       io.stdout.write(`${r.id}  ${r.status.padEnd(8)}  ${r.skill}  updated ${iso(r.updatedAt)}${driver}\n`);
     }
     return 0;
@@ -43,11 +56,19 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
     const run = await loadStoredRun(store, id);
     if (raw.json === true) {
       const { id: runId, status, owner, leaseExpiresAt, updatedAt, progress, barriers } = run;
-      io.stdout.write(`${JSON.stringify({ id: runId, status, owner, leaseExpiresAt, updatedAt, progress, barriers }, null, 2)}\n`);
+      const driver = driverState(run, { exclusive: store.exclusive === true });
+      io.stdout.write(`${JSON.stringify({ id: runId, status, owner, leaseExpiresAt, driver, updatedAt, progress, barriers }, null, 2)}\n`);
       return 0;
     }
-    const live = run.owner && run.leaseExpiresAt !== null && run.leaseExpiresAt > Date.now();
-    io.stdout.write(`${run.id}: ${run.status}${live ? `, driven by ${run.owner}` : ''}, last saved ${iso(run.updatedAt)}\n`);
+    // Lease time left comes from the store's clock; a driver that died on this host is named as gone.
+    const state = driverState(run, { exclusive: store.exclusive === true });
+    const driver =
+      state === 'live'
+        ? `, driven by ${run.owner}`
+        : state === 'gone'
+          ? `, driver ${run.owner} is gone (its process has exited; scenarios resume ${run.id} takes over at once)`
+          : '';
+    io.stdout.write(`${run.id}: ${run.status}${driver}, last saved ${iso(run.updatedAt)}\n`);
     for (const p of run.progress) {
       io.stdout.write(
         `  ${p.name.padEnd(12)} ${p.status.padEnd(8)} ${p.progressPct.toFixed(1).padStart(5)}%  ${p.itemsProcessed + p.itemsFailed}/${p.inputSize} items  ${p.batchCount}/${p.batchesTotal} batches  milestone ${p.currentMilestone ?? '-'}${p.failureReason ? `  (${p.failureReason})` : ''}\n`,
