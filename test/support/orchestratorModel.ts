@@ -1,4 +1,5 @@
-import { assign, setup } from 'xstate';
+import { assign, createActor, setup, type SnapshotFrom } from 'xstate';
+import { adjacencyMapToArray, getAdjacencyMap } from 'xstate/graph';
 
 /**
  * An abstract model of the orchestrator over two scenarios, A and B, with barriers at 30 % and 70 %,
@@ -161,3 +162,145 @@ export const orchestratorModel = setup({
     done: { type: 'final' },
   },
 });
+
+export type OrchestratorModelSnapshot = SnapshotFrom<typeof orchestratorModel>;
+
+/** A path through the model as the tests drive it: the first step is the initial state (`xstate.init`). */
+export interface ModelRoute {
+  description: string;
+  steps: ReadonlyArray<{ state: OrchestratorModelSnapshot; event: OrchestratorModelEvent }>;
+}
+
+/** One state-changing transition of the model: the model is deterministic, so a state and an event name it. */
+export interface ModelTransition {
+  key: string;
+  fromKey: string;
+  event: OrchestratorModelEvent;
+  to: OrchestratorModelSnapshot;
+  toKey: string;
+}
+
+export interface ModelGraph {
+  initial: OrchestratorModelSnapshot;
+  initialKey: string;
+  /** The state-changing transitions out of each state, by state key (in event order). */
+  out: Map<string, ModelTransition[]>;
+  /** The states with a transition into each state, by state key. */
+  into: Map<string, string[]>;
+  /** Every state-changing transition's key. */
+  transitions: Set<string>;
+}
+
+export const modelStateKey = (s: OrchestratorModelSnapshot): string => JSON.stringify([s.value, s.context]);
+const transitionKeyOf = (fromKey: string, event: OrchestratorModelEvent): string => `${fromKey} ${event.type}`;
+
+/** The model's whole graph from its initial state, keeping the transitions that change the state (a refused event changes nothing). */
+export function orchestratorModelGraph(): ModelGraph {
+  const edges = adjacencyMapToArray(getAdjacencyMap(orchestratorModel, { events: orchestratorModelEvents.map((type) => ({ type })) }));
+  const out = new Map<string, ModelTransition[]>();
+  const into = new Map<string, string[]>();
+  const transitions = new Set<string>();
+  const listIn = <T>(map: Map<string, T[]>, key: string): T[] => map.get(key) ?? (map.set(key, []).get(key) as T[]);
+  for (const { state, event, nextState } of edges) {
+    const fromKey = modelStateKey(state);
+    const toKey = modelStateKey(nextState);
+    if (fromKey === toKey) continue;
+    const key = transitionKeyOf(fromKey, event);
+    if (transitions.has(key)) continue;
+    transitions.add(key);
+    listIn(out, fromKey).push({ key, fromKey, event, to: nextState, toKey });
+    listIn(into, toKey).push(fromKey);
+  }
+  const initial = createActor(orchestratorModel).getSnapshot();
+  return { initial, initialKey: modelStateKey(initial), out, into, transitions };
+}
+
+/** The model transitions that these routes take. */
+export function transitionsTaken(routes: readonly ModelRoute[]): Set<string> {
+  const taken = new Set<string>();
+  for (const route of routes) {
+    for (let i = 1; i < route.steps.length; i++) {
+      const from = route.steps[i - 1];
+      const step = route.steps[i];
+      if (from && step && modelStateKey(from.state) !== modelStateKey(step.state)) taken.add(transitionKeyOf(modelStateKey(from.state), step.event));
+    }
+  }
+  return taken;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same walks on every machine. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Seeded random walks from the initial state, steered to transitions no route has taken yet: at each
+ * state a walk takes an untaken transition if there is one (chosen at random), otherwise a random step
+ * towards the nearest untaken one (by a breadth-first search backwards from the states that still have
+ * one); it ends where none is reachable or after `maxLength` steps. Walks are added until the routes so
+ * far and the walks take `target` of the model's state-changing transitions.
+ */
+export function guidedWalks(graph: ModelGraph, options: { seed: number; taken: ReadonlySet<string>; target: number; maxLength?: number; maxWalks?: number }): ModelRoute[] {
+  const random = seededRandom(options.seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  // The graph by numbers: states 0..n-1 (0 the initial one), transitions 0..m-1.
+  const states = [graph.initialKey, ...[...graph.out.keys()].filter((k) => k !== graph.initialKey)];
+  const stateIndex = new Map(states.map((k, i) => [k, i]));
+  const transitions = states.flatMap((k) => graph.out.get(k) ?? []);
+  const outOf = states.map(() => [] as number[]);
+  const into = states.map(() => [] as number[]);
+  const toOf = transitions.map((t) => stateIndex.get(t.toKey) ?? -1);
+  transitions.forEach((t, i) => {
+    const from = stateIndex.get(t.fromKey) as number;
+    outOf[from]?.push(i);
+    if ((toOf[i] as number) >= 0) into[toOf[i] as number]?.push(from);
+  });
+  const taken = transitions.map((t) => options.taken.has(t.key));
+  let count = taken.filter(Boolean).length;
+  const wanted = Math.ceil(options.target * graph.transitions.size);
+  const walks: ModelRoute[] = [];
+  const dist = new Int32Array(states.length);
+  while (count < wanted && walks.length < (options.maxWalks ?? 10_000)) {
+    dist.fill(-1);
+    const queue: number[] = [];
+    outOf.forEach((out, s) => {
+      if (out.some((t) => !taken[t])) {
+        dist[s] = 0;
+        queue.push(s);
+      }
+    });
+    for (let i = 0; i < queue.length; i++) {
+      const s = queue[i] as number;
+      for (const from of into[s] ?? []) {
+        if (dist[from] === -1) {
+          dist[from] = (dist[s] as number) + 1;
+          queue.push(from);
+        }
+      }
+    }
+    if (dist[0] === -1) break;
+    const steps: { state: OrchestratorModelSnapshot; event: OrchestratorModelEvent }[] = [{ state: graph.initial, event: { type: 'xstate.init' } as unknown as OrchestratorModelEvent }];
+    let at = 0;
+    while (steps.length <= (options.maxLength ?? 40) && count < wanted) {
+      const out = outOf[at] ?? [];
+      const untaken = out.filter((t) => !taken[t]);
+      const d = dist[at] as number;
+      const towards = d > 0 ? out.filter((t) => dist[toOf[t] as number] === d - 1) : [];
+      const next = untaken.length > 0 ? pick(untaken) : towards.length > 0 ? pick(towards) : undefined;
+      if (next === undefined) break;
+      if (!taken[next]) count++;
+      taken[next] = true;
+      const t = transitions[next] as ModelTransition;
+      steps.push({ state: t.to, event: t.event });
+      at = toOf[next] as number;
+    }
+    walks.push({ description: `walk ${walks.length + 1} (seed ${options.seed}): ${steps.slice(1).map((s) => s.event.type).join(' → ')}`, steps });
+  }
+  return walks;
+}
