@@ -17,6 +17,8 @@ export interface StoredRun {
   report: Report;
   owner: string | null;
   leaseExpiresAt: number | null;
+  /** How long the lease has left by the store's clock (null: no lease). */
+  leaseRemainingMs: number | null;
   updatedAt: number;
 }
 
@@ -48,5 +50,5 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
     toOutcome(id, row.skill, { startedAt: context.startedAt, finishedAt: context.finishedAt, downtimeMs: context.downtimeMs, scenarios: progress, barriers }),
     config,
   );
-  return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, updatedAt: row.updatedAt };
+  return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, leaseRemainingMs: row.leaseRemainingMs ?? null, updatedAt: row.updatedAt };
 }

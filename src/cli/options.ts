@@ -53,8 +53,12 @@ export const commandSpecs = {
       formatOption,
       jsonOption,
       runDbOption,
+      {
+        flags: '--wait',
+        description: "If another process holds the run's lease, wait for it to expire (a countdown on stderr) instead of exiting with code 3; a driver that died on this host is taken over at once either way",
+      },
     ],
-    examples: ['scenarios resume orch-1a2b3c4d'],
+    examples: ['scenarios resume orch-1a2b3c4d', 'scenarios resume orch-1a2b3c4d --wait'],
   },
   list: {
     usage: 'list',

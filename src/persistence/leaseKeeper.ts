@@ -54,6 +54,19 @@ export function ownerIsGone(owner: string | null, options: { probe?: ProcessProb
   return here && !probe.isAlive(parsed.pid);
 }
 
+/**
+ * Who drives a stored run, for `status` and `list`: `live` (a lease with time left, by the store's clock,
+ * held by a process that may be running), `gone` (its holder is provably dead: resume takes over at once)
+ * or `none` (no lease, or it ran out).
+ */
+export function driverState(
+  row: { owner: string | null; leaseRemainingMs?: number | null | undefined },
+  options: { probe?: ProcessProbe; exclusive?: boolean } = {},
+): 'live' | 'gone' | 'none' {
+  if (row.owner === null || row.leaseRemainingMs == null || row.leaseRemainingMs <= 0) return 'none';
+  return ownerIsGone(row.owner, options) ? 'gone' : 'live';
+}
+
 export class LeaseHeldError extends ScenarioError {
   readonly owner: string | null;
   /** How long the holder's lease has left, by the store's clock. */
