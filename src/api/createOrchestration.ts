@@ -33,6 +33,8 @@ export interface OrchestrationOptions {
   now?: () => number;
   /** @internal a persisted snapshot to restore instead of starting afresh (see resumeOrchestration) */
   snapshot?: Snapshot<unknown>;
+  /** @internal with `snapshot`: how long the process was down since it was saved (sent as `clock.resumed`) */
+  downtimeMs?: number;
   /** @internal called after any actor of the tree changed (drives snapshot persistence) */
   onChange?: () => void;
   /** @internal called when a batch runner stops for a reason outside the skill (the journal failed) */
@@ -89,7 +91,11 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   const tracker = new ProgressTracker((event) => channel.publish(event));
   const onChange = options.onChange;
 
-  const alarm = createAlarm(now);
+  // Alarms push their deadlines back by the downtime added since they were armed. On a restore they start
+  // inside actor.start(), before clock.resumed reaches the machines, so the gap counts from the outset.
+  let pendingDowntimeMs = options.snapshot ? Math.max(0, options.downtimeMs ?? 0) : 0;
+  const tree: { root?: OrchestratorActor } = {};
+  const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs);
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
@@ -171,10 +177,17 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   // The caller may never await `result`; a failed run must not become an unhandled rejection.
   result.catch(() => undefined);
 
+  tree.root = actor;
   actor.start();
   watchScenarios();
   if (actor.getSnapshot().status === 'error') {
     throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
+  }
+  if (options.snapshot) {
+    // Elapsed times and every deadline (time budget, retry, barrier timeout) exclude the time down.
+    const downtimeMs = pendingDowntimeMs;
+    pendingDowntimeMs = 0;
+    actor.send({ type: 'clock.resumed', at: now(), downtimeMs });
   }
 
   /** One `scenario.state` per scenario, as it stands now: where an iterator that missed the start begins. */

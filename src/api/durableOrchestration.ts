@@ -185,7 +185,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       id,
       skill: args.skill,
       journal: store,
-      ...(args.restore ? { snapshot: args.restore.snapshot } : {}),
+      ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
       onChange: () => parts.writer?.schedule(),
       // The runner could not record a batch (the store stayed down past its retries): stop here, at the
@@ -224,8 +224,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
   parts.writer = snapshotWriter;
 
   if (args.restore) {
-    const now = Date.now();
-    run.actor.send({ type: 'clock.resumed', at: now, downtimeMs: Math.max(0, now - args.restore.savedAt) });
+    // createOrchestration already told the restored tree how long it was down (clock.resumed).
     if (args.restore.wasInterrupted) run.resume();
     // Interrupted before it ever started: resuming it means starting it.
     if (run.actor.getSnapshot().value === 'ready') run.start();

@@ -45,6 +45,15 @@ export function arrive(book: BarrierBook, scenario: string, milestone: number, a
   return { kind: 'opened', book: { ...book, open: [...book.open, opened] }, deadline: opened.deadline };
 }
 
+/**
+ * After a restore: open barriers' deadlines move back by the downtime, so a barrier timeout counts only
+ * time the process was up. Arrival and opening times stay as they were (the timeline is wall time).
+ */
+export function shiftDeadlines(book: BarrierBook, downtimeMs: number): BarrierBook {
+  if (book.open.length === 0 || downtimeMs === 0) return book;
+  return { ...book, open: book.open.map((b) => ({ ...b, deadline: b.deadline + downtimeMs })) };
+}
+
 /** Open barriers at which every live scenario has arrived (a finished scenario never holds a barrier). */
 export function releasable(book: BarrierBook, live: readonly string[]): OpenBarrier[] {
   return book.open.filter((b) => live.every((name) => b.arrivals.some(([arrived]) => arrived === name)));

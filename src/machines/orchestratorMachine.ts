@@ -1,7 +1,7 @@
 import { assertEvent, assign, enqueueActions, fromCallback, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
-import { arrive, emptyBarrierBook, release, releasable, type BarrierBook } from './barrier.ts';
+import { arrive, emptyBarrierBook, release, releasable, shiftDeadlines, type BarrierBook } from './barrier.ts';
 import type { OrchestratorEvent } from './events.ts';
 import { notProvided } from './notProvided.ts';
 import type { ScenarioPlan } from './scenarioPlan.ts';
@@ -80,7 +80,8 @@ export const orchestratorMachine = setup({
     }),
     relayDowntime: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'clock.resumed');
-      enqueue.assign({ downtimeMs: context.downtimeMs + event.downtimeMs });
+      // Open barriers' timeouts move back by the downtime; their alarms do the same (downtimeAtArm).
+      enqueue.assign({ downtimeMs: context.downtimeMs + event.downtimeMs, book: shiftDeadlines(context.book, event.downtimeMs) });
       for (const name of context.live) enqueue.sendTo(scenarioActorId(name), event);
     }),
     handleArrival: enqueueActions(({ context, event, enqueue }) => {
@@ -95,7 +96,7 @@ export const orchestratorMachine = setup({
       if (outcome.kind === 'opened') {
         enqueue.spawnChild('alarm', {
           id: barrierAlarmId(event.milestone),
-          input: { at: outcome.deadline, event: barrierTimeoutEvent(event.milestone) },
+          input: { at: outcome.deadline, event: barrierTimeoutEvent(event.milestone), downtimeAtArm: context.downtimeMs },
         });
       }
       const ready = releaseReady({ ...context, book: outcome.book }, event.at);

@@ -13,10 +13,15 @@ export interface BatchRunnerInput {
   attempt: number;
 }
 
-/** A timer whose deadline is absolute, so it survives a snapshot restore with its original deadline. */
+/**
+ * A timer whose deadline is absolute, so it survives a snapshot restore. Deadlines count only time the
+ * process was up: the alarm fires at `at` plus whatever downtime was added after it was armed (the
+ * orchestration's total downtime then was `downtimeAtArm`).
+ */
 export interface AlarmInput {
   at: number;
   event: EventObject;
+  downtimeAtArm: number;
 }
 
 export interface ScenarioContext {
@@ -28,17 +33,27 @@ export interface ScenarioContext {
   passedBarriers: number[];
   awaitingBarrier: number | null;
   barrierArrivedAt: number | null;
-  /** Absolute deadline of the time budget while working; budget left is kept while not working. */
+  /** Absolute deadline of the time budget while working (shifted by downtime); budget left is kept while not working. */
   budgetDeadline: number;
   budgetRemainingMs: number;
+  /** Absolute time of the next attempt while retrying (shifted by downtime). */
   retryAt: number;
   pausedAt: number | null;
   /** Cursor when a pause was asked for; the next settled batch completes the pause. */
   drainFrom: number;
   downtimeMs: number;
+  /**
+   * When the last restore resumed the clock (0 before any). An event stamped earlier happened before the
+   * crash (a batch replayed from the journal): it counts as happening at the resume, since downtime is
+   * measured from the last save, so time never runs backwards and no deadline gets the gap back.
+   */
+  resumedAt: number;
 }
 
 export type ScenarioInput = { plan: ScenarioPlan };
+
+/** The time of an event in the current clock: never before the last resume (see `resumedAt`). */
+const timeOf = (context: ScenarioContext, event: { at: number }): number => (event.at < context.resumedAt ? context.resumedAt : event.at);
 
 /** What happens after any batch settles, in priority order; then `active` waits at a reached barrier and `draining` pauses. */
 const afterBatchSettled = [
@@ -75,14 +90,17 @@ export const scenarioMachine = setup({
   },
   actions: {
     markStarted: assign(({ context, event }) => {
-      const progress: ScenarioProgress = { ...context.progress, status: 'running', startedAt: event.at };
-      return { progress: withMilestones(progress, context.plan, event.at, 0), budgetRemainingMs: context.plan.timeBudgetMs };
+      const at = timeOf(context, event);
+      const progress: ScenarioProgress = { ...context.progress, status: 'running', startedAt: at };
+      return { progress: withMilestones(progress, context.plan, at, 0), budgetRemainingMs: context.plan.timeBudgetMs };
     }),
-    armBudget: assign(({ context, event }) => ({ budgetDeadline: event.at + context.budgetRemainingMs })),
-    keepBudgetLeft: assign(({ context, event }) => ({ budgetRemainingMs: Math.max(0, context.budgetDeadline - event.at) })),
+    armBudget: assign(({ context, event }) => ({ budgetDeadline: timeOf(context, event) + context.budgetRemainingMs })),
+    keepBudgetLeft: assign(({ context, event }) => ({ budgetRemainingMs: Math.max(0, context.budgetDeadline - timeOf(context, event)) })),
     recordBatch: assign(({ context, event }) => {
       assertEvent(event, 'batch.done');
-      const progress = applyBatch(context.progress, context.plan, event satisfies BatchDoneEvent, context.downtimeMs);
+      const at = timeOf(context, event);
+      const settled: BatchDoneEvent = at === event.at ? event : { ...event, at };
+      const progress = applyBatch(context.progress, context.plan, settled, context.downtimeMs);
       return {
         progress,
         cursor: context.cursor + 1,
@@ -92,11 +110,12 @@ export const scenarioMachine = setup({
     }),
     scheduleRetry: assign(({ context, event }) => {
       assertEvent(event, 'batch.failed');
+      const at = timeOf(context, event);
       const backoff = context.plan.retry.backoffMs * 2 ** (event.attempt - 1);
-      const errors = [...context.progress.errors, { at: event.at, message: event.error, batchIndex: event.index, attempt: event.attempt }];
+      const errors = [...context.progress.errors, { at, message: event.error, batchIndex: event.index, attempt: event.attempt }];
       return {
         attempt: event.attempt + 1,
-        retryAt: event.at + backoff,
+        retryAt: at + backoff,
         progress: {
           ...context.progress,
           busyMs: context.progress.busyMs + event.durationMs,
@@ -106,10 +125,10 @@ export const scenarioMachine = setup({
         },
       };
     }),
-    noteArrival: assign(({ event }) => ({ barrierArrivedAt: event.at })),
+    noteArrival: assign(({ context, event }) => ({ barrierArrivedAt: timeOf(context, event) })),
     announceArrival: sendParent(({ context, event }): OrchestratorEvent => ({
       type: 'barrier.arrived',
-      at: event.at,
+      at: timeOf(context, event),
       scenario: context.plan.name,
       milestone: context.awaitingBarrier ?? -1,
     })),
@@ -117,7 +136,7 @@ export const scenarioMachine = setup({
       assertEvent(event, 'barrier.release');
       const passedBarriers = [...context.passedBarriers, event.milestone];
       // Released while paused: endBarrierWait already closed the wait when the pause began.
-      const waited = context.barrierArrivedAt === null ? 0 : Math.max(0, event.at - context.barrierArrivedAt);
+      const waited = context.barrierArrivedAt === null ? 0 : Math.max(0, timeOf(context, event) - context.barrierArrivedAt);
       return {
         passedBarriers,
         awaitingBarrier: nextAwaitedBarrier(context.plan, context.progress, passedBarriers),
@@ -129,42 +148,50 @@ export const scenarioMachine = setup({
       barrierArrivedAt: null,
       progress: {
         ...context.progress,
-        waitingMs: context.progress.waitingMs + (context.barrierArrivedAt === null ? 0 : Math.max(0, event.at - context.barrierArrivedAt)),
+        waitingMs: context.progress.waitingMs + (context.barrierArrivedAt === null ? 0 : Math.max(0, timeOf(context, event) - context.barrierArrivedAt)),
       },
     })),
     requestDrain: assign(({ context }) => ({ drainFrom: context.cursor })),
-    markPaused: assign(({ context, event }) => ({ pausedAt: event.at, progress: { ...context.progress, status: 'paused' as const } })),
+    markPaused: assign(({ context, event }) => ({ pausedAt: timeOf(context, event), progress: { ...context.progress, status: 'paused' as const } })),
     markUnpaused: assign(({ context, event }) => ({
       pausedAt: null,
       progress: {
         ...context.progress,
         status: 'running' as const,
-        pausedMs: context.progress.pausedMs + (context.pausedAt === null ? 0 : Math.max(0, event.at - context.pausedAt)),
+        pausedMs: context.progress.pausedMs + (context.pausedAt === null ? 0 : Math.max(0, timeOf(context, event) - context.pausedAt)),
       },
     })),
     addDowntime: assign(({ context, event }) => {
       assertEvent(event, 'clock.resumed');
-      // Open waits and pauses shift by the downtime too, so neither counts time nobody was running.
+      // Open waits, pauses and deadlines shift by the downtime too, so none counts time nobody was running:
+      // the budget and retry alarms fire later by the same amount (they add downtime since they were armed).
       const shift = (t: number | null) => (t === null ? null : t + event.downtimeMs);
-      return { downtimeMs: context.downtimeMs + event.downtimeMs, barrierArrivedAt: shift(context.barrierArrivedAt), pausedAt: shift(context.pausedAt) };
+      return {
+        downtimeMs: context.downtimeMs + event.downtimeMs,
+        barrierArrivedAt: shift(context.barrierArrivedAt),
+        pausedAt: shift(context.pausedAt),
+        budgetDeadline: context.budgetDeadline + event.downtimeMs,
+        retryAt: context.retryAt + event.downtimeMs,
+        resumedAt: Math.max(context.resumedAt, event.at),
+      };
     }),
     markFailure: assign(({ context }, params: { reason: FailureReason }) => ({
       progress: { ...context.progress, failureReason: params.reason },
     })),
     recordRunnerError: assign(({ context, event }) => {
       assertEvent(event, 'runner.error');
-      const errors = [...context.progress.errors, { at: event.at, message: event.error }];
+      const errors = [...context.progress.errors, { at: timeOf(context, event), message: event.error }];
       return { progress: { ...context.progress, errorCount: context.progress.errorCount + 1, errors: errors.slice(-context.plan.maxErrorsKept) } };
     }),
     finish: assign(({ context, event }) => {
       const status = context.progress.failureReason === undefined ? ('complete' as const) : ('failed' as const);
       return {
-        progress: { ...context.progress, status, finishedAt: event.at, elapsedMs: elapsedAt(context.progress, event.at, context.downtimeMs) },
+        progress: { ...context.progress, status, finishedAt: timeOf(context, event), elapsedMs: elapsedAt(context.progress, timeOf(context, event), context.downtimeMs) },
       };
     }),
     reportFinished: sendParent(({ context, event }): OrchestratorEvent => ({
       type: 'scenario.finished',
-      at: event.at,
+      at: timeOf(context, event),
       scenario: context.plan.name,
       progress: context.progress,
     })),
@@ -185,6 +212,7 @@ export const scenarioMachine = setup({
     pausedAt: null,
     drainFrom: 0,
     downtimeMs: 0,
+    resumedAt: 0,
   }),
   initial: 'pending',
   on: {
@@ -209,7 +237,7 @@ export const scenarioMachine = setup({
           invoke: {
             id: 'timeBudget',
             src: 'alarm',
-            input: ({ context }) => ({ at: context.budgetDeadline, event: { type: 'budget.expired' } }),
+            input: ({ context }) => ({ at: context.budgetDeadline, event: { type: 'budget.expired' }, downtimeAtArm: context.downtimeMs }),
           },
           on: {
             'budget.expired': { target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'time_budget_exceeded' } } },
@@ -248,7 +276,7 @@ export const scenarioMachine = setup({
               invoke: {
                 id: 'retryTimer',
                 src: 'alarm',
-                input: ({ context }) => ({ at: context.retryAt, event: { type: 'retry.due' } }),
+                input: ({ context }) => ({ at: context.retryAt, event: { type: 'retry.due' }, downtimeAtArm: context.downtimeMs }),
               },
               on: {
                 'retry.due': 'processing',

@@ -118,6 +118,33 @@ describe('orchestratorMachine', () => {
     expect(['a', 'b', 'c'].map((n) => scenarioContext(h, n).downtimeMs)).toEqual([500, 500, 500]);
   });
 
+  it('moves an open barrier\'s timeout back by the downtime after a restore, and its alarm alike', () => {
+    const h = createOrchestratorHarness(plans(), { barrierTimeoutMs: 500 });
+    h.send({ type: 'orchestration.start' });
+    settle(h, 'a');
+    settle(h, 'a');
+    const openedAt = h.clock.now;
+    const [alarm] = h.barrierAlarms();
+    expect(alarm?.input).toMatchObject({ at: openedAt + 500, downtimeAtArm: 0 });
+    // 100 ms up, then 5 s down: 400 ms of the timeout are left, counted from the resume.
+    h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_100);
+    expect(h.snapshot().context.book.open).toMatchObject([{ milestone: 50, openedAt, deadline: h.clock.now + 400 }]);
+    expect(alarm && alarm.input.at + h.snapshot().context.downtimeMs - alarm.input.downtimeAtArm).toBe(h.clock.now + 400);
+    h.controls.fire('barrier.timeout', h.clock.tick(400));
+    expect(h.snapshot().context.book.released).toMatchObject([{ milestone: 50, releasedBy: 'timeout', arrived: ['a'], late: ['b', 'c'] }]);
+    expect(scenarioContext(h, 'a').progress.waitingMs).toBe(500);
+  });
+
+  it('arms a barrier opened after a restore for the full timeout from then', () => {
+    const h = createOrchestratorHarness(plans(), { barrierTimeoutMs: 500 });
+    h.send({ type: 'orchestration.start' });
+    h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_000);
+    settle(h, 'a');
+    settle(h, 'a');
+    expect(h.snapshot().context.book.open).toMatchObject([{ milestone: 50, deadline: h.clock.now + 500 }]);
+    expect(h.barrierAlarms()[0]?.input).toMatchObject({ at: h.clock.now + 500, downtimeAtArm: 5_000 });
+  });
+
   it('finishes with every final progress in config order and the released barriers', () => {
     const h = createOrchestratorHarness([testPlan({ definition: { name: 'a' } }), testPlan({ definition: { name: 'b' } })], { barrierTimeoutMs: 100 });
     h.send({ type: 'orchestration.start' });

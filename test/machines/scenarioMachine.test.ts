@@ -340,6 +340,70 @@ describe('scenarioMachine', () => {
       expect(h.context().downtimeMs).toBe(1_500);
       expect(h.progress()).toMatchObject({ status: 'complete', elapsedMs: h.clock.now - (h.progress().startedAt ?? 0) - 1_500 });
     });
+
+    it('records milestones and elapsed time after a restore without the downtime', () => {
+      const h = startedWith(1);
+      expect(h.progress()).toMatchObject({ elapsedMs: 10, milestoneElapsedMs: { '0': 0, '25': 10 } });
+      // 10 ms more up, then 5 s down.
+      h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_010);
+      h.controls.runner().sendBack(batchDone(1, h.clock.tick(10)));
+      expect(h.progress()).toMatchObject({ elapsedMs: 30, milestoneElapsedMs: { '0': 0, '25': 10, '50': 30 } });
+      h.send({ type: 'barrier.release', milestone: 50 }, 100);
+      h.controls.runner().sendBack(batchDone(2, h.clock.tick(10)));
+      h.send({ type: 'clock.resumed', downtimeMs: 2_000 }, 2_000);
+      h.controls.runner().sendBack(batchDone(3, h.clock.tick(10)));
+      expect(h.progress()).toMatchObject({ status: 'complete', elapsedMs: 150, milestoneElapsedMs: { '0': 0, '25': 10, '50': 30, '75': 140, '100': 150 } });
+    });
+
+    it('moves the budget deadline and its alarm back by the downtime: a restore costs no budget', () => {
+      const h = startedWith(1);
+      const alarm = h.controls.alarm1('budget.expired');
+      expect(alarm.input).toMatchObject({ at: h.clock.now + 990, downtimeAtArm: 0 });
+      h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_000);
+      // The same alarm, restarted with its persisted input, fires 5 s later than armed; the context agrees.
+      expect(h.context().budgetDeadline).toBe(h.clock.now + 990);
+      expect(alarm.input.at + h.context().downtimeMs - alarm.input.downtimeAtArm).toBe(h.context().budgetDeadline);
+      // 10 ms more work reaches the barrier: 980 ms of the budget kept, not 0.
+      h.controls.runner().sendBack(batchDone(1, h.clock.tick(10)));
+      expect(h.state()).toBe('running.atBarrier');
+      expect(h.context().budgetRemainingMs).toBe(980);
+      h.send({ type: 'barrier.release', milestone: 50 }, 100);
+      expect(h.controls.alarm1('budget.expired').input).toMatchObject({ at: h.clock.now + 980, downtimeAtArm: 5_000 });
+    });
+
+    it('fails on its budget after the time left, counted from the resume', () => {
+      const h = startedWith(1);
+      h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_000);
+      const alarm = h.controls.alarm1('budget.expired');
+      h.controls.fireAtDeadline({ ...alarm, input: { ...alarm.input, at: h.context().budgetDeadline } }, h.clock);
+      expect(h.progress()).toMatchObject({ status: 'failed', failureReason: 'time_budget_exceeded', elapsedMs: 1_000 });
+    });
+
+    it('moves a pending retry back by the downtime', () => {
+      const h = startedWith(0);
+      h.controls.runner().sendBack(batchFailed(0, h.clock.tick(10), 1));
+      const retry = h.controls.alarm1('retry.due');
+      expect(retry.input).toMatchObject({ at: h.clock.now + 10, downtimeAtArm: 0 });
+      h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_000);
+      expect(h.context().retryAt).toBe(h.clock.now + 10);
+      expect(retry.input.at + h.context().downtimeMs - retry.input.downtimeAtArm).toBe(h.context().retryAt);
+    });
+
+    it('counts a batch replayed from before the crash as settled at the resume, not before it', () => {
+      const h = startedWith(1);
+      const finishedBeforeCrash = h.clock.tick(5);
+      // Saved 5 ms later; down 5 s from the save. Batch 1 (journaled, not in the snapshot) is replayed.
+      h.send({ type: 'clock.resumed', downtimeMs: 5_000 }, 5_005);
+      const resumedAt = h.clock.now;
+      h.controls.runner().sendBack(batchDone(1, finishedBeforeCrash, { replayed: true }));
+      expect(h.state()).toBe('running.atBarrier');
+      // Up 20 ms at the save: the milestone, the arrival and the budget all say so.
+      expect(h.progress()).toMatchObject({ elapsedMs: 20, milestoneElapsedMs: { '50': 20 } });
+      expect(h.context()).toMatchObject({ barrierArrivedAt: resumedAt, budgetRemainingMs: 980 });
+      expect(h.parentEvents).toEqual([{ type: 'barrier.arrived', at: resumedAt, scenario: 'alpha', milestone: 50 }]);
+      h.send({ type: 'barrier.release', milestone: 50 }, 30);
+      expect(h.progress().waitingMs).toBe(30);
+    });
   });
 
   // Product bug: progress is computed as done / inputSize * 100, and 57 / 100 * 100 is 56.99999999999999,

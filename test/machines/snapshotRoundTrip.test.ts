@@ -144,18 +144,39 @@ describe('orchestrator snapshot round trip', () => {
     expect(restored.snapshot().output?.scenarios.map((s) => s.status)).toEqual(['complete', 'complete']);
   });
 
-  it('restores an open barrier whose deadline passed while down, and the alarm releases it by timeout', () => {
+  it('restores an open barrier whose deadline passed while down with the rest of its timeout, counted in time up', () => {
     const h = createOrchestratorHarness(plans, { barrierTimeoutMs: 1_000 });
     h.send({ type: 'orchestration.start' });
     settle(h, 'a');
     settle(h, 'a');
+    const deadline = h.snapshot().context.book.open[0]?.deadline ?? expect.fail('no open barrier');
+    h.clock.tick(200);
     const text = JSON.stringify(h.actor.getPersistedSnapshot());
     h.actor.stop();
     h.clock.tick(5_000);
     const restored = createOrchestratorHarness(plans, { barrierTimeoutMs: 1_000, snapshot: JSON.parse(text) as Snapshot<unknown>, clock: h.clock });
-    const alarm = restored.barrierAlarms()[0];
-    expect(alarm?.input.at).toBeLessThan(restored.clock.now);
-    restored.controls.fireAtDeadline(alarm ?? expect.fail('no barrier alarm'), restored.clock);
+    // The runtime tells the restored tree how long it was down, as resumeOrchestration does.
+    restored.send({ type: 'clock.resumed', downtimeMs: 5_000 });
+    const alarm = restored.barrierAlarms()[0] ?? expect.fail('no barrier alarm');
+    // Its deadline passed on the wall clock, but 800 ms of the timeout are left in time up.
+    expect(alarm.input.at).toBeLessThan(restored.clock.now);
+    expect(restored.snapshot().context.book.open[0]?.deadline).toBe(deadline + 5_000);
+    expect(alarm.input.at + restored.snapshot().context.downtimeMs - alarm.input.downtimeAtArm).toBe(restored.clock.now + 800);
+    restored.controls.fire('barrier.timeout', restored.clock.tick(800));
     expect(restored.snapshot().context.book.released).toMatchObject([{ milestone: 50, releasedBy: 'timeout', arrived: ['a'], late: ['b'] }]);
+  });
+
+  it('restores a scenario saved while draining with the budget it had left, however long it was down', () => {
+    const h = started(1);
+    h.send({ type: 'scenario.pause' }, 5);
+    expect(h.state()).toBe('running.working.processing.draining');
+    const left = h.context().budgetDeadline - h.clock.now;
+    const restored = roundTrip(h);
+    restored.send({ type: 'clock.resumed', downtimeMs: 8_000 }, 8_000);
+    restored.send({ type: 'scenario.resume' }, 0);
+    expect(restored.state()).toBe('running.working.processing.active');
+    const alarm = restored.controls.alarm1('budget.expired');
+    expect(alarm.input.at + restored.context().downtimeMs - alarm.input.downtimeAtArm).toBe(restored.clock.now + left);
+    expect(restored.context().budgetDeadline).toBe(restored.clock.now + left);
   });
 });
