@@ -1,16 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnyActorRef, SnapshotFrom } from 'xstate';
-import { adjacencyMapToArray, createTestModel, getAdjacencyMap, type TestPath } from 'xstate/graph';
+import type { AnyActorLogic, AnyActorRef, SnapshotFrom } from 'xstate';
+import { adjacencyMapToArray, createTestModel, getAdjacencyMap } from 'xstate/graph';
 import { orchestratorMachine } from '../../src/machines/orchestratorMachine.ts';
+import { batchDone } from '../support/controls.ts';
 import { allStateNodeIds, allTransitionKeys, CoverageCollector, muteStoppedActorWarnings } from '../support/coverage.ts';
 import { createOrchestratorHarness, ORCHESTRATOR_ID, type OrchestratorHarness, type OrchestratorSnapshot } from '../support/orchestratorHarness.ts';
 import {
   BARRIERS,
   NAMES,
+  guidedWalks,
   isFinished,
   liveOf,
   orchestratorModel,
   orchestratorModelEvents,
+  orchestratorModelGraph,
+  transitionsTaken,
+  type ModelRoute,
   type Name,
   type OrchestratorModelContext,
   type OrchestratorModelEvent,
@@ -20,7 +25,6 @@ import { testPlan } from '../support/plans.ts';
 import { stubScenario, type StubCommand, type StubContext } from '../support/stubScenario.ts';
 
 type ModelSnapshot = SnapshotFrom<typeof orchestratorModel>;
-type ModelPath = TestPath<ModelSnapshot, OrchestratorModelEvent>;
 
 const STEP_MS = 10;
 const TIMEOUT_MS = 1_000;
@@ -32,6 +36,30 @@ const model = createTestModel(orchestratorModel, { events: orchestratorModelEven
 const paths = model.getShortestPaths({ filterEvents: (state, event) => state.can(event) });
 const coverage = new CoverageCollector();
 
+/**
+ * The shortest paths reach every model state but take only about a quarter of its state-changing
+ * transitions; seeded walks steered to the transitions not taken yet add the rest, up to WALK_TARGET.
+ */
+const WALK_SEED = 13;
+const WALK_TARGET = 0.85;
+const MIN_MODEL_TRANSITION_COVERAGE = 0.8;
+const graph = orchestratorModelGraph();
+const takenByShortest = transitionsTaken(paths);
+const walks = guidedWalks(graph, { seed: WALK_SEED, taken: takenByShortest, target: WALK_TARGET });
+const takenByAll = transitionsTaken([...paths, ...walks]);
+/** Every REAL_EVERY-th path and walk a real scenario can follow also runs on real scenario machines. */
+const REAL_EVERY = 12;
+const realRoutes = [...paths, ...walks].filter(feasibleForRealScenarios).filter((_, i) => i % REAL_EVERY === 0);
+
+/**
+ * Plans for real scenario machines under the same model: 10 batches of 1 item, so 30 % and 70 % are
+ * batch 3 and batch 7; no failed item is tolerated and the budget never matters (its alarm is the test's).
+ */
+const BATCHES_TO = { 30: 3, 70: 7, 100: 10 } as const;
+const realPlans = NAMES.map((name) =>
+  testPlan({ definition: { name, inputSize: 10, timeBudgetSeconds: 3_600, errorTolerance: 0 }, milestones: [0, 30, 70, 100], barriers: [...BARRIERS] }),
+);
+
 interface StubSnapshotLike {
   value: unknown;
   status: string;
@@ -40,8 +68,94 @@ interface StubSnapshotLike {
 const stub = (h: OrchestratorHarness, name: Name) => h.child(name).getSnapshot() as unknown as StubSnapshotLike;
 const command = (h: OrchestratorHarness, name: Name, cmd: StubCommand) => (h.child(name) as AnyActorRef).send(cmd);
 
-function execute(h: OrchestratorHarness, type: OrchestratorModelEvent['type'], before: OrchestratorModelContext): void {
-  const at = () => h.clock.tick(STEP_MS);
+/** How a path drives the scenarios under the orchestrator and checks them against the model: stubs or real scenario machines. */
+interface ScenarioKind {
+  plans: typeof plans;
+  /** Logic under the scenario ids; undefined for the real scenario machine. */
+  logic: AnyActorLogic | undefined;
+  arrive(h: OrchestratorHarness, name: Name, before: OrchestratorModelContext): void;
+  finish(h: OrchestratorHarness, name: Name, status: 'complete' | 'failed'): void;
+  expectAt(h: OrchestratorHarness, name: Name, model: OrchestratorModelContext, label: string): void;
+  passed(h: OrchestratorHarness, name: Name): number[];
+  /** Every barrier release a scenario heard (only stubs record them). */
+  releasesHeard(h: OrchestratorHarness, name: Name): string[] | undefined;
+}
+
+const stubKind: ScenarioKind = {
+  plans,
+  logic: stubScenario,
+  arrive: (h, name, before) => command(h, name, { type: 'stub.arrive', at: h.clock.tick(STEP_MS), milestone: before.phase[name] === 'run0' ? 30 : 70 }),
+  finish: (h, name, status) => command(h, name, { type: 'stub.finish', at: h.clock.tick(STEP_MS), status }),
+  expectAt: (h, name, m, label) => {
+    const s = stub(h, name);
+    expectStubAt(s, m.phase[name], `${label}: scenario ${name}`);
+    if (!isFinished(m.phase[name])) expect(s.context.paused, `${label}: ${name} paused`).toBe(m.paused[name]);
+  },
+  passed: (h, name) => stub(h, name).context.passed,
+  releasesHeard: (h, name) => stub(h, name).context.heard,
+};
+
+interface RealScenarioLike {
+  value: unknown;
+  status: string;
+  context: { cursor: number; passedBarriers: number[]; awaitingBarrier: number | null };
+}
+const realScenario = (h: OrchestratorHarness, name: Name) => h.child(name).getSnapshot() as unknown as RealScenarioLike;
+
+/** Answers for a real scenario's batch runner until `count` batches have settled (the last one over the memory limit, to fail it). */
+function settleBatches(h: OrchestratorHarness, name: Name, count: number, heavyLast = false): void {
+  for (let cursor = realScenario(h, name).context.cursor; cursor < count; cursor = realScenario(h, name).context.cursor) {
+    const heavy = heavyLast && cursor === count - 1;
+    h.controls.runner(name).sendBack(batchDone(cursor, h.clock.tick(STEP_MS), heavy ? { memoryMb: (realPlans[0]?.memoryLimitMb ?? 0) + 1 } : {}));
+  }
+}
+
+const WORKING = { running: { working: { processing: 'active' } } };
+const DRAINING = { running: { working: { processing: 'draining' } } };
+
+const realKind: ScenarioKind = {
+  plans: realPlans,
+  logic: undefined,
+  // A scenario reaches 30 % with its 3rd batch and 70 % with its 7th; there it waits unless the barrier was released.
+  arrive: (h, name, before) => settleBatches(h, name, before.phase[name] === 'run0' ? BATCHES_TO[30] : BATCHES_TO[70]),
+  // It completes with its last batch; it fails when its next batch goes over the memory limit.
+  finish: (h, name, status) => settleBatches(h, name, status === 'complete' ? BATCHES_TO[100] : realScenario(h, name).context.cursor + 1, status === 'failed'),
+  expectAt: (h, name, m, label) => {
+    const s = realScenario(h, name);
+    const phase = m.phase[name];
+    const l = `${label}: scenario ${name}`;
+    if (phase === 'complete' || phase === 'failed') {
+      expect({ value: s.value, status: s.status }, l).toEqual({ value: phase, status: 'done' });
+      return;
+    }
+    if (phase === 'pending') {
+      expect(s.value, l).toBe('pending');
+      return;
+    }
+    const passed = { run0: [], at30: [], run1: [30], at70: [30], run2: [30, 70] }[phase];
+    const cursor = { run0: 0, at30: BATCHES_TO[30], run1: BATCHES_TO[30], at70: BATCHES_TO[70], run2: BATCHES_TO[70] }[phase];
+    const waiting = phase === 'at30' ? 30 : phase === 'at70' ? 70 : null;
+    expect({ passed: s.context.passedBarriers, cursor: s.context.cursor, awaiting: s.context.awaitingBarrier }, l).toEqual({ passed, cursor, awaiting: waiting });
+    // Paused at a barrier it is paused (and stays so when released); paused with a batch in flight it drains.
+    if (waiting !== null) expect(s.value, `${l}: state`).toEqual(m.paused[name] ? 'paused' : { running: 'atBarrier' });
+    else expect(m.paused[name] ? [DRAINING, 'paused'] : [WORKING], `${l}: state ${JSON.stringify(s.value)}`).toContainEqual(s.value);
+  },
+  passed: (h, name) => realScenario(h, name).context.passedBarriers,
+  releasesHeard: () => undefined,
+};
+
+/** A real scenario only does what the model says when it is not paused, and only fails while it runs batches. */
+function feasibleForRealScenarios(route: ModelRoute): boolean {
+  return route.steps.every((step, i) => {
+    const before = route.steps[i - 1]?.state.context;
+    const name: Name | undefined = /^(ARRIVE|COMPLETE|FAIL)_A$/.test(step.event.type) ? 'A' : /^(ARRIVE|COMPLETE|FAIL)_B$/.test(step.event.type) ? 'B' : undefined;
+    if (!before || name === undefined) return true;
+    if (before.paused[name]) return false;
+    return !step.event.type.startsWith('FAIL_') || ['run0', 'run1', 'run2'].includes(before.phase[name]);
+  });
+}
+
+function execute(h: OrchestratorHarness, kind: ScenarioKind, type: OrchestratorModelEvent['type'], before: OrchestratorModelContext): void {
   const fireTimeout = (m: number) => {
     const alarm = h.barrierAlarms().find((a) => a.id === `barrier:${m}`);
     if (!alarm) throw new Error(`no live alarm for barrier ${m}`);
@@ -53,18 +167,17 @@ function execute(h: OrchestratorHarness, type: OrchestratorModelEvent['type'], b
     case 'CANCEL':
       return h.send({ type: 'orchestration.cancel' }, STEP_MS);
     case 'ARRIVE_A':
-    case 'ARRIVE_B': {
-      const name = type === 'ARRIVE_A' ? 'A' : 'B';
-      return command(h, name, { type: 'stub.arrive', at: at(), milestone: before.phase[name] === 'run0' ? 30 : 70 });
-    }
+      return kind.arrive(h, 'A', before);
+    case 'ARRIVE_B':
+      return kind.arrive(h, 'B', before);
     case 'COMPLETE_A':
-      return command(h, 'A', { type: 'stub.finish', at: at(), status: 'complete' });
+      return kind.finish(h, 'A', 'complete');
     case 'COMPLETE_B':
-      return command(h, 'B', { type: 'stub.finish', at: at(), status: 'complete' });
+      return kind.finish(h, 'B', 'complete');
     case 'FAIL_A':
-      return command(h, 'A', { type: 'stub.finish', at: at(), status: 'failed' });
+      return kind.finish(h, 'A', 'failed');
     case 'FAIL_B':
-      return command(h, 'B', { type: 'stub.finish', at: at(), status: 'failed' });
+      return kind.finish(h, 'B', 'failed');
     case 'TIMEOUT_30':
       return fireTimeout(30);
     case 'TIMEOUT_70':
@@ -97,16 +210,12 @@ function expectStubAt(s: StubSnapshotLike, phase: Phase, label: string): void {
 }
 
 /** The real orchestrator (and the stubs under it) hold what the model holds. */
-function expectMatchesModel(h: OrchestratorHarness, real: OrchestratorSnapshot, expected: ModelSnapshot, label: string): void {
+function expectMatchesModel(h: OrchestratorHarness, kind: ScenarioKind, real: OrchestratorSnapshot, expected: ModelSnapshot, label: string): void {
   const m = expected.context;
   expect(real.value, `${label}: state`).toEqual(expected.value);
   expect(real.context.live, `${label}: live scenarios`).toEqual(liveOf(m));
   expect(Object.keys(real.context.finished).sort(), `${label}: finished scenarios`).toEqual(NAMES.filter((n) => isFinished(m.phase[n])));
-  for (const name of NAMES) {
-    const s = stub(h, name);
-    expectStubAt(s, m.phase[name], `${label}: scenario ${name}`);
-    if (!isFinished(m.phase[name])) expect(s.context.paused, `${label}: ${name} paused`).toBe(m.paused[name]);
-  }
+  for (const name of NAMES) kind.expectAt(h, name, m, label);
   for (const milestone of BARRIERS) {
     const b = m.barriers[milestone];
     const open = real.context.book.open.find((o) => o.milestone === milestone);
@@ -136,7 +245,7 @@ function noteOpenings(h: OrchestratorHarness, real: OrchestratorSnapshot): void 
 const downtimeWhenOpened = (h: OrchestratorHarness, milestone: number): number => openedWithDowntime.get(h)?.get(milestone) ?? 0;
 
 /** Invariants after every step: nothing goes back, finished stays finished, the books balance. */
-function checkInvariants(h: OrchestratorHarness, prev: OrchestratorSnapshot | undefined, real: OrchestratorSnapshot, label: string): void {
+function checkInvariants(h: OrchestratorHarness, kind: ScenarioKind, prev: OrchestratorSnapshot | undefined, real: OrchestratorSnapshot, label: string): void {
   const c = real.context;
   expect(c.live.length + Object.keys(c.finished).length, `${label}: live + finished = all`).toBe(c.names.length);
   expect([...c.live, ...Object.keys(c.finished)].sort(), `${label}: every scenario is live or finished`).toEqual([...c.names].sort());
@@ -159,9 +268,9 @@ function checkInvariants(h: OrchestratorHarness, prev: OrchestratorSnapshot | un
   // Milestones ascend per scenario: nobody is at 70 without having passed 30.
   for (const name of c.names) {
     const at70 = c.book.open.some((o) => o.milestone === 70 && o.arrivals.some(([n]) => n === name)) || c.book.released.some((r) => r.milestone === 70 && r.arrived.includes(name));
-    if (at70) expect(stub(h, name as Name).context.passed[0], `${label}: ${name} passed 30 before arriving at 70`).toBe(30);
-    const heard = stub(h, name as Name).context.heard;
-    for (const m of BARRIERS) expect(heard.filter((e) => e === `barrier.release:${m}`).length, `${label}: ${name} released at most once at ${m}`).toBeLessThanOrEqual(1);
+    if (at70) expect(kind.passed(h, name as Name)[0], `${label}: ${name} passed 30 before arriving at 70`).toBe(30);
+    const heard = kind.releasesHeard(h, name as Name);
+    if (heard) for (const m of BARRIERS) expect(heard.filter((e) => e === `barrier.release:${m}`).length, `${label}: ${name} released at most once at ${m}`).toBeLessThanOrEqual(1);
   }
   if (prev) {
     expect(c.live.every((n) => prev.context.live.includes(n)), `${label}: nobody comes back to life`).toBe(true);
@@ -184,25 +293,25 @@ function checkInvariants(h: OrchestratorHarness, prev: OrchestratorSnapshot | un
   }
 }
 
-function drive(path: ModelPath): void {
-  const h = createOrchestratorHarness(plans, {
+function drive(path: ModelRoute, kind: ScenarioKind = stubKind): void {
+  const h = createOrchestratorHarness(kind.plans, {
     barrierTimeoutMs: TIMEOUT_MS,
-    scenario: stubScenario,
+    ...(kind.logic ? { scenario: kind.logic } : {}),
     inspect: coverage.inspector((actor) => actor.id === ORCHESTRATOR_ID),
   });
   const [init, ...steps] = path.steps;
   if (!init) throw new Error('a path starts with its initial state');
   let prev = h.snapshot();
-  expectMatchesModel(h, prev, init.state, 'initially');
-  checkInvariants(h, undefined, prev, 'initially');
+  expectMatchesModel(h, kind, prev, init.state, 'initially');
+  checkInvariants(h, kind, undefined, prev, 'initially');
   let before = init.state;
   for (const [i, step] of steps.entries()) {
     const label = `step ${i + 1} (${step.event.type})`;
-    execute(h, step.event.type, before.context);
+    execute(h, kind, step.event.type, before.context);
     const real = h.snapshot();
     noteOpenings(h, real);
-    expectMatchesModel(h, real, step.state, label);
-    checkInvariants(h, prev, real, label);
+    expectMatchesModel(h, kind, real, step.state, label);
+    checkInvariants(h, kind, prev, real, label);
     prev = real;
     before = step.state;
   }
@@ -210,7 +319,7 @@ function drive(path: ModelPath): void {
     for (const type of ['orchestration.start', 'orchestration.pause', 'orchestration.resume', 'orchestration.cancel'] as const) h.send({ type }, STEP_MS);
     h.send({ type: 'barrier.arrived', scenario: 'A', milestone: 30 }, STEP_MS);
     h.send({ type: 'barrier.timeout', milestone: 30 }, STEP_MS);
-    checkInvariants(h, prev, h.snapshot(), 'after the end');
+    checkInvariants(h, kind, prev, h.snapshot(), 'after the end');
   }
   h.actor.stop();
 }
@@ -232,6 +341,25 @@ describe('orchestratorMachine (model-based, two stub scenarios)', () => {
 
   describe(`shortest paths to every model state (${paths.length})`, () => {
     it.each(paths.map((p) => [p.description, p] as const))('%s', (_, path) => drive(path));
+  });
+
+  it(`takes at least ${MIN_MODEL_TRANSITION_COVERAGE * 100} % of the model's state-changing transitions`, () => {
+    const share = (taken: Set<string>) => taken.size / graph.transitions.size;
+    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+    console.info(
+      `orchestrator model: ${graph.transitions.size} state-changing transitions; shortest paths take ${takenByShortest.size} (${pct(share(takenByShortest))}), ` +
+        `with ${walks.length} walks (seed ${WALK_SEED}) ${takenByAll.size} (${pct(share(takenByAll))}); ${realRoutes.length} routes run on real scenario machines`,
+    );
+    expect([...takenByAll].every((t) => graph.transitions.has(t))).toBe(true);
+    expect(share(takenByAll)).toBeGreaterThanOrEqual(MIN_MODEL_TRANSITION_COVERAGE);
+  });
+
+  describe(`seeded walks to the transitions the shortest paths miss (${walks.length})`, () => {
+    it.each(walks.map((w) => [w.description, w] as const))('%s', (_, walk) => drive(walk));
+  });
+
+  describe(`real scenario machines on a sample of the paths and walks (${realRoutes.length})`, () => {
+    it.each(realRoutes.map((r) => [r.description, r] as const))('%s', (_, route) => drive(route, realKind));
   });
 
   const states = allStateNodeIds(orchestratorMachine);
