@@ -1,6 +1,6 @@
 import { fromCallback, type EventObject } from 'xstate';
 import { z } from 'zod';
-import { toError } from '../errors.ts';
+import { ScenarioError, toError } from '../errors.ts';
 import type { BatchDoneEvent, ScenarioEvent } from '../machines/events.ts';
 import type { BatchRunnerInput } from '../machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
@@ -51,8 +51,10 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal
   let index = input.from;
   let attempt = input.attempt;
 
-  for (const record of await deps.journal.loadBatches(plan.orchestrationId, plan.name, index)) {
-    if (signal.aborted || record.batchIndex !== index) break;
+  // Checked before any is replayed: a forged or corrupt row must stop the scenario, not be absorbed by it.
+  const replay = replayable(plan, index, await deps.journal.loadBatches(plan.orchestrationId, plan.name, index));
+  for (const record of replay) {
+    if (signal.aborted) return;
     send(replayedEvent(record));
     index += 1;
     attempt = 1;
@@ -62,28 +64,44 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal
     const start = index * plan.batchSize;
     const count = Math.min(plan.batchSize, plan.inputSize - start);
     const items = generateItems(plan.seed, plan.name, plan.dataset, start, count);
+    // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
+    // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands.
+    const batch = new AbortController();
+    const abortBatch = () => batch.abort(signal.reason);
+    signal.addEventListener('abort', abortBatch, { once: true });
     const startedAt = now();
     const t0 = performance.now();
+    let durationMs: number;
+    let raw: unknown;
     let result: SkillResult | undefined;
     let failure: string | undefined;
     try {
-      const raw: unknown = await deps.skill.run(items, {
+      raw = await deps.skill.run(items, {
         scenario: plan.name,
         params: plan.params,
-        signal,
+        signal: batch.signal,
         batchIndex: index,
         attempt,
         idempotencyKey: idempotencyKey(plan, index),
         seed: plan.seed,
         random: randomFor(plan.seed, plan.name, 'batch', index, attempt),
       });
-      result = validateResult(raw, count);
     } catch (error) {
       failure = toError(error).message;
+    } finally {
+      // Busy time is the skill's alone: validating its result (below) is ours.
+      durationMs = performance.now() - t0;
+      signal.removeEventListener('abort', abortBatch);
+    }
+    if (failure === undefined) {
+      try {
+        result = validateResult(raw, count);
+      } catch (error) {
+        failure = toError(error).message;
+      }
     }
     // Stopped while the skill ran (time budget, cancel, shutdown): this batch no longer counts.
     if (signal.aborted) return;
-    const durationMs = performance.now() - t0;
     const finishedAt = now();
 
     if (failure !== undefined && attempt < plan.retry.maxAttempts) {
@@ -133,6 +151,67 @@ function validateResult(raw: unknown, count: number): SkillResult {
     throw new Error(`skill reported processed=${parsed.data.processed} for a batch of ${count} items`);
   }
   return parsed.data;
+}
+
+/** The shape of a journal row; how it must fit its scenario and index is checked in `replayable`. */
+const JournalRowSchema = z.object({
+  orchestrationId: z.string(),
+  scenario: z.string(),
+  batchIndex: z.int(),
+  attempt: z.int().min(1, 'must be 1 or more'),
+  items: z.int(),
+  itemsFailed: z.int().min(0, 'must be 0 or more'),
+  qualityScore: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable(),
+  result: z.looseObject({
+    metrics: z.record(z.string(), z.number()).optional(),
+    memoryMb: z.number().min(0, 'must be 0 or more').optional(),
+    error: z.string().optional(),
+  }),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+});
+
+/** Why `record` cannot be batch `index` of `plan`, one entry per problem; empty when it can. */
+function journalRowProblems(plan: ScenarioPlan, index: number, record: BatchRecord): string[] {
+  const parsed = JournalRowSchema.safeParse(record);
+  if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'row'}: ${issue.message}`);
+  const row = parsed.data;
+  const items = Math.min(plan.batchSize, plan.inputSize - index * plan.batchSize);
+  const problems: string[] = [];
+  if (row.orchestrationId !== plan.orchestrationId || row.scenario !== plan.name) problems.push(`belongs to orchestration "${row.orchestrationId}", scenario "${row.scenario}"`);
+  if (row.items !== items) problems.push(`items: ${row.items} is not the size of batch ${index} (${items}: batches of ${plan.batchSize} over ${plan.inputSize} items)`);
+  if (row.itemsFailed > row.items) problems.push(`itemsFailed: ${row.itemsFailed} is more than the batch's ${row.items} items`);
+  if (row.qualityScore === null && row.itemsFailed !== row.items) problems.push('itemsFailed: a failed batch (qualityScore null) must count all its items as failed');
+  if (row.finishedAt < row.startedAt) problems.push(`finishedAt: ${row.finishedAt} is before startedAt ${row.startedAt}`);
+  return problems;
+}
+
+/**
+ * The recorded batches to replay: the run of consecutive indices from `from` (a gap ends it, and the
+ * batch at the gap runs). Each is validated first; a row that could not have been written by this
+ * scenario's runner refuses the whole replay with a message naming it.
+ */
+function replayable(plan: ScenarioPlan, from: number, records: readonly BatchRecord[]): BatchRecord[] {
+  const out: BatchRecord[] = [];
+  for (const record of records) {
+    const index = from + out.length;
+    const recorded: unknown = record.batchIndex;
+    if (typeof recorded !== 'number' || !Number.isInteger(recorded) || recorded < from || recorded >= plan.batchesTotal) {
+      throw journalRowError(plan, String(recorded), `batchIndex: must be an integer in ${from}..${plan.batchesTotal - 1}`);
+    }
+    if (recorded !== index) break;
+    const problems = journalRowProblems(plan, index, record);
+    if (problems.length > 0) throw journalRowError(plan, String(index), problems.join('; '));
+    out.push(record);
+  }
+  return out;
+}
+
+function journalRowError(plan: ScenarioPlan, index: string, why: string): ScenarioError {
+  return new ScenarioError(
+    'snapshot_invalid',
+    `refusing to replay the batch journal of orchestration "${plan.orchestrationId}", scenario "${plan.name}", batch ${index}: ${why}`,
+  );
 }
 
 /** Replays keep the batch's original finish time, so a barrier reached before a crash keeps its deadline. */
