@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Orchestration } from '../../src/api/createOrchestration.ts';
@@ -205,8 +206,15 @@ describe('inspector server', () => {
     const server = await serveInspector(run, { port: 0 });
     const client = await openSse(`${server.url}api/events`);
     await client.next((m) => m.event === 'snapshot');
-    await server.close();
-    await client.closed;
-    stop(run);
+    try {
+      // An SSE stream never ends by itself: unless close() ends it, neither close() nor the stream settles.
+      const settled = Promise.all([server.close(), client.closed]).then(() => 'closed and ended');
+      expect(await Promise.race([settled, sleep(5_000).then(() => 'still open after 5 s')])).toBe('closed and ended');
+      // And nothing listens any more (a fresh connection: a pooled keep-alive socket would only be reset).
+      const refused = await new Promise<unknown>((resolve) => connect(server.port, '127.0.0.1').on('connect', () => resolve('connected')).on('error', resolve));
+      expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      stop(run);
+    }
   });
 });
