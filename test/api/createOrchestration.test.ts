@@ -107,9 +107,9 @@ describe('createOrchestration', () => {
       expect(events.filter((e) => e.type === 'barrier.arrived')).toHaveLength(3);
     });
 
-    // Product bug: barrier events come from the orchestrator's snapshot, which its subscribers see before the
-    // arriving scenario's own snapshot reaches its subscriber (the arrival is sent from the scenario's entry
-    // action, before its observers run). So the stream says "b arrived at 30" before "b reached 30 %".
+    // Regression: barrier events came from the orchestrator's snapshot, which its subscribers saw before the
+    // arriving scenario's own snapshot reached its subscriber (the arrival is sent from the scenario's entry
+    // action, before its observers run), so the stream said "b arrived at 30" before "b reached 30 %".
     it('streams a scenario reaching a milestone before it arrives at the barrier there', async () => {
       const run = createOrchestration(quickConfig());
       const events = collect(run);

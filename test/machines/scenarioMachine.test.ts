@@ -277,8 +277,8 @@ describe('scenarioMachine', () => {
       expect(h.controls.runner().input.from).toBe(1);
     });
 
-    // Product bug: the pause is dropped when the batch in flight reaches a barrier (draining's
-    // isAwaitingBarrier candidate comes before settledSincePause and targets atBarrier).
+    // Regression: the pause was dropped when the batch in flight reached a barrier (draining's
+    // isAwaitingBarrier candidate came before settledSincePause and targeted atBarrier).
     it('stays paused when the batch in flight at the pause reaches a barrier', () => {
       const h = startedWith(1);
       h.send({ type: 'scenario.pause' }, 5);
@@ -289,8 +289,8 @@ describe('scenarioMachine', () => {
       expect(h.controls.liveRunners()).toHaveLength(0);
     });
 
-    // Product bug: the pause is dropped when the attempt in flight fails and a retry is left
-    // (processing's batch.failed goes to retrying, whose retry.due re-enters processing.active).
+    // Regression: the pause was dropped when the attempt in flight failed with a retry left
+    // (processing's batch.failed went to retrying, whose retry.due re-entered processing.active).
     it('stays paused when the attempt in flight at the pause fails with a retry left', () => {
       const h = startedWith(0);
       h.send({ type: 'scenario.pause' }, 5);
@@ -406,8 +406,8 @@ describe('scenarioMachine', () => {
     });
   });
 
-  // Product bug: progress is computed as done / inputSize * 100, and 57 / 100 * 100 is 56.99999999999999,
-  // so a milestone at 57 % is missed by the batch that reaches exactly 57 %.
+  // Regression: progress was computed as done / inputSize * 100, and 57 / 100 * 100 is 56.99999999999999,
+  // so a milestone at 57 % was missed by the batch that reached exactly 57 %.
   it('reaches the 57% milestone with the 57th of 100 items', () => {
     const plan = testPlan({ definition: { inputSize: 100, skillParams: { batchSize: 1 }, errorTolerance: 0 }, milestones: [0, 57, 100], barriers: [] });
     const h = createScenarioHarness(plan);
