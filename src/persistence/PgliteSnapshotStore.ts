@@ -3,19 +3,26 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ScenarioError } from '../errors.ts';
 import { migrate } from './migrations.ts';
+import { openPgliteThread } from './pgliteThread.ts';
 import { SqlSnapshotStore } from './SqlSnapshotStore.ts';
 import type { SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
 
 export interface PgliteStoreOptions {
   now?: () => number;
+  /**
+   * @internal Run PGlite on this thread instead of a worker thread (for measurements): its WASM then blocks
+   * the event loop for milliseconds per query, and skills' timers with it.
+   */
+  mainThread?: boolean;
 }
 
 const LOCK_FILE = 'scenario-orchestrator.lock';
 
 /**
- * Embedded Postgres (PGlite, WASM) in a data folder, or in memory with `memory://`. PGlite has a single
- * connection; its own query and transaction mutexes already make a plain query wait for a running
- * transaction, so the store adds no queue of its own.
+ * Embedded Postgres (PGlite, WASM) in a data folder, or in memory with `memory://`. `open` runs PGlite on
+ * a worker thread (see pgliteThread.ts), so its work never delays a skill's timers or inflates busy time.
+ * PGlite has a single connection; its own query and transaction mutexes already make a plain query wait
+ * for a running transaction, so the store adds no queue of its own.
  */
 export class PgliteSnapshotStore extends SqlSnapshotStore {
   /** Opened by open(): a locked folder (or memory://) no other process can reach, so any other process's lease is a dead one's. */
@@ -35,18 +42,22 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
       unlock = lockDataDir(dataDir);
     }
     try {
-      const db = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
-      const client = pgliteClient(db, async () => {
-        try {
-          await db.close();
-        } finally {
-          unlock();
-        }
-      });
+      const target = inMemory ? dataDir : path.resolve(dataDir);
+      const opened = options.mainThread ? await mainThreadClient(target) : await openPgliteThread(target);
+      const client: SqlClient = {
+        ...opened,
+        async close() {
+          try {
+            await opened.close();
+          } finally {
+            unlock();
+          }
+        },
+      };
       try {
         await migrate(client);
       } catch (error) {
-        await db.close();
+        await opened.close();
         throw error;
       }
       return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options, true);
@@ -62,6 +73,11 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
     await migrate(client);
     return new PgliteSnapshotStore(client, `pglite:${db.dataDir ?? 'memory://'}`, options);
   }
+}
+
+async function mainThreadClient(dataDir: string): Promise<SqlClient> {
+  const db = await PGlite.create(dataDir);
+  return pgliteClient(db, () => db.close());
 }
 
 function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
