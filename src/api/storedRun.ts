@@ -36,6 +36,10 @@ interface PersistedTree {
 export async function loadStoredRun(store: SnapshotStore, id: string): Promise<StoredRun> {
   const row = await store.load(id);
   if (!row) throw new ScenarioError('not_found', `no orchestration "${id}" in ${store.description} (see scenarios list)`);
+  // Reading is not resuming: say what is missing rather than checkStoredRow's "cannot resume".
+  if (row.snapshot === null) {
+    throw new ScenarioError('snapshot_invalid', `orchestration "${id}" has no saved state to show: its process stopped before the run started (status ${row.status}); start a new run`);
+  }
   const config = checkStoredRow(row);
   const tree = row.snapshot as PersistedTree;
   const context = tree.context;
@@ -43,7 +47,10 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
     const finished = context.finished[s.name];
     if (finished) return [finished];
     const live = tree.children[scenarioActorId(s.name)]?.snapshot?.context?.progress;
-    return live ? [live] : [];
+    if (!live) return [];
+    // Interrupted mid-batch, a scenario was still draining (its own status "running") when the process
+    // stopped; the run is paused, and resuming re-runs that batch, so the scenario is paused too.
+    return [row.status === 'paused' && live.status === 'running' ? { ...live, status: 'paused' as const } : live];
   });
   const barriers = context.book.released;
   const report = buildReport(
