@@ -99,3 +99,31 @@ export function muteStoppedActorWarnings(): () => void {
     console.warn = original;
   };
 }
+
+/**
+ * The routes a model test drives, noted when its `it.each` rows are declared, and which of them a test
+ * actually drove. Its coverage check drives the rest itself, so the check holds on its own: after a full
+ * run it drives nothing more, and run alone (`-t "covers all"`) it drives every route.
+ */
+export class RouteLedger<R extends { description: string }, K = undefined> {
+  readonly #planned: [R, K][] = [];
+  readonly #driven = new Map<K, Set<R>>();
+
+  /** Notes `routes` (to be driven as `kind`) and returns them as `it.each` rows: `[description, route]`. */
+  plan(routes: readonly R[], kind?: K): (readonly [string, R])[] {
+    for (const route of routes) this.#planned.push([route, kind as K]);
+    return routes.map((route) => [route.description, route] as const);
+  }
+
+  /** Call when a route starts being driven. */
+  driving(route: R, kind?: K): void {
+    const driven = this.#driven.get(kind as K) ?? new Set<R>();
+    driven.add(route);
+    this.#driven.set(kind as K, driven);
+  }
+
+  /** The planned routes no test has driven (yet): what the coverage check drives itself. */
+  undriven(): [R, K][] {
+    return this.#planned.filter(([route, kind]) => !this.#driven.get(kind)?.has(route));
+  }
+}
