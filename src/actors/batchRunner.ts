@@ -174,15 +174,23 @@ const JournalRowSchema = z.object({
 /** Why `record` cannot be batch `index` of `plan`, one entry per problem; empty when it can. */
 function journalRowProblems(plan: ScenarioPlan, index: number, record: BatchRecord): string[] {
   const parsed = JournalRowSchema.safeParse(record);
-  if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'row'}: ${issue.message}`);
-  const row = parsed.data;
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'row'}: ${issue.message}`);
+  // The checks against the plan run on whatever fields have the right type, so every problem is named at once.
+  const row = record as Partial<Record<keyof BatchRecord, unknown>>;
   const items = Math.min(plan.batchSize, plan.inputSize - index * plan.batchSize);
-  const problems: string[] = [];
-  if (row.orchestrationId !== plan.orchestrationId || row.scenario !== plan.name) problems.push(`belongs to orchestration "${row.orchestrationId}", scenario "${row.scenario}"`);
-  if (row.items !== items) problems.push(`items: ${row.items} is not the size of batch ${index} (${items}: batches of ${plan.batchSize} over ${plan.inputSize} items)`);
-  if (row.itemsFailed > row.items) problems.push(`itemsFailed: ${row.itemsFailed} is more than the batch's ${row.items} items`);
-  if (row.qualityScore === null && row.itemsFailed !== row.items) problems.push('itemsFailed: a failed batch (qualityScore null) must count all its items as failed');
-  if (row.finishedAt < row.startedAt) problems.push(`finishedAt: ${row.finishedAt} is before startedAt ${row.startedAt}`);
+  if (row.orchestrationId !== plan.orchestrationId || row.scenario !== plan.name) {
+    problems.push(`belongs to orchestration "${String(row.orchestrationId)}", scenario "${String(row.scenario)}"`);
+  }
+  if (typeof row.items === 'number' && row.items !== items) {
+    problems.push(`items: ${row.items} is not the size of batch ${index} (${items}: batches of ${plan.batchSize} over ${plan.inputSize} items)`);
+  }
+  if (typeof row.items === 'number' && typeof row.itemsFailed === 'number') {
+    if (row.itemsFailed > row.items) problems.push(`itemsFailed: ${row.itemsFailed} is more than the batch's ${row.items} items`);
+    if (row.qualityScore === null && row.itemsFailed !== row.items) problems.push('itemsFailed: a failed batch (qualityScore null) must count all its items as failed');
+  }
+  if (typeof row.startedAt === 'number' && typeof row.finishedAt === 'number' && row.finishedAt < row.startedAt) {
+    problems.push(`finishedAt: ${row.finishedAt} is before startedAt ${row.startedAt}`);
+  }
   return problems;
 }
 
