@@ -1,5 +1,6 @@
 import type { DurableOrchestration } from '../api/durableOrchestration.ts';
-import { UsageError } from '../errors.ts';
+import { ScenarioError, UsageError } from '../errors.ts';
+import { OrchestrationDeletedError } from '../persistence/storeErrors.ts';
 import type { Report } from '../report/schema.ts';
 import { renderMarkdown } from '../report/renderMarkdown.ts';
 import { renderText } from '../report/renderText.ts';
@@ -27,6 +28,15 @@ export function exitCodeFor(report: Report): number {
   return Object.values(report.scenarios).every((s) => s.status === 'complete') ? ExitCode.ok : ExitCode.scenarioFailed;
 }
 
+async function stillStored(run: DurableOrchestration): Promise<boolean> {
+  try {
+    return (await run.store.load(run.id)) !== undefined;
+  } catch {
+    // Cannot tell: keep the message we have.
+    return true;
+  }
+}
+
 /**
  * Shows progress while a durable run goes on, turns Ctrl+C / SIGTERM into pause-and-persist, and prints
  * the report. Returns the exit code.
@@ -49,9 +59,19 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
         io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);
         return ExitCode.interrupted;
       case 'store-failed':
-        io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${run.id} once it is back\n`);
+        // Only an outage is "unavailable"; any other store error says what it is.
+        if (outcome.error instanceof ScenarioError && outcome.error.code === 'store_unavailable') {
+          io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${run.id} once it is back\n`);
+        } else {
+          io.stderr.write(`stopped: ${outcome.error.message}\n`);
+        }
         return ExitCode.scenarioFailed;
       case 'lease-lost':
+        // A row deleted under us also looks like a lost lease: say which it was.
+        if (!(await stillStored(run))) {
+          io.stderr.write(`stopped: ${new OrchestrationDeletedError(run.id).message}\n`);
+          return ExitCode.scenarioFailed;
+        }
         io.stderr.write(`stopped: ${outcome.error.message}\n`);
         return ExitCode.leaseHeld;
       case 'error':

@@ -1,5 +1,5 @@
 import { ScenarioError } from '../errors.ts';
-import { VersionConflictError } from './storeErrors.ts';
+import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
 import type { BatchRecord, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** Keeps everything in this process: the default for library use and tests; nothing survives a crash. */
@@ -44,7 +44,9 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   save(id: string, update: { snapshot: unknown; status: StoredOrchestration['status']; expectedVersion: number }): Promise<number> {
     const row = this.#rows.get(id);
-    if (!row || row.version !== update.expectedVersion) return Promise.reject(new VersionConflictError(id, update.expectedVersion));
+    if (!row) return Promise.reject(new OrchestrationDeletedError(id));
+    if (row.version !== update.expectedVersion) return Promise.reject(new VersionConflictError(id, update.expectedVersion));
+    if (row.version >= MAX_STORED_VERSION) return Promise.reject(new VersionOverflowError(id));
     row.snapshot = structuredClone(update.snapshot);
     row.status = update.status;
     row.version += 1;

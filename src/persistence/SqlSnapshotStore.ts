@@ -1,5 +1,5 @@
 import { ScenarioError } from '../errors.ts';
-import { VersionConflictError } from './storeErrors.ts';
+import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
 import type { BatchRecord, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** The one thing both SQL backends must provide: positional parameters ($1, $2, …), one statement per call. */
@@ -142,6 +142,7 @@ export class SqlSnapshotStore implements SnapshotStore {
 
   save(id: string, update: { snapshot: unknown; status: OrchestrationStatus; expectedVersion: number }): Promise<number> {
     const snapshot = toJson(update.snapshot);
+    if (update.expectedVersion >= MAX_STORED_VERSION) return Promise.reject(new VersionOverflowError(id));
     return this.#run('save', async (attempt) => {
       const { rows } = await this.client.query<{ version: number | string }>(
         `UPDATE orchestrations SET snapshot = $3::text::jsonb, status = $4, version = version + 1, updated_at = $5
@@ -153,6 +154,8 @@ export class SqlSnapshotStore implements SnapshotStore {
       // A retry after an unacknowledged COMMIT finds exactly what it wrote one version on: that is our save.
       const next = update.expectedVersion + 1;
       if (attempt > 0 && (await this.#matches(id, next, update.status, snapshot))) return next;
+      const { rows: present } = await this.client.query<{ id: string }>('SELECT id FROM orchestrations WHERE id = $1', [id]);
+      if (present.length === 0) throw new OrchestrationDeletedError(id);
       throw new VersionConflictError(id, update.expectedVersion);
     });
   }

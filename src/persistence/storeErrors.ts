@@ -7,3 +7,22 @@ export class VersionConflictError extends ScenarioError {
     this.name = 'VersionConflictError';
   }
 }
+
+/** The row went away under a running process (deleted by hand, or the table was emptied): nobody else drives it. */
+export class OrchestrationDeletedError extends ScenarioError {
+  constructor(id: string) {
+    super('not_found', `orchestration "${id}" was deleted from the store while this process was driving it; this process stops (nothing left to save into)`);
+    this.name = 'OrchestrationDeletedError';
+  }
+}
+
+/** The version column is a 32-bit integer: the largest version a row can reach. */
+export const MAX_STORED_VERSION = 2_147_483_647;
+
+/** A row saved so often that its version cannot count one more save. */
+export class VersionOverflowError extends ScenarioError {
+  constructor(id: string) {
+    super('snapshot_invalid', `orchestration "${id}" has reached the largest version the store can count (${MAX_STORED_VERSION}) and cannot be saved again; start a new run`);
+    this.name = 'VersionOverflowError';
+  }
+}

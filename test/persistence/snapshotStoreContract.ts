@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchRecord, SnapshotStore, StoredOrchestration } from '../../src/persistence/SnapshotStore.ts';
-import { VersionConflictError } from '../../src/persistence/storeErrors.ts';
+import { OrchestrationDeletedError, VersionConflictError } from '../../src/persistence/storeErrors.ts';
 
 export type MakeStore = (options: { now: () => number }) => Promise<SnapshotStore>;
 
@@ -96,7 +96,8 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
       await store.save(id('c'), { snapshot: { step: 1 }, status: 'running', expectedVersion: 0 });
       const stale = store.save(id('c'), { snapshot: { step: 1 }, status: 'running', expectedVersion: 0 });
       await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
-      await expect(store.save(id('nobody'), { snapshot: {}, status: 'running', expectedVersion: 0 })).rejects.toBeInstanceOf(VersionConflictError);
+      // No row at all is not another writer: it says the row is gone.
+      await expect(store.save(id('nobody'), { snapshot: {}, status: 'running', expectedVersion: 0 })).rejects.toBeInstanceOf(OrchestrationDeletedError);
       expect(await store.load(id('c'))).toMatchObject({ version: 1, snapshot: { step: 1 } });
     });
 
