@@ -8,15 +8,55 @@ export interface ProgressView {
 }
 
 const pct = (p: ScenarioProgress) => `${p.progressPct.toFixed(0).padStart(3)}%`;
-const stateLabel = (state: string) => state.replace('running.working.processing.', '').replace('running.working.', '').replace('running.', '');
 
-/** One live bar per scenario (%, items, milestone, state), drawn on stderr by cli-progress. */
+/**
+ * What a user calls a scenario's state: running, pausing, at barrier 30%, retrying, paused, complete,
+ * failed (reason); never the machine's internal names (`active`, `draining`). `state` is the machine's
+ * state path when known; `barrier` the milestone it waits at.
+ */
+export function userStatus(p: ScenarioProgress, state?: string, barrier?: number): string {
+  if (p.status === 'failed') return `failed (${p.failureReason ?? 'error'})`;
+  if (p.status === 'complete') return 'complete';
+  if (state === undefined) return p.status;
+  if (state.startsWith('paused')) return 'paused';
+  if (state.endsWith('draining')) return 'pausing';
+  if (state.endsWith('atBarrier')) return `at barrier ${barrier ?? p.currentMilestone ?? '?'}%`;
+  if (state.endsWith('retrying')) return 'retrying';
+  if (state.startsWith('running')) return 'running';
+  return p.status;
+}
+
+/** The longest status userStatus can give, so the bars can leave room for it. */
+const STATUS_WIDTH = 'failed (error_tolerance_exceeded)'.length;
+
+/**
+ * The bar line for a terminal `columns` wide: the fields that fit (least useful dropped first) and a bar
+ * filling what is left, so cli-progress never has to cut the line (which loses the status at its end).
+ */
+export function barLayout(columns: number, nameWidth: number, maxInputSize: number): { format: string; barsize: number } {
+  const digits = String(maxInputSize).length;
+  const fields = [
+    { text: ' | {items}/{size} items', width: 3 + 2 * digits + 7 },
+    { text: ' | {batches} batches', width: 3 + digits + 8 },
+    { text: ' | milestone {milestone}', width: 3 + 10 + 3 },
+  ];
+  // " name " + bar + " 100%" + " | " + status
+  const fixed = 1 + nameWidth + 1 + 5 + 3 + STATUS_WIDTH;
+  const minBar = 10;
+  while (fields.length > 0 && fixed + minBar + fields.reduce((n, f) => n + f.width, 0) > columns) fields.pop();
+  const used = fixed + fields.reduce((n, f) => n + f.width, 0);
+  const barsize = Math.max(minBar, Math.min(40, columns - used - 1));
+  return { format: ` {name} {bar} {percentage}%${fields.map((f) => f.text).join('')} | {state}`, barsize };
+}
+
+/** One live bar per scenario (%, items, milestone, status), drawn on stderr by cli-progress, as wide as the terminal. */
 export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgress[]): ProgressView {
+  const width = Math.max(...initial.map((p) => p.name.length));
+  const columns = (stream as Partial<NodeJS.WriteStream>).columns ?? 80;
   const multibar = new cliProgress.MultiBar(
     {
       stream: stream,
-      format: ' {name} {bar} {percentage}% | {items}/{size} items | {batches} batches | milestone {milestone} | {state}',
-      barsize: 24,
+      ...barLayout(columns, width, Math.max(...initial.map((p) => p.inputSize))),
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -25,25 +65,26 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
     },
     cliProgress.Presets.shades_classic,
   );
-  const width = Math.max(...initial.map((p) => p.name.length));
   const bars = new Map(
     initial.map((p) => [
       p.name,
-      multibar.create(100, 0, { name: p.name.padEnd(width), items: 0, size: p.inputSize, batches: 0, milestone: '-', state: p.status }),
+      multibar.create(100, 0, { name: p.name.padEnd(width), items: 0, size: p.inputSize, batches: 0, milestone: '-', state: userStatus(p) }),
     ]),
   );
   const states = new Map<string, string>();
+  const barriers = new Map<string, number>();
   let stopped = false;
   return {
     update(event) {
+      if (event.type === 'barrier.arrived') barriers.set(event.scenario, event.milestone);
       if (event.type !== 'scenario.state' && event.type !== 'batch.settled') return;
       const p = event.progress;
-      if (event.type === 'scenario.state') states.set(p.name, stateLabel(event.state));
+      if (event.type === 'scenario.state') states.set(p.name, event.state);
       bars.get(p.name)?.update(Math.floor(p.progressPct), {
         items: p.itemsProcessed + p.itemsFailed,
         batches: p.batchCount,
         milestone: p.currentMilestone ?? '-',
-        state: p.status === 'failed' ? `failed (${p.failureReason ?? 'error'})` : (states.get(p.name) ?? p.status),
+        state: userStatus(p, states.get(p.name), barriers.get(p.name)),
       });
     },
     stop() {
