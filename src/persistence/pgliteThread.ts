@@ -104,6 +104,7 @@ export async function openPgliteThread(dataDir: string): Promise<SqlClient> {
       try {
         if (!dead) await call({ op: 'close' });
       } finally {
+        failAll(new Error('the PGlite store is closed'));
         await worker.terminate();
       }
     },
