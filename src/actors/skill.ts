@@ -20,7 +20,7 @@ export interface SkillContext {
   scenario: string;
   /** The config's skill.params merged with the scenario's skillParams (scenario wins). */
   params: Readonly<Record<string, unknown>>;
-  /** Aborted when the scenario stops waiting for this batch (time budget, cancel, shutdown). */
+  /** Aborted when the scenario stops waiting for this batch (time budget, cancel, shutdown). One per batch. */
   signal: AbortSignal;
   batchIndex: number;
   /** 1 for the first try, 2 for the first retry, ... */
