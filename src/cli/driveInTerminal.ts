@@ -4,6 +4,7 @@ import { OrchestrationDeletedError } from '../persistence/storeErrors.ts';
 import type { Report } from '../report/schema.ts';
 import { renderMarkdown } from '../report/renderMarkdown.ts';
 import { renderText } from '../report/renderText.ts';
+import wrapAnsi from 'wrap-ansi';
 import { ExitCode, type CliIO } from './io.ts';
 import { barsView, linesView } from './progressView.ts';
 
@@ -22,6 +23,19 @@ export function parseFormat(raw: Record<string, unknown>): Format {
 export function renderReport(report: Report, format: Format): string {
   const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'md' ? renderMarkdown(report) : renderText(report);
   return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** stdout's width when it is a terminal; undefined for a pipe or file, which get the report unwrapped. */
+export function terminalColumns(stream: NodeJS.WritableStream): number | undefined {
+  const tty = stream as Partial<NodeJS.WriteStream>;
+  return tty.isTTY && tty.columns ? tty.columns : undefined;
+}
+
+/** Prints the report on stdout; the text format is wrapped to the terminal's width when stdout is one. */
+export function writeReport(io: Pick<CliIO, 'stdout'>, report: Report, format: Format): void {
+  const text = renderReport(report, format);
+  const columns = format === 'text' ? terminalColumns(io.stdout) : undefined;
+  io.stdout.write(columns === undefined ? text : wrapAnsi(text, columns, { hard: true, trim: false }));
 }
 
 export function exitCodeFor(report: Report): number {
@@ -53,7 +67,7 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
     view?.stop();
     switch (outcome.kind) {
       case 'finished':
-        io.stdout.write(renderReport(outcome.report, format));
+        writeReport(io, outcome.report, format);
         return exitCodeFor(outcome.report);
       case 'interrupted':
         io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);

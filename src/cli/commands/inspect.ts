@@ -4,7 +4,7 @@ import { defaultInspectorPort } from '../../inspect/inspectorServer.ts';
 import { serveStoredRun } from '../../inspect/serveInspector.ts';
 import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { storeSpecFor } from '../runIndex.ts';
-import { renderReport } from '../driveInTerminal.ts';
+import { writeReport } from '../driveInTerminal.ts';
 import { untilInterrupted } from '../inspectRun.ts';
 import { ExitCode, storeOptions, type CliIO } from '../io.ts';
 
@@ -30,7 +30,8 @@ export async function inspectCommand(id: string, raw: Record<string, unknown>, i
     io.stdout.write(`${JSON.stringify({ id: run.id, status, progress, barriers, report }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  io.stdout.write(`${run.id}: stored as ${run.status}\n${renderReport(run.report, 'text')}`);
+  io.stdout.write(`${run.id}: stored as ${run.status}\n`);
+  writeReport(io, run.report, 'text');
   const server = await serveStoredRun(run, { port });
   io.stderr.write(`inspector: ${server.url} (press Ctrl+C to exit)\n`);
   await untilInterrupted();

@@ -4,7 +4,7 @@ import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { ScenarioError } from '../../errors.ts';
 import { driverState } from '../../persistence/leaseKeeper.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
-import { parseFormat, renderReport } from '../driveInTerminal.ts';
+import { parseFormat, writeReport } from '../driveInTerminal.ts';
 import { storeOptions, type CliIO } from '../io.ts';
 import { storeSpecFor } from '../runIndex.ts';
 
@@ -83,7 +83,7 @@ export function reportCommand(id: string, raw: Record<string, unknown>, io: CliI
   const format = parseFormat(raw);
   return withStore(raw, io, async (store) => {
     const run = await loadStoredRun(store, id);
-    io.stdout.write(renderReport(run.report, format));
+    writeReport(io, run.report, format);
     return 0;
   }, id);
 }
