@@ -1,55 +1,66 @@
 /**
- * Orchestration cost per batch: three scenarios, a skill that returns at once, 2,000 one-item batches each,
- * barriers at 30% and 70%. Compared with a bare Promise.all loop doing the same item generation and skill
- * calls, so the difference is what the actors, barriers, progress tracking and journal add.
- * Run: npx tsx bench/perBatch.ts   (prints medians of 9 runs after 2 warm-ups)
+ * 1. Per-batch cost: three scenarios of 10-item batches, a no-op skill, barriers at 30/70 %, run by
+ * the bare loop, the project (createOrchestration with its memory journal, and a durable run on the
+ * memory store) and the LangGraph.js port of the seed (with MemorySaver, and without a checkpointer).
+ *   warm:  all in this process, alternating, after warm-up rounds
+ *   fresh: one child process per measurement, timing the first run in that process (module loading apart)
+ * Run: npx tsx bench/perBatch.ts [--quick]
  */
-import { createOrchestration } from '../src/api/createOrchestration.ts';
-import { generateItems } from '../src/actors/inputData.ts';
-import { randomFor } from '../src/actors/seededRandom.ts';
-import { SkillResultSchema, type SkillContext } from '../src/actors/skill.ts';
-import { benchConfig, benchScenarioNames, median, noopSkill } from './benchConfig.ts';
+import { totalBatches, type BenchShape } from './benchConfig.ts';
+import { kindLabels, kinds, prepare, skillFor, type Kind } from './contenders.ts';
+import { alternate, flags, fmt, fmtStat, runChild, summarize, table, timed, writeResult, type Sample } from './harness.ts';
 
-const BATCHES = 2000;
-const names = benchScenarioNames;
-const noop = noopSkill;
-const config = benchConfig(BATCHES);
+const bench = flags();
+const shape: BenchShape = { scenarios: 3, batches: bench.quick ? 200 : 2000, batchSize: 10 };
+const batches = totalBatches(shape);
+const warmRounds = bench.quick ? 2 : 9;
+const warmups = bench.quick ? 1 : 2;
+const freshRounds = bench.quick ? 1 : 5;
+const freshKinds: Kind[] = bench.quick ? ['bare', 'project', 'langgraph'] : ['bare', 'project', 'project-durable', 'langgraph'];
+const skill = skillFor('noop');
 
-async function orchestrated(inspect: boolean): Promise<number> {
-  const run = createOrchestration(config, { skill: noop, ...(inspect ? { inspect: () => undefined } : {}) });
-  const t0 = performance.now();
-  run.start();
-  await run.result;
-  return performance.now() - t0;
-}
+console.log(`per-batch cost: ${shape.scenarios} scenarios x ${shape.batches} batches of ${shape.batchSize} items (${batches} batches), no-op skill, Node ${process.version}`);
 
-async function bareLoop(): Promise<number> {
-  const signal = new AbortController().signal;
-  const t0 = performance.now();
-  await Promise.all(
-    names.map(async (name) => {
-      for (let i = 0; i < BATCHES; i++) {
-        const ctx: SkillContext = { scenario: name, params: {}, signal, batchIndex: i, attempt: 1, idempotencyKey: `x/${name}/${i}`, seed: 42, random: randomFor(42, name, 'batch', i, 1) };
-        SkillResultSchema.parse(await noop.run(generateItems(42, name, { distribution: 'uniform' }, i, 1), ctx));
-      }
-    }),
-  );
-  return performance.now() - t0;
-}
+const warmRuns = await Promise.all(kinds.map(async (kind) => ({ name: kind, fn: await prepare(kind, shape, skill) })));
+const warm = await alternate(
+  warmRuns.map(({ name, fn }) => ({ name, run: async (): Promise<Sample> => timed(fn) })),
+  { rounds: warmRounds, warmups, baseline: 'bare' },
+);
+const warmSummary = summarize(warm, batches);
 
-async function measure(fn: () => Promise<number>, runs = 9, warmups = 2): Promise<number> {
-  for (let i = 0; i < warmups; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await fn());
-  return median(times);
-}
+const loadMs: Record<string, number[]> = {};
+const fresh = await alternate(
+  freshKinds.map((kind) => ({
+    name: kind,
+    run: async (): Promise<Sample> => {
+      const outcome = await runChild<Sample & { loadMs: number }>('child.ts', ['fresh', kind, 'noop', JSON.stringify(shape)], { timeoutMs: 120_000 });
+      if (!outcome.result) throw new Error(`fresh ${kind} failed (exit ${outcome.exitCode}${outcome.timedOut ? ', timed out' : ''}): ${outcome.stderr}`);
+      (loadMs[kind] ??= []).push(outcome.result.loadMs);
+      return { wallMs: outcome.result.wallMs, cpuMs: outcome.result.cpuMs };
+    },
+  })),
+  { rounds: freshRounds, warmups: 0, baseline: 'bare' },
+);
+const freshSummary = summarize(fresh, batches);
 
-const total = BATCHES * names.length;
-const bare = await measure(bareLoop);
-const orch = await measure(() => orchestrated(false));
-const orchInspect = await measure(() => orchestrated(true));
-const us = (ms: number) => ((ms * 1000) / total).toFixed(2);
-console.log(`batches per run: ${total} (3 scenarios x ${BATCHES}), median of 9 runs, Node ${process.version}`);
-console.log(`bare Promise.all loop          : ${us(bare)} us/batch`);
-console.log(`orchestrated (memory journal)  : ${us(orch)} us/batch  (${(orch / bare).toFixed(1)}x bare, overhead ${us(orch - bare)} us/batch)`);
-console.log(`orchestrated + user inspector  : ${us(orchInspect)} us/batch`);
+const rows = (summary: ReturnType<typeof summarize>, names: readonly Kind[]) =>
+  names.map((kind) => {
+    const s = summary[kind];
+    if (!s) return [kindLabels[kind], '-', '-', '-', '-'];
+    return [kindLabels[kind], fmtStat(s.wallPerUnit), fmtStat(s.cpuPerUnit), `${fmt(s.ratioWall.median, 1)}x`, `${fmt(s.ratioCpu.median, 1)}x`];
+  });
+const headers = ['contender', 'wall us/batch, median (range)', 'CPU us/batch', 'wall vs bare (median of per-round ratios)', 'CPU vs bare'];
+console.log(`\nwarm, in one process: median of ${warmRounds} alternating rounds after ${warmups} warm-up round(s)\n`);
+console.log(table(headers, rows(warmSummary, kinds)));
+console.log(`\nfresh process per measurement: median of ${freshRounds} rounds (module loading not timed)\n`);
+console.log(table(headers, rows(freshSummary, freshKinds)));
+
+const file = writeResult('perBatch', bench, {
+  parameters: { shape, batches, skill: 'noop', warmRounds, warmups, freshRounds },
+  labels: kindLabels,
+  warm: warmSummary,
+  fresh: freshSummary,
+  freshLoadMs: loadMs,
+  rawWall: { warm: warm.samples, fresh: fresh.samples },
+});
+console.log(`\nwrote ${file}`);
