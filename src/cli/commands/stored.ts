@@ -6,6 +6,7 @@ import { driverState } from '../../persistence/leaseKeeper.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
 import { parseFormat, writeReport } from '../driveInTerminal.ts';
 import { storeOptions, type CliIO } from '../io.ts';
+import { plainTable } from '../table.ts';
 import { storeSpecFor } from '../runIndex.ts';
 
 /**
@@ -42,11 +43,12 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
       io.stdout.write(`no orchestrations in ${store.description}\n`);
       return 0;
     }
-    for (const r of rows) {
+    const table = rows.map((r) => {
       const state = driverState(r, { exclusive: store.exclusive === true });
-      const driver = state === 'live' ? ` (driven by ${r.owner})` : state === 'gone' ? ` (driver ${r.owner} is gone)` : '';
-      io.stdout.write(`${r.id}  ${r.status.padEnd(8)}  ${r.skill}  updated ${iso(r.updatedAt)}${driver}\n`);
-    }
+      const driver = state === 'live' ? `driven by ${r.owner}` : state === 'gone' ? `driver ${r.owner} is gone` : '';
+      return [r.id, r.status, r.skill, iso(r.updatedAt), driver];
+    });
+    io.stdout.write(plainTable(['id', 'status', 'skill', 'updated', 'driver'], table));
     return 0;
   });
 }
@@ -69,11 +71,15 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
           ? `, driver ${run.owner} is gone (its process has exited; scenarios resume ${run.id} takes over at once)`
           : '';
     io.stdout.write(`${run.id}: ${run.status}${driver}, last saved ${iso(run.updatedAt)}\n`);
-    for (const p of run.progress) {
-      io.stdout.write(
-        `  ${p.name.padEnd(12)} ${p.status.padEnd(8)} ${p.progressPct.toFixed(1).padStart(5)}%  ${p.itemsProcessed + p.itemsFailed}/${p.inputSize} items  ${p.batchCount}/${p.batchesTotal} batches  milestone ${p.currentMilestone ?? '-'}${p.failureReason ? `  (${p.failureReason})` : ''}\n`,
-      );
-    }
+    const rows = run.progress.map((p) => [
+      p.name,
+      p.failureReason ? `${p.status} (${p.failureReason})` : p.status,
+      `${p.progressPct.toFixed(1)}%`,
+      `${p.itemsProcessed + p.itemsFailed}/${p.inputSize}`,
+      `${p.batchCount}/${p.batchesTotal}`,
+      p.currentMilestone === null ? '-' : `${p.currentMilestone}%`,
+    ]);
+    io.stdout.write(plainTable(['scenario', 'status', 'progress', 'items', 'batches', 'milestone'], rows, { align: ['left', 'left', 'right', 'right', 'right', 'right'], indent: '  ' }));
     for (const b of run.barriers) io.stdout.write(`  barrier ${b.milestone}%: released by ${b.releasedBy}${b.late.length ? `, late: ${b.late.join(', ')}` : ''}\n`);
     return 0;
   }, id);
