@@ -76,17 +76,15 @@ describe.each(stores)('two processes resuming one orchestration ($name)', ({ db 
     expect(refused.stderr).toMatch(new RegExp(`orchestration "${id}" is being driven by another process|PGlite data folder .* is in use by process`));
   }, 60_000);
 
-  it('refuses a resume while the crashed run\'s lease is still live, and takes over once it expires', async () => {
+  // A SIGKILLed driver on this host is provably gone, so its live lease does not hold the run up; a
+  // driver on another host is waited for (test/persistence/crashTakeover.test.ts, leaseKeeper.test.ts).
+  it('takes a crashed run over at once, while the dead driver\'s lease is still live', async () => {
     const id = `lease-${Date.now()}`;
-    const first = startCli(['run', 'test/fixtures/small-three.json', '--db', db, '--id', id], { SCENARIOS_LEASE_MS: '3000' });
+    const first = startCli(['run', 'test/fixtures/small-three.json', '--db', db, '--id', id], { SCENARIOS_LEASE_MS: '120000' });
     await first.waitFor(/\] milestone 30%/, 1);
     first.child.kill('SIGKILL');
     await first.exited;
-    const early = await runCli(['resume', id, '--db', db, '--json']);
-    expect(early.code).toBe(3);
-    expect(early.stderr).toMatch(/lease expires in \d+ s/);
-    await new Promise((r) => setTimeout(r, 3200));
-    const late = await runCli(['resume', id, '--db', db, '--json']);
-    expect(late.code, late.stderr).toBe(0);
+    const resumed = await runCli(['resume', id, '--db', db, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
   }, 60_000);
 });
