@@ -7,8 +7,23 @@ export const DatasetSchema = z.strictObject({
   distribution: z.enum(['uniform', 'skewed']).default('uniform'),
 });
 
+/**
+ * Upper bounds on sizes, so a config one process cannot hold is refused with a message instead of aborting V8.
+ * A batch's items are generated (as `{ id, value }` objects, about 50 bytes each) and handed to the skill at
+ * once, one batch per scenario at a time: 100,000 items is a few MB, while `batchSize: 1e9` asks for an array
+ * of a billion objects. The input itself is never held (batches are generated as they run), but each scenario
+ * journals one row per batch and runs one skill call per batch; 10,000,000 items per scenario keeps both
+ * within what one process, and the in-memory store, can hold.
+ */
+export const MAX_BATCH_SIZE = 100_000;
+export const MAX_INPUT_SIZE = 10_000_000;
+
 export const SkillParamsSchema = z.looseObject({
-  batchSize: z.int('must be a positive integer').positive('must be a positive integer'),
+  batchSize: z
+    // abort: a non-integer (or one past 2^53) gets one message, not also "must be at most".
+    .int({ error: 'must be a positive integer', abort: true })
+    .positive('must be a positive integer')
+    .max(MAX_BATCH_SIZE, `must be at most 100,000: a batch's items are generated and held in memory at once, so a larger batch could exhaust the process's memory`),
   cacheEnabled: z.boolean().optional(),
   parallelWorkers: z.int('must be a positive integer').positive('must be a positive integer').optional(),
 });
@@ -25,7 +40,10 @@ export const ScenarioDefinitionSchema = z.strictObject({
   difficulty: z.enum(['easy', 'intermediate', 'advanced']).optional(),
   /** A label for people (and the inspector's cards), e.g. how much harder than the simplest scenario. */
   complexityMultiplier: z.number().positive('must be a positive number').optional(),
-  inputSize: z.int('must be a positive integer').positive('must be a positive integer'),
+  inputSize: z
+    .int({ error: 'must be a positive integer', abort: true })
+    .positive('must be a positive integer')
+    .max(MAX_INPUT_SIZE, 'must be at most 10,000,000: more than one process should run (split it into several scenarios or runs)'),
   dataset: DatasetSchema.default({ distribution: 'uniform' }),
   timeBudgetSeconds: z.number().positive('must be a positive number'),
   memoryLimitMb: z.number().positive('must be a positive number'),
