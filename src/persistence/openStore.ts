@@ -57,12 +57,12 @@ async function open(spec: string | undefined, env: NodeJS.ProcessEnv, options: O
   const name = url ? redactUrl(target) : `pglite:${target}`;
   try {
     if (url) {
-      const store = await PostgresSnapshotStore.open({
-        connectionString: target,
-        migrate: !existingOnly,
-        ...(options.onNotice ? { onWait: options.onNotice } : {}),
-      });
-      return existingOnly ? await ifMigrated(store) : store;
+      const open = (migrate: boolean) =>
+        PostgresSnapshotStore.open({ connectionString: target, migrate, ...(options.onNotice ? { onWait: options.onNotice } : {}) });
+      if (!existingOnly) return await open(true);
+      // Look without creating tables; a schema that exists is brought up to date like any other open.
+      if (!(await hasTables(await open(false)))) return undefined;
+      return await open(true);
     }
     if (target.startsWith('memory://')) return existingOnly ? undefined : await PgliteSnapshotStore.open(target);
     const fresh = preparePgliteFolder(target, existingOnly);
@@ -105,16 +105,17 @@ function preparePgliteFolder(dir: string, existingOnly: boolean): boolean {
   return true;
 }
 
-/** A server database the schema was never created in holds no runs: say so rather than create tables. */
-async function ifMigrated(store: PostgresSnapshotStore): Promise<SnapshotStore | undefined> {
+/** Whether the store's tables exist (a database the schema was never created in holds no runs). Closes it. */
+async function hasTables(store: PostgresSnapshotStore): Promise<boolean> {
   try {
     // Any id will do: this only asks whether the table exists.
     await store.load('');
-    return store;
+    return true;
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-    await store.close();
-    if (code === '42P01') return undefined;
+    if (code === '42P01') return false;
     throw error;
+  } finally {
+    await store.close();
   }
 }

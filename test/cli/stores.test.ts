@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, scenarios, tempDir } from './spawnCli.ts';
 
@@ -70,5 +71,40 @@ describe('opening stores', { timeout: 180_000 }, () => {
     expect(stderr).toContain('waiting for postgres at 127.0.0.1:5999 (connection refused), retrying…\n');
     expect(stderr).toMatch(/scenarios: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:5999\/test: migrate was refused for 3000 ms \(is the server running, and on this host and port\?\)\n$/);
     expect(readdirSync(cwd)).toEqual([]);
+  });
+});
+
+const url = process.env.DATABASE_URL;
+
+describe.skipIf(!url)('read-only commands on a Postgres database without the schema', { timeout: 180_000 }, () => {
+  it('`list` says there are no runs, `status` no such run, and neither creates a table', async () => {
+    const schema = `cli_ro_${process.pid}_${Date.now() % 100_000}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      const u = new URL(url!);
+      u.searchParams.set('options', `-c search_path=${schema}`);
+      const cwd = emptyDir('postgres-ro');
+      const list = await scenarios(['list', '--db', u.toString()], cwd);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).toMatch(/^no orchestrations in postgres:/);
+      const status = await scenarios(['status', 'orch-none', '--db', u.toString()], cwd);
+      expect(status.code).toBe(2);
+      expect(status.stderr).toContain('no orchestration "orch-none" in postgres:');
+      const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      expect(Number(rows[0]?.n)).toBe(0);
+      // Once `run` has created the schema, the same commands find the run.
+      const ran = await scenarios(['run', fixture('fast-config.json'), '--db', u.toString(), '--id', 'orch-pg', '--json'], cwd);
+      expect(ran.code, ran.stderr).toBe(0);
+      const listed = await scenarios(['list', '--db', u.toString()], cwd);
+      expect(listed.stdout).toContain('orch-pg');
+      const found = await scenarios(['status', 'orch-pg', '--db', u.toString(), '--json'], cwd);
+      expect(found.code, found.stderr).toBe(0);
+      expect(JSON.parse(found.stdout)).toMatchObject({ id: 'orch-pg', status: 'complete' });
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
   });
 });
