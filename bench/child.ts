@@ -48,6 +48,8 @@ async function scale(kind: string, scenarios: number): Promise<void> {
   const store = new WeighingStore();
   const t0 = performance.now();
   const state: { phase: string; done: () => number } = { phase: 'creating', done: () => 0 };
+  // Sent before the heavy part: creating many actors can hold the event loop for longer than the cap.
+  await report({ type: 'progress', phase: state.phase, batchesDone: 0, batchesTotal: total, elapsedMs: 0, maxRssMb: maxRssMb() });
   const tick = setInterval(() => {
     const done = state.done();
     void report({ type: 'progress', phase: state.phase, batchesDone: done, batchesTotal: total, elapsedMs: performance.now() - t0, maxRssMb: maxRssMb() });

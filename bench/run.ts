@@ -61,9 +61,12 @@ const t0 = performance.now();
 const outcomes: { name: string; ok: boolean; note: string }[] = [];
 for (const b of chosen) {
   console.log(`\n=== ${b.name}: ${b.what}${bench.quick ? ' (--quick)' : ''}\n`);
+  const cpuBefore = childrenCpuSeconds();
   const r = await runOne(b.file);
+  const cpuAfter = childrenCpuSeconds();
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? '' : `, ${fmt(cpuAfter - cpuBefore, 1)} s CPU`;
   const ok = r.code === 0 && !r.timedOut;
-  outcomes.push({ name: b.name, ok, note: `${ok ? 'ok' : r.timedOut ? `killed after ${capMs / 1000} s` : `crashed (exit ${r.code})`} in ${fmt(r.ms / 1000, 1)} s` });
+  outcomes.push({ name: b.name, ok, note: `${ok ? 'ok' : r.timedOut ? `killed after ${capMs / 1000} s` : `crashed (exit ${r.code})`} in ${fmt(r.ms / 1000, 1)} s wall${cpu}` });
 }
 const cpu = childrenCpuSeconds();
 console.log(`\n=== summary (${bench.quick ? 'quick' : 'full'}, results in ${bench.outDir}): ${fmt((performance.now() - t0) / 1000, 1)} s wall${cpu === undefined ? '' : `, ${fmt(cpu, 1)} s CPU`} in all, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);

@@ -13,6 +13,7 @@ import { alternate, flags, fmt, fmtStat, median, repoDir, stat, table, writeResu
 
 const bench = flags();
 const rounds = bench.quick ? 2 : 9;
+const warmups = bench.quick ? 0 : 1;
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'scenarios-bench-startup-'));
 const configFile = path.join(dir, 'one-item.json');
@@ -47,10 +48,10 @@ function runOnce(name: string, args: string[]): Sample {
 }
 
 try {
-  console.log(`start-up: median of ${rounds} alternating rounds after 1 warm-up, Node ${process.version}${timeBin ? '' : ' (no /usr/bin/time: no CPU or RSS)'}`);
+  console.log(`start-up: median of ${rounds} alternating rounds after ${warmups} warm-up round(s), Node ${process.version}${timeBin ? '' : ' (no /usr/bin/time: no CPU or RSS)'}`);
   const alt = await alternate(
     commands.map((c) => ({ name: c.name, run: () => Promise.resolve(runOnce(c.name, c.args)) })),
-    { rounds, warmups: 1, baseline: 'node' },
+    { rounds, warmups, baseline: 'node' },
   );
   const results = commands.map((c) => {
     const samples = alt.samples[c.name] ?? [];
@@ -70,7 +71,7 @@ try {
       results.map((r) => [r.command, fmtStat(r.wallMs, 0), fmt(r.cpuMs.median, 0), `${fmt(r.ratioWall.median, 1)}x / ${fmt(r.ratioCpu.median, 1)}x`, fmt(r.maxRssMb, 0)]),
     )}`,
   );
-  const file = writeResult('startup', bench, { parameters: { rounds, warmups: 1, config: 'one scenario, one item, simulated skill with latencyMs 0', cpuFrom: timeBin ?? null }, results });
+  const file = writeResult('startup', bench, { parameters: { rounds, warmups, config: 'one scenario, one item, simulated skill with latencyMs 0', cpuFrom: timeBin ?? null }, results });
   console.log(`\nwrote ${file}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
