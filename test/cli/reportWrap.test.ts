@@ -19,7 +19,7 @@ beforeAll(async () => {
   const run = createOrchestration(await loadConfigFile(fixture('fast-config.json')));
   run.start();
   report = await run.result;
-});
+}, 120_000);
 
 describe('the text report on stdout', () => {
   it('is wrapped to the terminal width when stdout is a terminal', () => {

@@ -44,7 +44,7 @@ beforeAll(async () => {
   await store.close();
 }, 180_000);
 
-describe('list and status tables', () => {
+describe('list and status tables', { timeout: 120_000 }, () => {
   it('status lines its columns up whatever the scenario names', async () => {
     const io = memoryIO();
     expect(await statusCommand('orch-short', { db }, io)).toBe(0);
