@@ -16,8 +16,11 @@ export interface BatchRunnerDeps {
   /** Process memory in MB; sampled at most every `memorySampleMs`, since reading it costs a syscall. */
   sampleMemoryMb?: () => number;
   memorySampleMs?: number;
-  /** Told when the runner stops for a reason outside the skill, e.g. the journal stayed unreachable. */
-  onRunnerError?: (error: string) => void;
+  /**
+   * Told when the runner stops for a reason outside the skill: the journal stayed unreachable, or a journal
+   * row was refused (a ScenarioError with code `snapshot_invalid`), so the caller can tell which.
+   */
+  onRunnerError?: (error: Error) => void;
 }
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
@@ -34,11 +37,11 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
   return fromCallback<EventObject, BatchRunnerInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     const send = (event: ScenarioEvent) => sendBack(event);
-    runBatches(input, deps, controller.signal, send).catch((error: unknown) => {
+    runBatches(input, deps, controller.signal, send).catch((cause: unknown) => {
       if (controller.signal.aborted) return;
-      const message = toError(error).message;
-      send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: message });
-      deps.onRunnerError?.(message);
+      const error = toError(cause);
+      send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
+      deps.onRunnerError?.(error);
     });
     return () => controller.abort();
   });

@@ -37,8 +37,8 @@ export interface OrchestrationOptions {
   downtimeMs?: number;
   /** @internal called after any actor of the tree changed (drives snapshot persistence) */
   onChange?: () => void;
-  /** @internal called when a batch runner stops for a reason outside the skill (the journal failed) */
-  onRunnerError?: (error: string) => void;
+  /** @internal called when a batch runner stops for a reason outside the skill (the journal failed or was refused) */
+  onRunnerError?: (error: Error) => void;
 }
 
 export interface Orchestration {

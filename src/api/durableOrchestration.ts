@@ -189,8 +189,12 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       ...(args.inspect ? { inspect: args.inspect } : {}),
       onChange: () => parts.writer?.schedule(),
       // The runner could not record a batch (the store stayed down past its retries): stop here, at the
-      // last saved point, rather than leave a scenario paused in a run nobody is watching.
-      onRunnerError: (message) => void stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', message) }),
+      // last saved point, rather than leave a scenario paused in a run nobody is watching. A journal row it
+      // refused (forged or corrupt) is no outage: the run stops as an error with that message, saved as paused.
+      onRunnerError: (error) =>
+        void (error instanceof ScenarioError && error.code === 'snapshot_invalid'
+          ? stopDriving({ kind: 'error', error }, 'paused')
+          : stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', error.message) })),
     });
   } catch (error) {
     await lease.release().catch(() => undefined);

@@ -51,6 +51,14 @@ async function stillStored(run: DurableOrchestration): Promise<boolean> {
   }
 }
 
+async function savedAsPaused(run: DurableOrchestration): Promise<boolean> {
+  try {
+    return (await run.store.load(run.id))?.status === 'paused';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Shows progress while a durable run goes on, turns Ctrl+C / SIGTERM into pause-and-persist, and prints
  * the report. Returns the exit code.
@@ -89,7 +97,8 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
         io.stderr.write(`stopped: ${outcome.error.message}\n`);
         return ExitCode.leaseHeld;
       case 'error':
-        io.stderr.write(`failed: ${outcome.error.message}\n`);
+        // Some errors stop the run saved as paused (a refused journal row, an error escaping the skill): say how to go on.
+        io.stderr.write(`failed: ${outcome.error.message}${(await savedAsPaused(run)) ? `; resume with scenarios resume ${run.id} once that is fixed` : ''}\n`);
         return ExitCode.scenarioFailed;
       default:
         return outcome satisfies never;

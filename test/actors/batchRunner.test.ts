@@ -149,7 +149,7 @@ describe('createBatchRunner', () => {
       const { events } = startRunner({ plan, from: 0, attempt: 1 }, { skill: instantSkill(), journal, onRunnerError });
       await settle();
       expect(events).toEqual([{ type: 'runner.error', at: NOW, error: 'store is down' }]);
-      expect(onRunnerError).toHaveBeenCalledWith('store is down');
+      expect(onRunnerError).toHaveBeenCalledWith(expect.objectContaining({ message: 'store is down' }));
     });
   });
 
@@ -234,7 +234,7 @@ describe('createBatchRunner', () => {
       const message = event?.type === 'runner.error' ? event.error : '';
       expect(message).toContain('orchestration "orch-test", scenario "alpha", batch 1:');
       expect(message).toMatch(why);
-      expect(onRunnerError).toHaveBeenCalledWith(message);
+      expect(onRunnerError).toHaveBeenCalledWith(expect.objectContaining({ message, code: 'snapshot_invalid' }));
     });
 
     it('should refuse a row whose index lies outside the scenario', async () => {

@@ -21,13 +21,17 @@ describe('resuming over a forged journal row', () => {
     const resumed = await resumeOrchestration('forged', { store, skill: timedSkill({ latencyMs: 2 }) });
     const outcome = await resumed.outcome;
 
-    expect(outcome.kind).not.toBe('finished');
+    // A refused row is no store outage: the run ends as an error with the refusal's own message and code.
+    expect(outcome.kind).toBe('error');
+    expect('error' in outcome && outcome.error).toMatchObject({ code: 'snapshot_invalid' });
     const message = 'error' in outcome ? outcome.error.message : '';
     expect(message).toContain(`orchestration "forged", scenario "a", batch ${next}:`);
     expect(message).toContain('items: 999999 is not the size of batch');
     expect(message).toContain('qualityScore: must be between 0 and 1');
     const saved = await store.load('forged');
-    expect(saved?.status).not.toBe('complete');
+    // Saved as paused with its lease released, not left running under a lease nobody renews.
+    expect(saved?.status).toBe('paused');
+    expect(saved?.owner).toBeNull();
     const progress = (saved?.snapshot as { children: Record<string, { snapshot: { context: { progress: { itemsProcessed: number } } } }> }).children['scenario:a']?.snapshot.context.progress;
     expect(progress?.itemsProcessed).toBeLessThanOrEqual(20);
   });
