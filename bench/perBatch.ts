@@ -16,7 +16,8 @@ const batches = totalBatches(shape);
 const warmRounds = bench.quick ? 2 : 9;
 const warmups = bench.quick ? 1 : 2;
 const freshRounds = bench.quick ? 1 : 5;
-const freshKinds: Kind[] = bench.quick ? ['bare', 'project', 'langgraph'] : ['bare', 'project', 'project-durable', 'langgraph'];
+// Under --quick the fresh runs only check the child-process path (loading LangGraph.js alone costs seconds).
+const freshKinds: Kind[] = bench.quick ? ['bare', 'project'] : ['bare', 'project', 'project-durable', 'langgraph'];
 const skill = skillFor('noop');
 
 console.log(`per-batch cost: ${shape.scenarios} scenarios x ${shape.batches} batches of ${shape.batchSize} items (${batches} batches), no-op skill, Node ${process.version}`);
