@@ -73,19 +73,33 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
   );
   const states = new Map<string, string>();
   const barriers = new Map<string, number>();
+  const latest = new Map<string, ScenarioProgress>();
   let stopped = false;
+  const draw = (p: ScenarioProgress) =>
+    bars.get(p.name)?.update(Math.floor(p.progressPct), {
+      items: p.itemsProcessed + p.itemsFailed,
+      batches: p.batchCount,
+      milestone: p.currentMilestone ?? '-',
+      state: userStatus(p, states.get(p.name), barriers.get(p.name)),
+    });
   return {
     update(event) {
-      if (event.type === 'barrier.arrived') barriers.set(event.scenario, event.milestone);
+      if (event.type === 'barrier.arrived') {
+        // The arrival follows the scenario's move to atBarrier: redraw with the barrier's milestone.
+        barriers.set(event.scenario, event.milestone);
+        const p = latest.get(event.scenario);
+        if (p) draw(p);
+        return;
+      }
       if (event.type !== 'scenario.state' && event.type !== 'batch.settled') return;
       const p = event.progress;
-      if (event.type === 'scenario.state') states.set(p.name, event.state);
-      bars.get(p.name)?.update(Math.floor(p.progressPct), {
-        items: p.itemsProcessed + p.itemsFailed,
-        batches: p.batchCount,
-        milestone: p.currentMilestone ?? '-',
-        state: userStatus(p, states.get(p.name), barriers.get(p.name)),
-      });
+      latest.set(p.name, p);
+      if (event.type === 'scenario.state') {
+        // A new wait is at a barrier not announced yet: forget the last one's milestone.
+        if (event.state.endsWith('atBarrier') && !states.get(p.name)?.endsWith('atBarrier')) barriers.delete(p.name);
+        states.set(p.name, event.state);
+      }
+      draw(p);
     },
     stop() {
       if (stopped) return;

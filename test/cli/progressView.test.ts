@@ -32,6 +32,21 @@ describe('live progress bars', () => {
     expect(userStatus(progress('a', { status: 'failed', failureReason: 'time_budget_exceeded' }), 'failed')).toBe('failed (time_budget_exceeded)');
   });
 
+  it('name the barrier a scenario waits at, the second one too (its arrival comes after the state change)', async () => {
+    const tty = terminal(120);
+    const view = barsView(tty, [progress('simple')]);
+    const at = (pct: number, milestone: number) => progress('simple', { progressPct: pct, currentMilestone: milestone });
+    view.update({ type: 'scenario.state', scenario: 'simple', state: 'running.atBarrier', progress: at(33, 30) });
+    view.update({ type: 'barrier.arrived', scenario: 'simple', milestone: 30, elapsedMs: 1 });
+    view.update({ type: 'scenario.state', scenario: 'simple', state: 'running.working.processing.active', progress: at(50, 50) });
+    view.update({ type: 'scenario.state', scenario: 'simple', state: 'running.atBarrier', progress: at(83, 70) });
+    view.update({ type: 'barrier.arrived', scenario: 'simple', milestone: 70, elapsedMs: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    view.stop();
+    const last = visibleLines(tty.text()).filter((l) => l.includes('simple')).at(-1) ?? '';
+    expect(last).toMatch(/ at barrier 70%\s*$/);
+  });
+
   it.each([80, 100, 140])('fit a %i-column terminal whole, status included', async (columns) => {
     const tty = terminal(columns);
     const view = barsView(tty, [progress('simple'), progress('a-much-longer-scenario-name')]);
