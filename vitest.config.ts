@@ -6,6 +6,5 @@ export default defineConfig({
     exclude: ['test/**/*.serial.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    benchmark: { include: ['bench/**/*.bench.ts'] },
   },
 });
