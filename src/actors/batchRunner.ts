@@ -7,6 +7,7 @@ import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
 import type { BatchJournal, BatchRecord } from '../persistence/SnapshotStore.ts';
 import { generateItems } from './inputData.ts';
 import { randomFor } from './seededRandom.ts';
+import { SkillContainment } from './skillGuard.ts';
 import { SkillResultSchema, type Skill, type SkillResult } from './skill.ts';
 
 export interface BatchRunnerDeps {
@@ -21,6 +22,8 @@ export interface BatchRunnerDeps {
    * row was refused (a ScenarioError with code `snapshot_invalid`), so the caller can tell which.
    */
   onRunnerError?: (error: Error) => void;
+  /** Runs each batch's skill call in its own async context, so a stray rejection or exit attempt fails that batch. */
+  containment?: SkillContainment;
 }
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
@@ -34,10 +37,11 @@ export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orc
  * event that counts it, hence before any snapshot that counts it.
  */
 export function createBatchRunner(deps: BatchRunnerDeps) {
+  const containment = deps.containment ?? new SkillContainment();
   return fromCallback<EventObject, BatchRunnerInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     const send = (event: ScenarioEvent) => sendBack(event);
-    runBatches(input, deps, controller.signal, send).catch((cause: unknown) => {
+    runBatches(input, deps, containment, controller.signal, send).catch((cause: unknown) => {
       if (controller.signal.aborted) return;
       const error = toError(cause);
       send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
@@ -47,7 +51,7 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
   });
 }
 
-async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal: AbortSignal, send: (e: ScenarioEvent) => void) {
+async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, containment: SkillContainment, signal: AbortSignal, send: (e: ScenarioEvent) => void) {
   const { plan } = input;
   const now = deps.now ?? Date.now;
   const memory = memorySampler(deps);
@@ -79,7 +83,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal
     let result: SkillResult | undefined;
     let failure: string | undefined;
     try {
-      raw = await deps.skill.run(items, {
+      const ctx = {
         scenario: plan.name,
         params: plan.params,
         signal: batch.signal,
@@ -88,7 +92,10 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, signal
         idempotencyKey: idempotencyKey(plan, index),
         seed: plan.seed,
         random: randomFor(plan.seed, plan.name, 'batch', index, attempt),
-      });
+      };
+      // A fault the skill's code raises outside its own promise (a refused process.exit, a rejection nobody
+      // awaited) fails this batch like a throw, and aborts its signal.
+      raw = await containment.runBatch(plan.name, index, (reason) => batch.abort(reason), () => deps.skill.run(items, ctx));
     } catch (error) {
       failure = toError(error).message;
     } finally {

@@ -3,6 +3,7 @@ import { createActor, type Actor, type InspectionEvent, type Observer, type Snap
 import { createAlarm } from '../actors/alarm.ts';
 import { createBatchRunner } from '../actors/batchRunner.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
+import { SkillContainment } from '../actors/skillGuard.ts';
 import type { Skill } from '../actors/skill.ts';
 import { parseConfig } from '../config/parseConfig.ts';
 import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
@@ -39,6 +40,11 @@ export interface OrchestrationOptions {
   onChange?: () => void;
   /** @internal called when a batch runner stops for a reason outside the skill (the journal failed or was refused) */
   onRunnerError?: (error: Error) => void;
+  /**
+   * @internal called when an error escapes the skill's batches while the run is driven (see skillGuard.ts);
+   * by default the run stops and `result` rejects with it
+   */
+  onEscape?: (error: Error) => void;
 }
 
 export interface Orchestration {
@@ -96,10 +102,11 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   let pendingDowntimeMs = options.snapshot ? Math.max(0, options.downtimeMs ?? 0) : 0;
   const tree: { root?: OrchestratorActor } = {};
   const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs);
+  const containment = new SkillContainment();
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now, containment, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>
@@ -140,7 +147,12 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     });
   };
 
+  let failRun!: (error: Error) => void;
   const result = new Promise<Report>((resolve, reject) => {
+    failRun = (error) => {
+      channel.end(error);
+      reject(error);
+    };
     actor.subscribe({
       next: (snapshot) => {
         // The root changes inside a scenario's transition (its arrival, its finish) before that scenario's
@@ -178,9 +190,19 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   result.catch(() => undefined);
 
   tree.root = actor;
+  // From here until the tree stops, a skill's exit attempt is refused and its stray rejections fail its batch.
+  const releaseGuard = containment.guard(
+    options.onEscape ??
+      ((error) => {
+        failRun(error);
+        actor.stop();
+      }),
+  );
+  actor.subscribe({ complete: releaseGuard, error: releaseGuard });
   actor.start();
   watchScenarios();
   if (actor.getSnapshot().status === 'error') {
+    releaseGuard();
     throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
   }
   if (options.snapshot) {

@@ -195,6 +195,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
         void (error instanceof ScenarioError && error.code === 'snapshot_invalid'
           ? stopDriving({ kind: 'error', error }, 'paused')
           : stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', error.message) })),
+      // Something escaped the skill's batches (see skillGuard.ts): save as paused and stop with its message.
+      onEscape: (error) => void stopDriving({ kind: 'error', error }, 'paused'),
     });
   } catch (error) {
     await lease.release().catch(() => undefined);
