@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownRecord } from '../ownKeys.ts';
 import type { InputItem } from './inputData.ts';
 
 /** What a skill's `run` must return for each batch; anything else fails the batch with a clear error. */
@@ -7,8 +8,8 @@ export const SkillResultSchema = z.strictObject({
   qualityScore: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
   /** Items actually processed; the rest of the batch counts as failed. Defaults to the whole batch. */
   processed: z.int('must be an integer').min(0, 'must be 0 or more').optional(),
-  /** Extra 0..1 scores averaged into the report under their own names (e.g. `latency`). */
-  metrics: z.record(z.string(), z.number()).optional(),
+  /** Extra 0..1 scores averaged into the report under their own names (e.g. `latency`); any name, `__proto__` too. */
+  metrics: ownRecord(z.number()).optional(),
   /** Memory the skill used for this batch, if it knows better than a process-wide sample. */
   memoryMb: z.number().min(0).optional(),
 });

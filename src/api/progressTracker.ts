@@ -1,4 +1,5 @@
 import type { Snapshot } from 'xstate';
+import { ownValue } from '../ownKeys.ts';
 import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
 import type { BarrierBook } from '../machines/barrier.ts';
 import type { ProgressEvent } from './progressEvents.ts';
@@ -66,7 +67,7 @@ export class ProgressTracker {
       this.emit({ type: 'batch.settled', scenario: name, batchIndex: progress.batchCount - 1, failed: progress.itemsFailed > before.itemsFailed, progress });
     }
     for (const milestone of progress.milestonesReached.slice(before.milestones)) {
-      this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: progress.milestoneElapsedMs[String(milestone)] ?? 0 });
+      this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: ownValue(progress.milestoneElapsedMs, String(milestone)) ?? 0 });
     }
     if (state !== before.state) this.emit({ type: 'scenario.state', scenario: name, state, progress });
     this.#seen.set(actorId, {
@@ -87,7 +88,7 @@ export class ProgressTracker {
     const released: BarrierRecord[] = book.released;
     if (released.length > this.#released) {
       for (const barrier of released.slice(this.#released)) {
-        for (const scenario of barrier.arrived) this.#arrival(scenario, barrier.milestone, barrier.arrivedAtMs[scenario] ?? 0);
+        for (const scenario of barrier.arrived) this.#arrival(scenario, barrier.milestone, ownValue(barrier.arrivedAtMs, scenario) ?? 0);
         this.emit({ type: 'barrier.released', barrier });
       }
       this.#released = released.length;

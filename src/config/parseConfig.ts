@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.ts';
+import { setOwn } from '../ownKeys.ts';
 import { OrchestrationConfigSchema, type OrchestrationConfig } from './schema.ts';
 
 /** Renders a zod path as users write it: `scenarios[1].skillParams.batchSize`. */
@@ -28,5 +29,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseConfig(input: unknown, source = 'config object'): OrchestrationConfig {
   const parsed = OrchestrationConfigSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) throw new ConfigError(source, toProblems(parsed.error));
+  keepProtoParams(input, parsed.data);
   return parsed.data;
+}
+
+/**
+ * zod's looseObject drops a `__proto__` key (assigning it would replace the prototype), so a scenario's
+ * `skillParams.__proto__` is copied back from the input as an own property: the skill gets every param given.
+ */
+function keepProtoParams(input: unknown, config: OrchestrationConfig): void {
+  const scenarios = (input as { scenarios?: unknown } | null)?.scenarios;
+  if (!Array.isArray(scenarios)) return;
+  config.scenarios.forEach((scenario, index) => {
+    const given: unknown = (scenarios[index] as { skillParams?: unknown } | null | undefined)?.skillParams;
+    if (typeof given === 'object' && given !== null && Object.hasOwn(given, '__proto__')) {
+      setOwn(scenario.skillParams, '__proto__', (given as Record<string, unknown>)['__proto__']);
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ownRecord } from '../ownKeys.ts';
 
 /** Percentages of a scenario's input at which progress is recorded. */
 const Percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
@@ -55,10 +56,10 @@ export const ScenarioDefinitionSchema = z.strictObject({
 
 export const SkillRefSchema = z.union(
   [
-    z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+    z.strictObject({ name: z.string().min(1), params: ownRecord(z.unknown()).optional() }),
     // A relative path is resolved against the config file's folder by loadConfigFile (against the working
     // directory for a config object built in code).
-    z.strictObject({ module: z.string().min(1), params: z.record(z.string(), z.unknown()).optional() }),
+    z.strictObject({ module: z.string().min(1), params: ownRecord(z.unknown()).optional() }),
   ],
   { error: 'must be { "name": "<built-in skill>" } or { "module": "<path to a skill module>" } (one of them), with optional "params"' },
 );

@@ -1,3 +1,4 @@
+import { copyRecord, recordFromEntries } from '../ownKeys.ts';
 import type { BarrierRecord } from '../report/schema.ts';
 
 /**
@@ -31,8 +32,10 @@ export type ArrivalOutcome =
 export function arrive(book: BarrierBook, scenario: string, milestone: number, at: number, startedAt: number, timeoutMs: number): ArrivalOutcome {
   const released = book.released.find((r) => r.milestone === milestone);
   if (released) {
-    if (released.arrivedAtMs[scenario] !== undefined) return { kind: 'pass-through', book };
-    const record = { ...released, arrivedAtMs: { ...released.arrivedAtMs, [scenario]: at - startedAt } };
+    if (Object.hasOwn(released.arrivedAtMs, scenario)) return { kind: 'pass-through', book };
+    const arrivedAtMs = copyRecord(released.arrivedAtMs);
+    arrivedAtMs[scenario] = at - startedAt;
+    const record = { ...released, arrivedAtMs };
     return { kind: 'pass-through', book: { ...book, released: book.released.map((r) => (r === released ? record : r)) } };
   }
   const open = book.open.find((b) => b.milestone === milestone);
@@ -75,7 +78,7 @@ export function release(
     releasedBy,
     arrived,
     late: live.filter((name) => !arrived.includes(name)),
-    arrivedAtMs: Object.fromEntries(open.arrivals.map(([name, t]) => [name, t - startedAt])),
+    arrivedAtMs: recordFromEntries(open.arrivals.map(([name, t]) => [name, t - startedAt] as const)),
     openedAtMs: open.openedAt - startedAt,
     releasedAtMs: at - startedAt,
   };

@@ -1,5 +1,6 @@
 import { assertEvent, assign, enqueueActions, fromCallback, setup } from 'xstate';
 import type { EventObject } from 'xstate';
+import { copyRecord, emptyRecord, ownValue } from '../ownKeys.ts';
 import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
 import { arrive, emptyBarrierBook, release, releasable, shiftDeadlines, type BarrierBook } from './barrier.ts';
 import type { OrchestratorEvent } from './events.ts';
@@ -25,6 +26,7 @@ export interface OrchestratorContext {
   finishedAt: number | null;
   downtimeMs: number;
   book: BarrierBook;
+  /** Final progress by scenario name (a name may be `toString` or `constructor`: read with Object.hasOwn). */
   finished: Record<string, ScenarioProgress>;
   /** Scenario actors that have stopped (their done event arrived): the run ends only after the last. */
   stopped: number;
@@ -119,11 +121,9 @@ export const orchestratorMachine = setup({
     }),
     recordFinished: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'scenario.finished');
-      const next = {
-        ...context,
-        live: context.live.filter((n) => n !== event.scenario),
-        finished: { ...context.finished, [event.scenario]: event.progress },
-      };
+      const finished = copyRecord(context.finished);
+      finished[event.scenario] = event.progress;
+      const next = { ...context, live: context.live.filter((n) => n !== event.scenario), finished };
       const ready = releaseReady(next, event.at);
       enqueue.assign({ live: next.live, finished: next.finished, book: ready.book, finishedAt: next.live.length === 0 ? event.at : context.finishedAt });
       for (const r of ready.releases) {
@@ -145,7 +145,7 @@ export const orchestratorMachine = setup({
     finishedAt: null,
     downtimeMs: 0,
     book: emptyBarrierBook,
-    finished: {},
+    finished: emptyRecord<ScenarioProgress>(),
     stopped: 0,
   }),
   initial: 'ready',
@@ -181,7 +181,7 @@ export const orchestratorMachine = setup({
     startedAt: context.startedAt,
     finishedAt: context.finishedAt,
     downtimeMs: context.downtimeMs,
-    scenarios: context.names.map((n) => context.finished[n]).filter((p): p is ScenarioProgress => p !== undefined),
+    scenarios: context.names.map((n) => ownValue(context.finished, n)).filter((p): p is ScenarioProgress => p !== undefined),
     barriers: context.book.released,
   }),
 });

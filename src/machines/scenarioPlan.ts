@@ -1,6 +1,7 @@
 import type { Dataset, RetryPolicy, ScenarioDefinition } from '../config/schema.ts';
 import type { BatchDoneEvent } from './events.ts';
-import type { ScenarioProgress } from '../report/schema.ts';
+import { ownValue, setOwn } from '../ownKeys.ts';
+import type { QualityTotals, ScenarioProgress } from '../report/schema.ts';
 
 /** Everything fixed about one scenario's run, derived once from the config. */
 export interface ScenarioPlan {
@@ -46,6 +47,7 @@ export function planScenario(args: {
     milestones: args.milestones,
     barriers: args.barriers,
     retry: args.retry,
+    // Spread copies own keys as own properties (`__proto__` too); the skill reads them as given.
     params: { ...args.skillParams, ...definition.skillParams },
     maxErrorsKept: 20,
   };
@@ -72,7 +74,7 @@ export function initialProgress(plan: ScenarioPlan): ScenarioProgress {
     waitingMs: 0,
     pausedMs: 0,
     memoryUsedMb: 0,
-    quality: { items: 0, sums: {} },
+    quality: { items: 0, sums: {}, weights: {} },
     errors: [],
     errorCount: 0,
     retries: 0,
@@ -106,19 +108,40 @@ export function withMilestones(progress: ScenarioProgress, plan: ScenarioPlan, a
   };
 }
 
+/**
+ * Adds one scored batch to the quality totals: each metric's sum grows by score × weight, and its own weight
+ * (`weights`) by the batch's processed items, so a metric the skill returns in only some batches is averaged
+ * over those batches. Metric names are the skill's: read with Object.hasOwn and written with `setOwn`, so
+ * `toString` or `__proto__` is a metric like any other. Plain objects, not null-prototype ones: those are
+ * dictionaries to V8, and copying them cost about 5x more per batch; restored snapshots are plain anyway.
+ */
+export function foldQuality(quality: QualityTotals, qualityScore: number, metrics: Readonly<Record<string, number>>, weight: number): QualityTotals {
+  const sums = { ...quality.sums };
+  // A snapshot written before `weights` existed weighed every metric by all scored items: keep that for what it holds.
+  const weights: Record<string, number> = quality.weights === undefined ? weighAll(quality) : { ...quality.weights };
+  sums.accuracy = (Object.hasOwn(sums, 'accuracy') ? (sums.accuracy ?? 0) : 0) + qualityScore * weight;
+  weights.accuracy = (Object.hasOwn(weights, 'accuracy') ? (weights.accuracy ?? 0) : 0) + weight;
+  // for-in, not Object.entries: this runs once per batch and metrics are usually empty.
+  for (const name in metrics) {
+    if (!Object.hasOwn(metrics, name)) continue;
+    setOwn(sums, name, (ownValue(sums, name) ?? 0) + (metrics[name] ?? 0) * weight);
+    setOwn(weights, name, (ownValue(weights, name) ?? 0) + weight);
+  }
+  return { items: quality.items + weight, sums, weights };
+}
+
+function weighAll(quality: QualityTotals): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const name of Object.keys(quality.sums)) setOwn(weights, name, quality.items);
+  return weights;
+}
+
 /** Folds one settled batch into the progress. */
 export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event: BatchDoneEvent, downtimeMs: number): ScenarioProgress {
   const itemsProcessed = progress.itemsProcessed + (event.items - event.itemsFailed);
   const itemsFailed = progress.itemsFailed + event.itemsFailed;
   let quality = progress.quality;
-  if (event.qualityScore !== null) {
-    const weight = event.items - event.itemsFailed;
-    const sums: Record<string, number> = { ...quality.sums };
-    sums.accuracy = (sums.accuracy ?? 0) + event.qualityScore * weight;
-    // for-in, not Object.entries: this runs once per batch and metrics are usually empty.
-    for (const name in event.metrics) sums[name] = (sums[name] ?? 0) + (event.metrics[name] ?? 0) * weight;
-    quality = { items: quality.items + weight, sums };
-  }
+  if (event.qualityScore !== null) quality = foldQuality(quality, event.qualityScore, event.metrics, event.items - event.itemsFailed);
   let errors = progress.errors;
   let errorCount = progress.errorCount;
   if (event.error !== undefined) {

@@ -1,4 +1,5 @@
 import type { OrchestrationConfig, ScenarioDefinition } from '../config/schema.ts';
+import { copyRecord, emptyRecord } from '../ownKeys.ts';
 import { checkBudgets } from './budgets.ts';
 import { isoFromEpochMs } from './format.ts';
 import { computeQualityScores, unmeasuredMetrics, type QualityScores } from './quality.ts';
@@ -45,9 +46,10 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores
 
 /** Turns what a run produced into the report every renderer and `--json` share. */
 export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): Report {
-  const scenarios: Report['scenarios'] = {};
-  const budgets: Report['budgets'] = {};
-  const timePerItemMs: Report['comparison']['timePerItemMs'] = {};
+  // No prototype: scenario names such as `toString` or `__proto__` are keys like any other.
+  const scenarios: Report['scenarios'] = emptyRecord();
+  const budgets: Report['budgets'] = emptyRecord();
+  const timePerItemMs: Report['comparison']['timePerItemMs'] = emptyRecord();
   // One entry per metric and reason, listing the scenarios it applies to, in the order first seen.
   const missing = new Map<string, MissingMetric>();
 
@@ -81,7 +83,7 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     finishedAt: outcome.finishedAt === null ? null : isoFromEpochMs(outcome.finishedAt),
     downtimeMs: outcome.downtimeMs,
     scenarios,
-    barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: { ...b.arrivedAtMs } })),
+    barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: copyRecord(b.arrivedAtMs) })),
     comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], timePerItemMs, scaling },
     budgets,
   };

@@ -1,4 +1,5 @@
 /** Phrases both renderers share, so the text and Markdown reports never disagree. */
+import { ownValue } from '../ownKeys.ts';
 import { formatMs, formatNumber, formatPercent } from './format.ts';
 import { qualityThreshold } from './quality.ts';
 import type { BudgetCheck, MissingMetric, Report, Scaling } from './schema.ts';
@@ -43,7 +44,7 @@ export const SCENARIO_COLUMNS = ['Scenario', 'Status', 'Items', 'Failed', 'Batch
 /** One row per scenario under SCENARIO_COLUMNS; per-item time is busy time, so waits never inflate it. */
 export function scenarioRows(report: Report): string[][] {
   return Object.entries(report.scenarios).map(([name, s]) => {
-    const perItem = report.comparison.timePerItemMs[name];
+    const perItem = ownValue(report.comparison.timePerItemMs, name);
     return [
       name,
       s.failureReason === undefined ? s.status : `${s.status} (${s.failureReason})`,
@@ -54,7 +55,7 @@ export function scenarioRows(report: Report): string[][] {
       formatMs(s.busyMs),
       formatMs(s.waitingMs),
       perItem === null || perItem === undefined ? '-' : formatMs(perItem),
-      formatScore(s.qualityScores.overall),
+      formatScore(ownValue(s.qualityScores, 'overall')),
     ];
   });
 }
@@ -69,7 +70,7 @@ export function formatScore(score: number | null | undefined): string {
 export function describeRanking(comparison: Report['comparison']): string {
   const { scores, unranked, summary } = comparison.rankingBasis;
   const parts = [summary];
-  const ranked = comparison.qualityRanking.map((name) => `${name} ${formatScore(scores[name])}`);
+  const ranked = comparison.qualityRanking.map((name) => `${name} ${formatScore(ownValue(scores, name))}`);
   if (ranked.length > 0) parts.push(`Scores: ${ranked.join(', ')}.`);
   const left = Object.entries(unranked).map(([name, why]) => `${name} ${why}`);
   if (left.length > 0) parts.push(`Not ranked: ${left.join('; ')}.`);

@@ -1,4 +1,5 @@
 import type { QualityLevel, ScenarioDefinition } from '../config/schema.ts';
+import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { roundTo } from './round.ts';
 import type { MissingMetric, ScenarioProgress } from './schema.ts';
 
@@ -20,11 +21,17 @@ export function meetsExpectedQuality(overall: number | null, level: QualityLevel
 /** Scores per metric plus `overall`; null marks a metric that was not measured (never a silent 0). */
 export type QualityScores = Record<string, number | null>;
 
-/** Item-weighted mean of a metric the skill reported, or undefined when it never reported it. */
+/**
+ * Item-weighted mean of a metric the skill reported, over the items whose batch reported it (a metric the
+ * skill returns in only some batches is not diluted by the others); undefined when it never reported it.
+ * Snapshots from before per-metric weights weigh every metric by all scored items.
+ */
 function reportedMean(progress: ScenarioProgress, metric: string): number | undefined {
-  const sum = progress.quality.sums[metric];
-  if (sum === undefined || progress.quality.items <= 0) return undefined;
-  return sum / progress.quality.items;
+  const { sums, weights, items } = progress.quality;
+  const sum = ownValue(sums, metric);
+  const weight = weights === undefined ? items : ownValue(weights, metric);
+  if (sum === undefined || weight === undefined || weight <= 0) return undefined;
+  return sum / weight;
 }
 
 /**
@@ -43,7 +50,8 @@ function metricScore(progress: ScenarioProgress, definition: ScenarioDefinition,
  * A metric literally named `overall` would be shadowed by the computed mean.
  */
 export function computeQualityScores(progress: ScenarioProgress, definition: ScenarioDefinition): QualityScores {
-  const scores: QualityScores = {};
+  // No prototype: a metric may be named `toString`, `constructor` or `__proto__`.
+  const scores: QualityScores = emptyRecord();
   const measured: number[] = [];
   for (const metric of definition.qualityMetrics) {
     const value = metricScore(progress, definition, metric);

@@ -1,3 +1,4 @@
+import { emptyRecord, ownValue, recordFromEntries } from '../ownKeys.ts';
 import { listInProse } from './format.ts';
 import { roundTo } from './round.ts';
 import type { RankingBasis, ScenarioReport } from './schema.ts';
@@ -26,13 +27,13 @@ export function rankByQuality(scenarios: Readonly<Record<string, ScenarioReport>
   qualityRanking: string[];
   rankingBasis: RankingBasis;
 } {
-  const unranked: Record<string, string> = {};
+  const unranked: Record<string, string> = emptyRecord();
   const ranked: [string, ScenarioReport][] = [];
   for (const [name, scenario] of Object.entries(scenarios)) {
     if (scenario.status === 'complete') ranked.push([name, scenario]);
     else unranked[name] = unrankedReason(scenario);
   }
-  const none = (summary: string) => ({ qualityRanking: [], rankingBasis: { metrics: [], scores: {}, unranked, summary } });
+  const none = (summary: string) => ({ qualityRanking: [], rankingBasis: { metrics: [], scores: emptyRecord<number>(), unranked, summary } });
   if (ranked.length === 0) return none('Cannot rank: no scenario completed.');
 
   const measured = ranked.map(([name, scenario]) => [name, measuredMetrics(scenario)] as const);
@@ -43,7 +44,7 @@ export function rankByQuality(scenarios: Readonly<Record<string, ScenarioReport>
     return none(`Cannot rank: the completed scenarios share no measured quality metric (${each}).`);
   }
 
-  const mean = (scenario: ScenarioReport) => metrics.reduce((total, m) => total + (scenario.qualityScores[m] ?? 0), 0) / metrics.length;
+  const mean = (scenario: ScenarioReport) => metrics.reduce((total, m) => total + (ownValue(scenario.qualityScores, m) ?? 0), 0) / metrics.length;
   const scored = ranked.map(([name, scenario]) => [name, roundTo(mean(scenario), 4)] as const);
   scored.sort(([a, x], [b, y]) => y - x || byName(a, b));
   const leftOut = everywhere.filter((metric) => !metrics.includes(metric));
@@ -52,6 +53,6 @@ export function rankByQuality(scenarios: Readonly<Record<string, ScenarioReport>
     (leftOut.length === 0 ? '.' : `; left out: ${listInProse(leftOut)} (not measured by every one).`);
   return {
     qualityRanking: scored.map(([name]) => name),
-    rankingBasis: { metrics, scores: Object.fromEntries(scored), unranked, summary },
+    rankingBasis: { metrics, scores: recordFromEntries(scored), unranked, summary },
   };
 }

@@ -1,3 +1,4 @@
+import { ownValue } from '../ownKeys.ts';
 import type { ScenarioBudgets } from './budgets.ts';
 import { formatMs, formatNumber, formatPercent, listInProse } from './format.ts';
 import { qualityThreshold } from './quality.ts';
@@ -166,7 +167,7 @@ export function recommend(report: RecommendationInput): string[] {
   if (entries.length === 0) return ['No scenarios ran, so there is nothing to compare.'];
   const out = [statusSummary(report)];
   for (const [name, scenario] of entries) {
-    const budgets = report.budgets[name];
+    const budgets = ownValue(report.budgets, name);
     if (scenario.status === 'failed') out.push(failureSentence(name, scenario, budgets));
     else if (scenario.status !== 'complete') {
       out.push(`Scenario ${quoted(name)} did not finish (${scenario.status} at ${formatNumber(scenario.progressPct, 1)}%), so its figures cover part of its input.`);

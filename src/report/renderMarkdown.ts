@@ -1,3 +1,4 @@
+import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { Report } from './schema.ts';
@@ -23,9 +24,9 @@ function qualityTable(report: Report): string[] {
   const { qualityRanking } = report.comparison;
   const names = [...qualityRanking, ...Object.keys(report.scenarios).filter((name) => !qualityRanking.includes(name))];
   const rows = names.map((name) => {
-    const scores = report.scenarios[name]?.qualityScores ?? {};
+    const scores = ownValue(report.scenarios, name)?.qualityScores ?? emptyRecord<number | null>();
     const rank = qualityRanking.indexOf(name);
-    return [rank === -1 ? '-' : String(rank + 1), name, ...ordered.map((m) => formatScore(scores[m]))];
+    return [rank === -1 ? '-' : String(rank + 1), name, ...ordered.map((m) => formatScore(ownValue(scores, m)))];
   });
   return table(['Rank', 'Scenario', ...ordered], rows);
 }

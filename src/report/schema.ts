@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { ownRecord } from '../ownKeys.ts';
 
 /**
  * The shapes a run produces. The machines fill ScenarioProgress and BarrierRecord; the report functions
  * turn them into a Report. These schemas are the only definition of those types (and of the `--json` output).
+ * Records keyed by scenario or metric names are `ownRecord`s: they keep a `__proto__` key, which z.record drops.
  */
 
 export const ScenarioStatusSchema = z.enum(['pending', 'running', 'paused', 'complete', 'failed']);
@@ -24,10 +26,15 @@ export const ScenarioErrorEntrySchema = z.object({
 
 /** Running, item-weighted sums of the scores batches reported; the report turns them into means. */
 export const QualityTotalsSchema = z.object({
-  /** Items whose batch reported scores (the weight of every sum). */
+  /** Items whose batch reported scores. */
   items: z.number(),
   /** `accuracy` holds the skill's qualityScore; other keys are the skill's own metrics. */
-  sums: z.record(z.string(), z.number()),
+  sums: ownRecord(z.number()),
+  /**
+   * Per metric, the items whose batch reported it: the weight its sum is divided by. Absent from snapshots
+   * written before it was kept; every metric then weighs `items` (as it used to).
+   */
+  weights: ownRecord(z.number()).optional(),
 });
 
 /** Live state of one scenario: small and flat, so it can sit in every snapshot. */
@@ -74,7 +81,7 @@ export const BarrierRecordSchema = z.object({
   /** Scenarios still live but not arrived when the timeout released the barrier. */
   late: z.array(z.string()),
   /** Scenario -> ms since the orchestration started, when it arrived. */
-  arrivedAtMs: z.record(z.string(), z.number()),
+  arrivedAtMs: ownRecord(z.number()),
   openedAtMs: z.number(),
   releasedAtMs: z.number(),
 });
@@ -94,7 +101,7 @@ export const ScenarioReportSchema = z.object({
   pausedMs: z.number(),
   memoryUsedMb: z.number(),
   /** One score per metric the scenario names, plus `overall`; null where it was not measured (see comparison.missingMetrics). */
-  qualityScores: z.record(z.string(), z.number().nullable()),
+  qualityScores: ownRecord(z.number().nullable()),
   errors: z.array(z.object({ at: z.string(), message: z.string(), batchIndex: z.int().optional() })),
 });
 
@@ -127,9 +134,9 @@ export const RankingBasisSchema = z.object({
   /** Metrics every ranked scenario measured; the ranking compares their mean. Empty when nothing could be ranked. */
   metrics: z.array(z.string()),
   /** Ranked scenario -> mean of `metrics`, rounded to 4 decimals. */
-  scores: z.record(z.string(), z.number()),
+  scores: ownRecord(z.number()),
   /** Scenario left out of the ranking -> why (only completed scenarios are ranked). */
-  unranked: z.record(z.string(), z.string()),
+  unranked: ownRecord(z.string()),
   /** In words: what the ranking compares, or why there is none ("Cannot rank: ..."). */
   summary: z.string(),
 });
@@ -150,7 +157,7 @@ export const ReportSchema = z.object({
   finishedAt: z.string().nullable(),
   /** Time the orchestration spent with no process driving it (crash to resume). */
   downtimeMs: z.number(),
-  scenarios: z.record(z.string(), ScenarioReportSchema),
+  scenarios: ownRecord(ScenarioReportSchema),
   barriers: z.array(BarrierRecordSchema),
   comparison: z.object({
     /** Completed scenarios, best first, by `rankingBasis.scores`; empty when they cannot be ranked. */
@@ -158,11 +165,10 @@ export const ReportSchema = z.object({
     rankingBasis: RankingBasisSchema,
     missingMetrics: z.array(MissingMetricSchema),
     /** Busy ms per item actually processed; null when nothing was processed. */
-    timePerItemMs: z.record(z.string(), z.number().nullable()),
+    timePerItemMs: ownRecord(z.number().nullable()),
     scaling: ScalingSchema,
   }),
-  budgets: z.record(
-    z.string(),
+  budgets: ownRecord(
     z.object({
       time: BudgetCheckSchema,
       memory: BudgetCheckSchema,
