@@ -11,6 +11,7 @@ import { ScenarioError, UsageError, toError } from '../errors.ts';
 import { orchestratorMachine, scenarioActorId, type OrchestratorOutput } from '../machines/orchestratorMachine.ts';
 import { scenarioMachine } from '../machines/scenarioMachine.ts';
 import { planScenario } from '../machines/scenarioPlan.ts';
+import { ownValue } from '../ownKeys.ts';
 import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
 import type { BatchJournal } from '../persistence/SnapshotStore.ts';
 import { buildReport } from '../report/buildReport.ts';
@@ -140,7 +141,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   const progress = (): ScenarioProgress[] => {
     const snapshot = actor.getSnapshot();
     return config.scenarios.flatMap((s) => {
-      const finished = snapshot.context.finished[s.name];
+      const finished = ownValue(snapshot.context.finished, s.name);
       if (finished) return [finished];
       const child = snapshot.children[scenarioActorId(s.name)] as { getSnapshot(): { context: { progress: ScenarioProgress } } } | undefined;
       return child ? [child.getSnapshot().context.progress] : [];

@@ -3,6 +3,7 @@ import { ScenarioError } from '../errors.ts';
 import type { OrchestratorContext } from '../machines/orchestratorMachine.ts';
 import { scenarioActorId } from '../machines/orchestratorMachine.ts';
 import type { OrchestrationStatus, SnapshotStore } from '../persistence/SnapshotStore.ts';
+import { ownValue } from '../ownKeys.ts';
 import { buildReport } from '../report/buildReport.ts';
 import type { BarrierRecord, Report, ScenarioProgress } from '../report/schema.ts';
 import { toOutcome } from './createOrchestration.ts';
@@ -44,7 +45,7 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
   const tree = row.snapshot as PersistedTree;
   const context = tree.context;
   const progress = config.scenarios.flatMap((s) => {
-    const finished = context.finished[s.name];
+    const finished = ownValue(context.finished, s.name);
     if (finished) return [finished];
     const live = tree.children[scenarioActorId(s.name)]?.snapshot?.context?.progress;
     if (!live) return [];
