@@ -72,15 +72,15 @@ export class SkillContainment {
   }
 
   /**
-   * Calls the skill for one batch in an async context of its own. Settles with the skill's result, or
+   * Calls the skill for one batch in an async context of its own. Gives the skill's result, or throws /
    * rejects with the first fault raised in that context (refused exit, unhandled rejection, uncaught
-   * exception) while the batch is in flight; `abort` is then called so the skill can stop.
+   * exception) while the batch is in flight; `abort` is then called so the skill can stop. A skill that
+   * returns synchronously costs no promise here.
    */
-  async runBatch<T>(scenario: string, index: number, abort: (reason: Error) => void, call: () => T | PromiseLike<T>): Promise<T> {
+  runBatch<T>(scenario: string, index: number, abort: (reason: Error) => void, call: () => T | PromiseLike<T>): T | Promise<T> {
     const lane = this.#lane(scenario);
-    let reject!: (error: Error) => void;
-    const faulted = new Promise<never>((_, rej) => (reject = rej));
-    faulted.catch(() => undefined);
+    let fault: Error | undefined;
+    let onFault: ((error: Error) => void) | undefined;
     const scope: BatchScope = {
       containment: this,
       lane,
@@ -88,20 +88,46 @@ export class SkillContainment {
       settled: false,
       fail: (error) => {
         if (scope.settled) return false;
-        scope.settled = true;
+        fault = error;
+        settle();
         abort(error);
-        reject(error);
+        onFault?.(error);
         return true;
       },
     };
-    lane.current = scope;
-    try {
-      // Faulted first: a fault raised while `call` was still running wins over whatever it returned.
-      return await Promise.race([faulted, scopes.run(scope, async () => call())]);
-    } finally {
+    const settle = () => {
       scope.settled = true;
       if (lane.current === scope) lane.current = undefined;
+    };
+    lane.current = scope;
+    let value: T | PromiseLike<T>;
+    try {
+      value = scopes.run(scope, call);
+    } catch (error) {
+      settle();
+      // A fault raised while `call` was still running wins over whatever it threw or returned.
+      throw fault ?? error;
     }
+    if (!isThenable(value)) {
+      settle();
+      if (fault) throw fault;
+      return value;
+    }
+    const pending = value;
+    return new Promise<T>((resolve, reject) => {
+      if (fault) reject(fault);
+      onFault = reject;
+      pending.then(
+        (result) => {
+          settle();
+          resolve(result);
+        },
+        (error: unknown) => {
+          settle();
+          reject(toError(error));
+        },
+      );
+    });
   }
 
   #lane(scenario: string): Lane {
@@ -113,6 +139,9 @@ export class SkillContainment {
     return lane;
   }
 }
+
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
