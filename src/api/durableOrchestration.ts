@@ -4,6 +4,7 @@ import type { Skill } from '../actors/skill.ts';
 import { parseConfig } from '../config/parseConfig.ts';
 import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
 import { ConfigError, ScenarioError, toError } from '../errors.ts';
+import { persistedSnapshotProblems } from '../machines/persistedSnapshotSchema.ts';
 import { MACHINE_VERSION } from '../machines/version.ts';
 import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId, type LeaseKeeperOptions } from '../persistence/leaseKeeper.ts';
 import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
@@ -57,19 +58,21 @@ export async function createDurableOrchestration(configInput: OrchestrationConfi
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const id = options.id ?? `orch-${crypto.randomUUID().slice(0, 8)}`;
   if (await options.store.load(id)) throw new ScenarioError('usage', `orchestration "${id}" already exists in ${options.store.description}; use scenarios resume ${id}`);
-  await options.store.create({
+  // The row is created together with the run's first snapshot (the tree as built, nothing started), so a
+  // process killed right after creating it leaves a run that resume can start, never a row without state.
+  const row = (snapshot: unknown) => ({
     id,
     config,
     skill: { name: skill.name, version: skill.version, ...(options.skillModule ? { module: options.skillModule } : {}) },
-    status: 'running',
-    snapshot: null,
+    status: 'running' as const,
+    snapshot,
     machineVersion: MACHINE_VERSION,
     xstateVersion: XSTATE_VERSION,
     // No lease stamped by this host's clock: drive() takes it at once, timed by the store's clock.
     owner: null,
     leaseExpiresAt: null,
   });
-  return drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect });
+  return drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect, create: (snapshot) => options.store.create(row(snapshot)) });
 }
 
 export interface ResumeOptions {
@@ -109,27 +112,38 @@ export async function resumeOrchestration(id: string, options: ResumeOptions): P
     store: options.store,
     version: row.version,
     inspect: options.inspect,
-    restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' },
+    // A row without a snapshot (created by an older build, which saved the first snapshot separately, by a
+    // process that stopped in between) never started: it starts now from its stored config.
+    ...(row.snapshot === null ? { startFresh: true } : { restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' } }),
     lease: { ...(options.onLeaseWait ? { onWait: options.onLeaseWait } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   });
 }
 
-/** Refuses a row this build cannot restore faithfully, naming the orchestration and the reason. */
-export function checkStoredRow(row: StoredOrchestration): OrchestrationConfig {
-  const refuse = (why: string) => new ScenarioError('snapshot_invalid', `cannot resume orchestration "${row.id}": ${why}`);
+/**
+ * Refuses a row this build cannot restore faithfully, naming the orchestration and what is wrong: another
+ * machine or xstate version, an invalid config, or a snapshot that is not this machine's (see
+ * persistedSnapshotSchema.ts). A row without a snapshot passes (it never started). `verb` says what the
+ * caller was doing: `cannot resume orchestration "x": …` or `cannot read …`.
+ */
+export function checkStoredRow(row: StoredOrchestration, verb: 'resume' | 'read' = 'resume'): OrchestrationConfig {
+  const refuse = (why: string) => new ScenarioError('snapshot_invalid', `cannot ${verb} orchestration "${row.id}": ${why}`);
   if (row.machineVersion !== MACHINE_VERSION) throw refuse(`it was written by machine version ${row.machineVersion}, this build runs version ${MACHINE_VERSION}`);
   if (!sameMinor(row.xstateVersion, XSTATE_VERSION)) throw refuse(`it was written with xstate ${row.xstateVersion}, this build uses ${XSTATE_VERSION}`);
-  const snapshot = row.snapshot as { status?: unknown; children?: unknown } | null;
-  if (snapshot === null) throw refuse('no snapshot was saved before the process stopped (it never started); start a new run');
-  if (typeof snapshot !== 'object' || typeof snapshot.status !== 'string' || typeof snapshot.children !== 'object') {
-    throw refuse('the stored snapshot is not an orchestrator snapshot (corrupt or written by something else)');
-  }
+  let config: OrchestrationConfig;
   try {
-    return parseConfig(row.config, `stored config of ${row.id}`);
+    config = parseConfig(row.config, `stored config of ${row.id}`);
   } catch (error) {
     if (error instanceof ConfigError) throw refuse(`its stored config is invalid: ${error.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     throw error;
   }
+  if (row.snapshot === null) return config;
+  const problems = persistedSnapshotProblems(row.snapshot, { orchestrationId: row.id, scenarios: config.scenarios.map((s) => s.name) });
+  // One line: the first few problems (a damaged tree usually has one cause and a few consequences).
+  const SHOWN = 3;
+  if (problems.length > 0) {
+    throw refuse(problems.slice(0, SHOWN).join('; ') + (problems.length > SHOWN ? ` (and ${problems.length - SHOWN} more)` : ''));
+  }
+  return config;
 }
 
 interface DriveArgs {
@@ -142,6 +156,10 @@ interface DriveArgs {
   version: number;
   inspect: ((event: InspectionEvent) => void) | undefined;
   restore?: { snapshot: Snapshot<unknown>; savedAt: number; wasInterrupted: boolean };
+  /** A row that never started (no snapshot): build the tree afresh and start it. */
+  startFresh?: boolean;
+  /** A new run: creates its row with this first snapshot (before the lease is taken: the row must exist). */
+  create?: (snapshot: unknown) => Promise<void>;
   lease?: LeaseKeeperOptions;
 }
 
@@ -174,10 +192,14 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     settle(result);
   };
 
-  const lease = await LeaseKeeper.acquire(store, id, args.owner, args.leaseMs, (error) => {
-    void stopDriving({ kind: 'lease-lost', error });
-  }, args.lease);
-  parts.lease = lease;
+  const takeLease = async () => {
+    parts.lease = await LeaseKeeper.acquire(store, id, args.owner, args.leaseMs, (error) => {
+      void stopDriving({ kind: 'lease-lost', error });
+    }, args.lease);
+  };
+  // A restored tree restarts its batches in flight as it is built, so it is built only under the lease. A
+  // new one runs nothing before start(): it is built first, and its row created with its first snapshot.
+  if (!args.create) await takeLease();
 
   let run: Orchestration;
   try {
@@ -199,11 +221,24 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       onEscape: (error) => void stopDriving({ kind: 'error', error }, 'paused'),
     });
   } catch (error) {
-    await lease.release().catch(() => undefined);
-    lease.stop();
+    await parts.lease?.release().catch(() => undefined);
+    parts.lease?.stop();
+    // XState restored what the schema let through and something still broke: one line, not a stack.
+    if (args.restore && !(error instanceof ScenarioError)) {
+      throw new ScenarioError('snapshot_invalid', `cannot resume orchestration "${id}": its snapshot could not be restored: ${toError(error).message}`, { cause: error });
+    }
     throw error;
   }
   parts.orchestration = run;
+  if (args.create) {
+    try {
+      await args.create(run.actor.getPersistedSnapshot());
+      await takeLease();
+    } catch (error) {
+      run.actor.stop();
+      throw error;
+    }
+  }
 
   const snapshotWriter = new SnapshotWriter(
     store,
@@ -235,6 +270,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     // Interrupted before it ever started: resuming it means starting it.
     if (run.actor.getSnapshot().value === 'ready') run.start();
   }
+  if (args.startFresh) run.start();
   snapshotWriter.schedule();
 
   run.result.then(

@@ -39,9 +39,9 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
   if (!row) throw new ScenarioError('not_found', `no orchestration "${id}" in ${store.description} (see scenarios list)`);
   // Reading is not resuming: say what is missing rather than checkStoredRow's "cannot resume".
   if (row.snapshot === null) {
-    throw new ScenarioError('snapshot_invalid', `orchestration "${id}" has no saved state to show: its process stopped before the run started (status ${row.status}); start a new run`);
+    throw new ScenarioError('snapshot_invalid', `orchestration "${id}" has no saved state to show: its process stopped before the run started (status ${row.status}); start it with scenarios resume ${id}`);
   }
-  const config = checkStoredRow(row);
+  const config = checkStoredRow(row, 'read');
   const tree = row.snapshot as PersistedTree;
   const context = tree.context;
   const progress = config.scenarios.flatMap((s) => {

@@ -66,7 +66,7 @@ describe('status of a run interrupted mid-batch', () => {
     const error: unknown = await statusCommand('orch-never', { db }, memoryIO(temp.dir)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'snapshot_invalid' });
     expect((error as Error).message).toBe(
-      'orchestration "orch-never" has no saved state to show: its process stopped before the run started (status running); start a new run',
+      'orchestration "orch-never" has no saved state to show: its process stopped before the run started (status running); start it with scenarios resume orch-never',
     );
   }, 180_000);
 });
