@@ -37,6 +37,11 @@ export interface OrchestrationOptions {
   snapshot?: Snapshot<unknown>;
   /** @internal with `snapshot`: how long the process was down since it was saved (sent as `clock.resumed`) */
   downtimeMs?: number;
+  /**
+   * @internal how long the store has been unreachable, while it is (else 0): alarms hold off by that much;
+   * when it is back, the caller sends `clock.resumed` with the outage's length
+   */
+  ongoingOutageMs?: () => number;
   /** @internal called after any actor of the tree changed (drives snapshot persistence) */
   onChange?: () => void;
   /** @internal called when a batch runner stops for a reason outside the skill (the journal failed or was refused) */
@@ -102,7 +107,9 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   // inside actor.start(), before clock.resumed reaches the machines, so the gap counts from the outset.
   let pendingDowntimeMs = options.snapshot ? Math.max(0, options.downtimeMs ?? 0) : 0;
   const tree: { root?: OrchestratorActor } = {};
-  const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs);
+  // An outage of the store going on now counts as downtime already, so no alarm fires during it.
+  const ongoingOutageMs = options.ongoingOutageMs ?? (() => 0);
+  const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs + ongoingOutageMs());
   const containment = new SkillContainment();
   const machine = orchestratorMachine.provide({
     actors: {

@@ -8,7 +8,7 @@ import { persistedSnapshotProblems } from '../machines/persistedSnapshotSchema.t
 import { MACHINE_VERSION } from '../machines/version.ts';
 import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId, type LeaseKeeperOptions } from '../persistence/leaseKeeper.ts';
 import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
-import type { OrchestrationStatus, SnapshotStore, StoredOrchestration } from '../persistence/SnapshotStore.ts';
+import type { OrchestrationStatus, SnapshotStore, StoreOutageEvent, StoredOrchestration } from '../persistence/SnapshotStore.ts';
 import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
 import type { Report } from '../report/schema.ts';
 import { createOrchestration, resolveConfiguredSkill, type Orchestration } from './createOrchestration.ts';
@@ -34,6 +34,12 @@ export interface DurableOrchestration extends Orchestration {
   interrupt(): Promise<void>;
   /** Snapshot writes so far and the size of the last one (for benchmarks and `status`). */
   persistenceStats(): { writes: number; lastBytes: number };
+  /**
+   * Told when the store's server becomes unreachable and when it is back (Postgres only). While it is
+   * down the scenarios wait (no batch can be made durable) and no deadline runs; its length is downtime.
+   * A listener added during an outage is told of it at once. Returns the unsubscribe.
+   */
+  watchStore(listener: (event: StoreOutageEvent) => void): () => void;
 }
 
 export interface DurableOptions {
@@ -146,6 +152,8 @@ export function checkStoredRow(row: StoredOrchestration, verb: 'resume' | 'read'
   return config;
 }
 
+const OUTAGE_ALARM_SLACK_MS = 20;
+
 interface DriveArgs {
   config: OrchestrationConfig;
   skill: Skill;
@@ -172,9 +180,27 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
   // Filled in below; stopDriving may run before all of them exist.
   const parts: { writer?: SnapshotWriter; lease?: LeaseKeeper; orchestration?: Orchestration } = {};
 
+  // The store's outages (Postgres): while one lasts no alarm fires; when it ends the tree is told its
+  // length as downtime (clock.resumed, as after a restore), so budgets, retries, barrier timeouts and
+  // elapsed times skip it. The scenarios wait meanwhile: each runner is held up writing its batch's row.
+  let outage: Extract<StoreOutageEvent, { type: 'store.unreachable' }> | undefined;
+  const outageListeners = new Set<(event: StoreOutageEvent) => void>();
+  const unwatchStore = store.watchOutages?.((event) => {
+    outage = event.type === 'store.unreachable' ? event : undefined;
+    const actor = parts.orchestration?.actor;
+    if (event.type === 'store.back' && !settled && actor?.getSnapshot().status === 'active') {
+      actor.send({ type: 'clock.resumed', at: event.at, downtimeMs: event.downMs });
+    }
+    for (const listener of outageListeners) listener(event);
+  });
+  // A few ms more than the outage so far: an alarm due just after it began re-checks every few ms, not every 1.
+  const ongoingOutageMs = () => (outage === undefined ? 0 : Date.now() - outage.since + OUTAGE_ALARM_SLACK_MS);
+  const storeUnavailable = (error: Error) => error instanceof ScenarioError && error.code === 'store_unavailable';
+
   const stopDriving = async (result: DurableOutcome, status?: OrchestrationStatus) => {
     if (settled) return;
     settled = true;
+    unwatchStore?.();
     const { writer, lease, orchestration } = parts;
     if (status === 'paused') {
       interrupted = true;
@@ -194,7 +220,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
 
   const takeLease = async () => {
     parts.lease = await LeaseKeeper.acquire(store, id, args.owner, args.leaseMs, (error) => {
-      void stopDriving({ kind: 'lease-lost', error });
+      // A renewal that failed because the store stayed down is the outage, not another owner.
+      void (storeUnavailable(error) ? stopDriving({ kind: 'store-failed', error }, 'paused') : stopDriving({ kind: 'lease-lost', error }));
     }, args.lease);
   };
   // A restored tree restarts its batches in flight as it is built, so it is built only under the lease. A
@@ -209,6 +236,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       journal: store,
       ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
+      ongoingOutageMs,
       onChange: () => parts.writer?.schedule(),
       // The runner could not record a batch (the store stayed down past its retries): stop here, at the
       // last saved point, rather than leave a scenario paused in a run nobody is watching. A journal row it
@@ -216,11 +244,12 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       onRunnerError: (error) =>
         void (error instanceof ScenarioError && error.code === 'snapshot_invalid'
           ? stopDriving({ kind: 'error', error }, 'paused')
-          : stopDriving({ kind: 'store-failed', error: new ScenarioError('store_unavailable', error.message) })),
+          : stopDriving({ kind: 'store-failed', error: storeUnavailable(error) ? error : new ScenarioError('store_unavailable', error.message) }, 'paused')),
       // Something escaped the skill's batches (see skillGuard.ts): save as paused and stop with its message.
       onEscape: (error) => void stopDriving({ kind: 'error', error }, 'paused'),
     });
   } catch (error) {
+    unwatchStore?.();
     await parts.lease?.release().catch(() => undefined);
     parts.lease?.stop();
     // XState restored what the schema let through and something still broke: one line, not a stack.
@@ -235,6 +264,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       await args.create(run.actor.getPersistedSnapshot());
       await takeLease();
     } catch (error) {
+      unwatchStore?.();
       run.actor.stop();
       throw error;
     }
@@ -259,7 +289,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     },
     (error) => {
       const kind = error instanceof ScenarioError && error.code === 'lease_held' ? 'lease-lost' : 'store-failed';
-      void stopDriving(kind === 'lease-lost' ? { kind, error } : { kind, error });
+      // Stopped by an outage: the row is saved as paused if the store is back by the shutdown's last write.
+      void stopDriving(kind === 'lease-lost' ? { kind, error } : { kind, error }, storeUnavailable(error) ? 'paused' : undefined);
     },
   );
   parts.writer = snapshotWriter;
@@ -291,5 +322,10 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     outcome,
     interrupt: () => stopDriving({ kind: 'interrupted' }, 'paused'),
     persistenceStats: () => snapshotWriter.stats,
+    watchStore: (listener: (event: StoreOutageEvent) => void) => {
+      outageListeners.add(listener);
+      if (outage) listener(outage);
+      return () => void outageListeners.delete(listener);
+    },
   });
 }

@@ -1,5 +1,7 @@
 import type { DurableOrchestration } from '../api/durableOrchestration.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
+import { StoreUnreachableError } from '../persistence/PostgresSnapshotStore.ts';
+import type { StoreOutageEvent } from '../persistence/SnapshotStore.ts';
 import { OrchestrationDeletedError } from '../persistence/storeErrors.ts';
 import type { Report } from '../report/schema.ts';
 import { renderMarkdown } from '../report/renderMarkdown.ts';
@@ -66,11 +68,14 @@ async function savedAsPaused(run: DurableOrchestration): Promise<boolean> {
 export async function driveInTerminal(run: DurableOrchestration, format: Format, io: CliIO): Promise<number> {
   const view = format === 'json' ? undefined : io.interactive ? barsView(io.stderr, run.progress()) : linesView(io.stderr);
   const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
+  // The store's outages, on stderr whatever the format (stdout is the report's).
+  const unwatchStore = run.watchStore((event) => io.stderr.write(`${outageLine(event)}\n`));
   const onSignal = () => void run.interrupt();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     const outcome = await run.outcome;
+    unwatchStore();
     unsubscribe?.();
     view?.stop();
     switch (outcome.kind) {
@@ -82,7 +87,9 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
         return ExitCode.interrupted;
       case 'store-failed':
         // Only an outage is "unavailable"; any other store error says what it is.
-        if (outcome.error instanceof ScenarioError && outcome.error.code === 'store_unavailable') {
+        if (outcome.error instanceof StoreUnreachableError) {
+          io.stderr.write(`paused: the store stayed unreachable for ${seconds(outcome.error.unreachableForMs)}; resume with scenarios resume ${run.id}\n`);
+        } else if (outcome.error instanceof ScenarioError && outcome.error.code === 'store_unavailable') {
           io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${run.id} once it is back\n`);
         } else {
           io.stderr.write(`stopped: ${outcome.error.message}\n`);
@@ -104,8 +111,20 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
         return outcome satisfies never;
     }
   } finally {
+    unwatchStore();
     view?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `store unreachable since 14:03:07 (connection refused), retrying (gives up after 30 s)…` / `store back after 20.3 s`. */
+export function outageLine(event: StoreOutageEvent): string {
+  if (event.type === 'store.back') return `store back after ${(event.downMs / 1000).toFixed(1)} s`;
+  const since = new Date(event.since).toTimeString().slice(0, 8);
+  return `store unreachable since ${since} (${event.reason}), retrying (gives up after ${seconds(event.givesUpAfterMs)})…`;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

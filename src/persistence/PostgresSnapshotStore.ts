@@ -3,12 +3,16 @@ import { ScenarioError, toError } from '../errors.ts';
 import { migrate } from './migrations.ts';
 import { SqlSnapshotStore } from './SqlSnapshotStore.ts';
 import type { CallRunner, SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
+import type { StoreOutageEvent } from './SnapshotStore.ts';
 
 export interface PostgresStoreOptions {
   connectionString: string;
   /** Use this existing schema instead of the server's search_path (lowercase identifier, e.g. for test isolation). */
   schema?: string;
-  /** How long a call keeps retrying while the server is unreachable before failing with `store_unavailable`. */
+  /**
+   * How long the server may stay unreachable (counted from when it went away, for every call alike) before
+   * calls fail with `store_unavailable` (StoreUnreachableError); default 30 s.
+   */
   retryForMs?: number;
   /** Skip migrations, for databases whose schema is managed elsewhere. */
   migrate?: boolean;
@@ -17,8 +21,9 @@ export interface PostgresStoreOptions {
   /** Errors on idle pooled connections (e.g. the server restarted); the next call reconnects on its own. */
   onPoolError?: (error: Error) => void;
   /**
-   * Told once per wait when a call starts retrying, e.g. `waiting for postgres at 127.0.0.1:5999 (connection
-   * refused), retrying…`, so a caller can say why nothing happens.
+   * Told once per call that starts retrying before the store was ever reached (opening), e.g. `waiting for
+   * postgres at 127.0.0.1:5999 (connection refused), retrying…`, so a caller can say why nothing happens.
+   * Outages after that are told through watchOutages().
    */
   onWait?: (message: string) => void;
   /**
@@ -32,12 +37,20 @@ const DEFAULT_RETRY_FOR_MS = 30_000;
 const DEFAULT_REFUSED_AT_START_FOR_MS = 3_000;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
-const TRANSIENT_MESSAGES = ['Connection terminated', 'timeout exceeded when trying to connect', 'not queryable', 'Connection ended'];
+const TRANSIENT_MESSAGES = ['Connection terminated', 'Query read timeout', 'timeout exceeded when trying to connect', 'not queryable', 'Connection ended'];
 
 /** A Postgres server through a `pg` Pool; a call survives the server going away for up to `retryForMs`. */
 export class PostgresSnapshotStore extends SqlSnapshotStore {
-  private constructor(client: SqlClient, description: string, options: PostgresStoreOptions, run: CallRunner) {
+  readonly #reachability: Reachability;
+
+  private constructor(client: SqlClient, description: string, options: PostgresStoreOptions, run: CallRunner, reachability: Reachability) {
     super(client, { description, run, now: options.now });
+    this.#reachability = reachability;
+  }
+
+  /** Told when the server becomes unreachable (the outage starts) and when it answers again. */
+  watchOutages(listener: (event: StoreOutageEvent) => void): () => void {
+    return this.#reachability.watch(listener);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresSnapshotStore> {
@@ -52,17 +65,21 @@ export class PostgresSnapshotStore extends SqlSnapshotStore {
       max: options.poolSize ?? 4,
       // pg treats 0 as "wait forever"; a black-holed server must still fail each attempt in bounded time.
       connectionTimeoutMillis: Math.max(1_000, Math.min(retryForMs, 10_000)),
+      // A query on a connection whose server went silent fails too (client side, and server side if it runs on).
+      query_timeout: Math.max(1_000, retryForMs),
+      statement_timeout: Math.max(1_000, retryForMs),
       keepAlive: true,
       application_name: 'scenario-orchestrator',
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     pool.on('error', (error) => options.onPoolError?.(error));
+    const reachability = new Reachability(retryForMs);
     const run = retryingRunner(description, retryForMs, {
       where: serverAddress(options.connectionString),
       refusedAtStartForMs: Math.min(retryForMs, options.refusedAtStartForMs ?? DEFAULT_REFUSED_AT_START_FOR_MS),
       ...(options.onWait ? { onWait: options.onWait } : {}),
-    });
-    const store = new PostgresSnapshotStore(poolClient(pool), description, options, run);
+    }, reachability);
+    const store = new PostgresSnapshotStore(poolClient(pool), description, options, run, reachability);
     if (options.migrate !== false) {
       try {
         await run('migrate', () => migrate(store.client));
@@ -125,51 +142,156 @@ interface RetryHooks {
   onWait?: (message: string) => void;
 }
 
+/** Thrown once the store has been unreachable for the whole retry window (counted from when it went away). */
+export class StoreUnreachableError extends ScenarioError {
+  /** The retry window that ran out. */
+  readonly unreachableForMs: number;
+  readonly since: number;
+
+  constructor(message: string, unreachableForMs: number, since: number, cause: unknown) {
+    super('store_unavailable', message, { cause });
+    this.name = 'StoreUnreachableError';
+    this.unreachableForMs = unreachableForMs;
+    this.since = since;
+  }
+}
+
 /**
- * Retries a whole store call on connection loss with capped, jittered exponential backoff. Until the
- * server has answered once, a refused connection gets only `refusedAtStartForMs`.
+ * Whether the server is reachable, for the whole store rather than per call: an outage starts with the
+ * first attempt that failed on connection loss (at that attempt's start) and ends with the first attempt
+ * started since then that succeeds. The retry window counts from the outage's start, so every call gives
+ * up together when it has lasted `retryForMs`, whenever each call began.
  */
-function retryingRunner(description: string, retryForMs: number, hooks: RetryHooks): CallRunner {
+class Reachability {
+  since: number | undefined;
+  gaveUp = false;
+  readonly #listeners = new Set<(event: StoreOutageEvent) => void>();
+
+  readonly retryForMs: number;
+
+  constructor(retryForMs: number) {
+    this.retryForMs = retryForMs;
+  }
+
+  watch(listener: (event: StoreOutageEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  failed(attemptStart: number, reason: string): void {
+    if (this.since !== undefined) return;
+    this.since = attemptStart;
+    this.gaveUp = false;
+    this.#emit({ type: 'store.unreachable', since: attemptStart, reason, givesUpAfterMs: this.retryForMs });
+  }
+
+  succeeded(attemptStart: number): void {
+    // An attempt begun before the outage says nothing about the server now.
+    if (this.since === undefined || attemptStart < this.since) return;
+    const since = this.since;
+    this.since = undefined;
+    this.gaveUp = false;
+    const at = Date.now();
+    this.#emit({ type: 'store.back', since, at, downMs: at - since });
+  }
+
+  #emit(event: StoreOutageEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's bug must not turn into a store error.
+      }
+    }
+  }
+}
+
+/** How long one attempt may take once the window has run out: a shutdown tries each write once. */
+const LAST_ATTEMPT_MS = 2_000;
+
+/**
+ * Retries a whole store call on connection loss with capped, jittered exponential backoff, until the
+ * outage (see Reachability) has lasted `retryForMs`; each attempt is raced against what is left of that
+ * window, so a call stuck inside `pg` cannot outlast it. After the window ran out, calls make one short
+ * attempt each until one succeeds. Until the server has answered once, a refused connection gets only
+ * `refusedAtStartForMs`.
+ */
+function retryingRunner(description: string, retryForMs: number, hooks: RetryHooks, reachability: Reachability): CallRunner {
   let reached = false;
   return async (operation, call) => {
     const started = Date.now();
     let told = false;
     for (let attempt = 0; ; attempt++) {
+      const attemptStart = Date.now();
+      const windowEnd = reachability.gaveUp ? attemptStart + Math.min(retryForMs, LAST_ATTEMPT_MS) : (reachability.since ?? attemptStart) + retryForMs;
       try {
-        const result = await call(attempt);
+        const result = await withinWindow(call(attempt), windowEnd, operation);
         reached = true;
+        reachability.succeeded(attemptStart);
         return result;
       } catch (error) {
         if (!isTransientPgError(error)) {
           // The server answered (with an SQL error): it is reachable.
-          if (!isConnectError(error)) reached = true;
+          if (!isConnectError(error)) {
+            reached = true;
+            reachability.succeeded(attemptStart);
+          }
           throw error;
         }
         const refusedAtStart = !reached && isRefused(error);
-        const remaining = started + (refusedAtStart ? hooks.refusedAtStartForMs : retryForMs) - Date.now();
-        if (remaining <= 0 && refusedAtStart) {
-          throw new ScenarioError(
-            'store_unavailable',
-            `cannot connect to ${description}: ${operation} was refused for ${hooks.refusedAtStartForMs} ms (is the server running, and on this host and port?)`,
-            { cause: error },
+        if (refusedAtStart) {
+          const remaining = started + hooks.refusedAtStartForMs - Date.now();
+          if (remaining <= 0) {
+            throw new ScenarioError(
+              'store_unavailable',
+              `cannot connect to ${description}: ${operation} was refused for ${hooks.refusedAtStartForMs} ms (is the server running, and on this host and port?)`,
+              { cause: error },
+            );
+          }
+          if (!told) {
+            told = true;
+            hooks.onWait?.(`waiting for ${hooks.where} (${waitReason(error)}), retrying…`);
+          }
+          await sleep(Math.min(remaining, backoffMs(attempt)));
+          continue;
+        }
+        reachability.failed(attemptStart, waitReason(error));
+        const since = reachability.since ?? attemptStart;
+        const remaining = since + retryForMs - Date.now();
+        if (remaining <= 0 || reachability.gaveUp) {
+          reachability.gaveUp = true;
+          throw new StoreUnreachableError(
+            `store ${description} is unavailable: unreachable for ${retryForMs} ms, ${operation} still failing (${oneLine(toError(error).message)})`,
+            retryForMs,
+            since,
+            error,
           );
         }
-        if (remaining <= 0) {
-          throw new ScenarioError(
-            'store_unavailable',
-            `store ${description} is unavailable: ${operation} still failing after ${retryForMs} ms (${oneLine(toError(error).message)})`,
-            { cause: error },
-          );
-        }
-        if (!told) {
+        // While opening, say what we wait for; once the store was reached, the outage events say it (watchOutages).
+        if (!told && !reached) {
           told = true;
           hooks.onWait?.(`waiting for ${hooks.where} (${waitReason(error)}), retrying…`);
         }
-        const backoff = Math.min(2_000, 50 * 2 ** attempt);
-        await sleep(Math.min(remaining, backoff / 2 + Math.random() * (backoff / 2)));
+        await sleep(Math.min(remaining, backoffMs(attempt)));
       }
     }
   };
+}
+
+function backoffMs(attempt: number): number {
+  const backoff = Math.min(2_000, 50 * 2 ** attempt);
+  return backoff / 2 + Math.random() * (backoff / 2);
+}
+
+/** The attempt, or a transient timeout error at `windowEnd`; an abandoned attempt's outcome is ignored. */
+function withinWindow<R>(attempt: Promise<R>, windowEnd: number, operation: string): Promise<R> {
+  const left = windowEnd - Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${operation} got no answer before the retry window ran out`), { code: 'ETIMEDOUT' })), Math.max(0, left));
+  });
+  attempt.catch(() => undefined);
+  return Promise.race([attempt, cutOff]).finally(() => clearTimeout(timer));
 }
 
 /** Connection loss, server shutdown or start-up: the kind of failure that waiting can fix. */

@@ -65,6 +65,14 @@ export interface OrchestrationSummary {
   updatedAt: number;
 }
 
+/**
+ * A store's server went away (`since`: when the first attempt that failed began) or answered again after
+ * `downMs`. Only stores that can lose their server (Postgres) tell these.
+ */
+export type StoreOutageEvent =
+  | { type: 'store.unreachable'; since: number; reason: string; givesUpAfterMs: number }
+  | { type: 'store.back'; since: number; at: number; downMs: number };
+
 export interface SnapshotStore extends BatchJournal {
   /** Short description for messages, e.g. `postgres://host/db` or `pglite:.scenarios/db`. */
   readonly description: string;
@@ -88,4 +96,6 @@ export interface SnapshotStore extends BatchJournal {
   releaseLease(id: string, owner: string): Promise<void>;
   list(): Promise<OrchestrationSummary[]>;
   close(): Promise<void>;
+  /** Subscribes to outages of the store's server (see StoreOutageEvent); returns the unsubscribe. */
+  watchOutages?(listener: (event: StoreOutageEvent) => void): () => void;
 }

@@ -1,4 +1,4 @@
-import { toError } from '../errors.ts';
+import { ScenarioError, toError } from '../errors.ts';
 import type { OrchestrationStatus, SnapshotStore } from './SnapshotStore.ts';
 
 export interface SnapshotSource {
@@ -84,9 +84,14 @@ export class SnapshotWriter {
     this.#stopped = true;
   }
 
-  /** Writes the latest snapshot now and waits for it; rejects if writing has failed. */
+  /**
+   * Writes the latest snapshot now and waits for it; rejects if writing has failed. A write that failed
+   * only because the store was unreachable is tried again (once more: a store past its retry window
+   * makes one short attempt), so a shutdown after an outage still saves its status if the store is back.
+   */
   async flush(): Promise<void> {
     while (this.#inFlight) await this.#inFlight;
+    if (this.#failed instanceof ScenarioError && this.#failed.code === 'store_unavailable') this.#failed = undefined;
     if (this.#failed) throw this.#failed;
     this.#dirty = false;
     this.#inFlight = this.#write().finally(() => (this.#inFlight = undefined));
