@@ -1,6 +1,10 @@
+import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
+import { statusCommand } from '../../src/cli/commands/stored.ts';
 import { outageLine } from '../../src/cli/driveInTerminal.ts';
+import type { CliIO } from '../../src/cli/io.ts';
 import { PostgresSnapshotStore, StoreUnreachableError } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { StoreOutageEvent } from '../../src/persistence/SnapshotStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
@@ -126,6 +130,13 @@ describe.skipIf(skipCluster('the Postgres server gone mid-run'))('the Postgres s
       // It could not save while the server was down: the row still says running, its driver gone.
       const row = await again.load(id);
       expect(row?.status).toBe('running');
+      // status calls it paused all the same: nothing drives it, and resume continues it.
+      let out = '';
+      const stdout = new PassThrough().on('data', (d: Buffer) => (out += d.toString()));
+      const io: CliIO = { stdout, stderr: new PassThrough(), interactive: false, cwd: tmpdir(), env: {}, exitCode: 0 };
+      expect(await statusCommand(id, { db: cluster.url }, io)).toBe(0);
+      expect(out).toMatch(new RegExp(`^${id}: paused, `));
+      expect(out).not.toMatch(/\brunning\b/);
       const resumed = await resumeOrchestration(id, { store: again, skill, leaseMs: 1_000 });
       const outcome = await resumed.outcome;
       expect(outcome.kind).toBe('finished');

@@ -81,7 +81,8 @@ describe('a run whose driver was SIGKILLed on this host', () => {
     // status finds the store through .scenarios/runs.json in this cwd.
     const status = await finished(['status', id], cwd);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toContain(`${id}: running, driver ${dead}`);
+    // Saved as running, but nothing drives it: paused (the JSON keeps the stored status).
+    expect(status.stdout).toContain(`${id}: paused, driver ${dead}`);
     expect(status.stdout).toMatch(/is gone \(its process has exited; scenarios resume \S+ takes over at once\)/);
     const json = await finished(['status', id, '--json'], cwd);
     expect(JSON.parse(json.stdout)).toMatchObject({ status: 'running', driver: 'gone' });

@@ -70,10 +70,13 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
         : state === 'gone'
           ? `, driver ${run.owner} is gone (its process has exited; scenarios resume ${run.id} takes over at once)`
           : '';
-    io.stdout.write(`${run.id}: ${run.status}${driver}, last saved ${iso(run.updatedAt)}\n`);
+    // Saved as running by a driver that no longer drives it (killed, or stopped by a store outage it could
+    // not save through): nothing runs it, and resume continues it, so it is paused.
+    const stranded = run.status === 'running' && state !== 'live';
+    io.stdout.write(`${run.id}: ${stranded ? 'paused' : run.status}${driver}, last saved ${iso(run.updatedAt)}${stranded && state === 'none' ? `; nothing drives it (scenarios resume ${run.id} continues it)` : ''}\n`);
     const rows = run.progress.map((p) => [
       p.name,
-      p.failureReason ? `${p.status} (${p.failureReason})` : p.status,
+      p.failureReason ? `${p.status} (${p.failureReason})` : stranded && p.status === 'running' ? 'paused' : p.status,
       `${p.progressPct.toFixed(1)}%`,
       `${p.itemsProcessed + p.itemsFailed}/${p.inputSize}`,
       `${p.batchCount}/${p.batchesTotal}`,
