@@ -63,7 +63,9 @@ function report(error: unknown, stderr: NodeJS.WritableStream): number {
     stderr.write(`scenarios: ${e.message} (see scenarios --help)\n`);
     return ExitCode.usage;
   }
-  stderr.write(`scenarios: unexpected error: ${e.stack ?? e.message}\n`);
+  // A stack trace helps a bug report, not a user: shown only when asked for.
+  if (process.env.SCENARIOS_DEBUG) stderr.write(`scenarios: unexpected error: ${e.stack ?? e.message}\n`);
+  else stderr.write(`scenarios: unexpected error: ${e.message} (SCENARIOS_DEBUG=1 shows where)\n`);
   return ExitCode.scenarioFailed;
 }
 

@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ScenarioError } from '../errors.ts';
 import { migrate } from './migrations.ts';
 import { openPgliteThread } from './pgliteThread.ts';
 import { SqlSnapshotStore } from './SqlSnapshotStore.ts';
-import type { SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
+import type { CallRunner, SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
 
 export interface PgliteStoreOptions {
   now?: () => number;
@@ -28,8 +28,8 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
   /** Opened by open(): a locked folder (or memory://) no other process can reach, so any other process's lease is a dead one's. */
   readonly exclusive: boolean;
 
-  private constructor(client: SqlClient, description: string, options: PgliteStoreOptions, exclusive = false) {
-    super(client, { description, ...options });
+  private constructor(client: SqlClient, description: string, options: PgliteStoreOptions, exclusive = false, dataDir?: string) {
+    super(client, { description, ...options, ...(dataDir === undefined ? {} : { run: reportDamage(dataDir) }) });
     this.exclusive = exclusive;
   }
 
@@ -37,6 +37,8 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
   static async open(dataDir = 'memory://', options: PgliteStoreOptions = {}): Promise<PgliteSnapshotStore> {
     const inMemory = dataDir.startsWith('memory://');
     let unlock = (): void => undefined;
+    // A folder that already holds files is meant to be a database: if it cannot be opened, it is damaged.
+    const existing = !inMemory && holdsFiles(dataDir);
     if (!inMemory) {
       mkdirSync(dataDir, { recursive: true });
       unlock = lockDataDir(dataDir);
@@ -60,9 +62,10 @@ export class PgliteSnapshotStore extends SqlSnapshotStore {
         await opened.close();
         throw error;
       }
-      return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options, true);
+      return new PgliteSnapshotStore(client, `pglite:${dataDir}`, options, true, inMemory ? undefined : dataDir);
     } catch (error) {
       unlock();
+      if (existing && !(error instanceof ScenarioError)) throw damaged(dataDir, error, 'store_unavailable');
       throw error;
     }
   }
@@ -96,6 +99,37 @@ function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
     },
     close,
   };
+}
+
+/** True when `dir` exists and holds anything besides this store's lock file. */
+function holdsFiles(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((name) => name !== LOCK_FILE);
+  } catch {
+    return false;
+  }
+}
+
+/** One line naming the folder; PGlite's own reason is its message's first line (a WASM abort adds build hints). */
+function damaged(dataDir: string, error: unknown, code: 'store_unavailable' | 'snapshot_invalid'): ScenarioError {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = (message.split('\n', 1)[0] ?? '').replace(/\. Build with -sASSERTIONS for more info\.?$/, '').trim() || 'no reason given';
+  return new ScenarioError(code, `embedded database in ${dataDir} is damaged or not a PGlite database: ${reason}`, { cause: error });
+}
+
+/**
+ * Postgres reports files it cannot read as class XX (internal error, data or index corrupted) or 58 (system
+ * error: I/O, a missing file); a WASM abort ends the worker's PGlite. Each means the folder is damaged,
+ * not that a call failed: say so, naming the folder, instead of letting a raw driver error through.
+ */
+function reportDamage(dataDir: string): CallRunner {
+  return (_operation, call) =>
+    call(0).catch((error: unknown) => {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+      const message = error instanceof Error ? error.message : '';
+      if (/^(XX|58)/.test(code) || /^Aborted\(/.test(message)) throw damaged(dataDir, error, 'snapshot_invalid');
+      throw error;
+    });
 }
 
 /**
