@@ -112,6 +112,14 @@ describe('scenario, metric and param names that are Object.prototype members', (
     expect(renderMarkdown(report)).toContain('| 1 | constructor | 0.5 | 0.2 | 0.4 | 0.6 | 0.8 | 0.9 | 0.5667 |');
   });
 
+  it('keeps a `__proto__` param in the config (zod drops it from records and loose objects)', () => {
+    const config = parseConfig({ skill: { name: 'simulated', params: JSON.parse('{"__proto__": 1}') as object }, scenarios: [scenario('a')] });
+    const proto: string = '__proto__';
+    expect(Object.hasOwn(config.skill.params ?? {}, proto) ? config.skill.params?.[proto] : 'dropped').toBe(1);
+    const skillParams: Record<string, unknown> = config.scenarios[0]?.skillParams ?? {};
+    expect(Object.hasOwn(skillParams, proto) ? skillParams[proto] : 'dropped').toBe('proto');
+  });
+
   it('refuses `__proto__` as a scenario name (names start with a letter or digit) but not as a metric name', () => {
     const run = () => createOrchestration({ scenarios: [scenario('__proto__')] });
     expect(run).toThrow(/scenarios\[0\]\.name: must start with a letter or digit/);
