@@ -58,7 +58,7 @@ async function open(spec: string | undefined, env: NodeJS.ProcessEnv, options: O
   try {
     if (url) {
       const open = (migrate: boolean) =>
-        PostgresSnapshotStore.open({ connectionString: target, migrate, ...(options.onNotice ? { onWait: options.onNotice } : {}) });
+        PostgresSnapshotStore.open({ connectionString: target, migrate, ...retryWindow(env), ...(options.onNotice ? { onWait: options.onNotice } : {}) });
       if (!existingOnly) return await open(true);
       // Look without creating tables; a schema that exists is brought up to date like any other open.
       if (!(await hasTables(await open(false)))) return undefined;
@@ -103,6 +103,12 @@ function preparePgliteFolder(dir: string, existingOnly: boolean): boolean {
     }
   }
   return true;
+}
+
+/** `SCENARIOS_STORE_RETRY_MS`: how long a Postgres server may stay unreachable before a run gives up (default 30 s). */
+function retryWindow(env: NodeJS.ProcessEnv): { retryForMs?: number } {
+  const value = Number(env.SCENARIOS_STORE_RETRY_MS);
+  return env.SCENARIOS_STORE_RETRY_MS && Number.isFinite(value) && value >= 100 ? { retryForMs: value } : {};
 }
 
 /** Whether the store's tables exist (a database the schema was never created in holds no runs). Closes it. */
