@@ -34,6 +34,8 @@ export interface PostgresStoreOptions {
 }
 
 const DEFAULT_RETRY_FOR_MS = 30_000;
+/** How long close() waits for the pool's connections to end. */
+const CLOSE_WAIT_MS = 2_000;
 const DEFAULT_REFUSED_AT_START_FOR_MS = 3_000;
 const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
@@ -130,7 +132,11 @@ function poolClient(pool: pg.Pool): SqlClient {
     async close() {
       if (ended) return;
       ended = true;
-      await pool.end();
+      // A query abandoned on a silent server holds its connection until its query_timeout: do not wait for it.
+      let timer: NodeJS.Timeout | undefined;
+      const ending = pool.end().catch(() => undefined);
+      await Promise.race([ending, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
     },
   };
 }
@@ -166,6 +172,8 @@ class Reachability {
   since: number | undefined;
   gaveUp = false;
   readonly #listeners = new Set<(event: StoreOutageEvent) => void>();
+  /** Calls sleeping between attempts: woken when another call got through, so all go on together. */
+  readonly #sleepers = new Set<() => void>();
 
   readonly retryForMs: number;
 
@@ -193,6 +201,20 @@ class Reachability {
     this.gaveUp = false;
     const at = Date.now();
     this.#emit({ type: 'store.back', since, at, downMs: at - since });
+    for (const wake of this.#sleepers) wake();
+  }
+
+  /** Waits `ms` between attempts, or less if the store is back meanwhile. */
+  pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#sleepers.add(done);
+    });
   }
 
   #emit(event: StoreOutageEvent): void {
@@ -272,7 +294,7 @@ function retryingRunner(description: string, retryForMs: number, hooks: RetryHoo
           told = true;
           hooks.onWait?.(`waiting for ${hooks.where} (${waitReason(error)}), retrying…`);
         }
-        await sleep(Math.min(remaining, backoffMs(attempt)));
+        await reachability.pause(Math.min(remaining, backoffMs(attempt)));
       }
     }
   };
