@@ -69,7 +69,7 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
   const view = format === 'json' ? undefined : io.interactive ? barsView(io.stderr, run.progress()) : linesView(io.stderr);
   const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
   // The store's outages, on stderr whatever the format (stdout is the report's).
-  const unwatchStore = run.watchStore((event) => io.stderr.write(`${outageLine(event)}\n`));
+  const unwatchStore = run.watchStore((event) => (view?.note ? view.note(outageLine(event)) : io.stderr.write(`${outageLine(event)}\n`)));
   const onSignal = () => void run.interrupt();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -5,6 +5,8 @@ import type { ScenarioProgress } from '../report/schema.ts';
 export interface ProgressView {
   update(event: ProgressEvent): void;
   stop(): void;
+  /** Prints a line of its own (a store outage, say) without breaking the bars. */
+  note?(line: string): void;
 }
 
 const pct = (p: ScenarioProgress) => `${p.progressPct.toFixed(0).padStart(3)}%`;
@@ -105,6 +107,10 @@ export function barsView(stream: NodeJS.WritableStream, initial: ScenarioProgres
       if (stopped) return;
       stopped = true;
       multibar.stop();
+    },
+    note(line) {
+      if (stopped) stream.write(`${line}\n`);
+      else multibar.log(`${line}\n`);
     },
   };
 }
