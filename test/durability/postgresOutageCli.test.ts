@@ -29,7 +29,7 @@ describe.skipIf(skipCluster('scenarios run while its Postgres server goes away')
       // Shorter than the window: told, and told when it is back.
       down = true;
       await cluster.stop();
-      await cli.waitFor(/store unreachable since \d\d:\d\d:\d\d \(.+\), retrying \(gives up after 4 s\)…/, 1, 10_000);
+      await cli.waitFor(/store unreachable since \d\d:\d\d:\d\d \(.+\), retrying \(gives up after 4 s\)…/, 1, 5_000);
       await sleep(1_000);
       await cluster.start();
       down = false;
