@@ -20,6 +20,8 @@ import { EventChannel } from './eventChannel.ts';
 import type { ProgressEvent } from './progressEvents.ts';
 import { ProgressTracker, statePath } from './progressTracker.ts';
 
+const OUTAGE_ALARM_SLACK_MS = 20;
+
 export type OrchestratorActor = Actor<typeof orchestratorMachine>;
 
 export interface OrchestrationOptions {
@@ -38,10 +40,11 @@ export interface OrchestrationOptions {
   /** @internal with `snapshot`: how long the process was down since it was saved (sent as `clock.resumed`) */
   downtimeMs?: number;
   /**
-   * @internal how long the store has been unreachable, while it is (else 0): alarms hold off by that much;
-   * when it is back, the caller sends `clock.resumed` with the outage's length
+   * @internal when the store became unreachable, while it is (else undefined): alarms hold off and events
+   * are stamped at that time (the clock stands still); when it is back, the caller sends `clock.resumed`
+   * with the outage's length
    */
-  ongoingOutageMs?: () => number;
+  outageSince?: () => number | undefined;
   /** @internal called after any actor of the tree changed (drives snapshot persistence) */
   onChange?: () => void;
   /** @internal called when a batch runner stops for a reason outside the skill (the journal failed or was refused) */
@@ -107,14 +110,28 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   // inside actor.start(), before clock.resumed reaches the machines, so the gap counts from the outset.
   let pendingDowntimeMs = options.snapshot ? Math.max(0, options.downtimeMs ?? 0) : 0;
   const tree: { root?: OrchestratorActor } = {};
-  // An outage of the store going on now counts as downtime already, so no alarm fires during it.
-  const ongoingOutageMs = options.ongoingOutageMs ?? (() => 0);
+  // An outage of the store going on now counts as downtime already, so no alarm fires during it (a few
+  // ms more than so far: an alarm due just after it began re-checks every few ms, not every one). Events
+  // meanwhile are stamped at its start, so none gets the outage added twice when clock.resumed adds it.
+  const outageSince = options.outageSince ?? (() => undefined);
+  const ongoingOutageMs = () => {
+    const since = outageSince();
+    return since === undefined ? 0 : Math.max(0, now() - since) + OUTAGE_ALARM_SLACK_MS;
+  };
+  // Never before an earlier stamp, though: the outage's start is known only once a call has failed, and a
+  // batch stamped as started after it must not be stamped as finished before it started.
+  let lastStamp = -Infinity;
+  const stamp = () => {
+    const since = outageSince();
+    lastStamp = since === undefined ? now() : Math.max(lastStamp, Math.min(now(), since));
+    return lastStamp;
+  };
   const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs + ongoingOutageMs());
   const containment = new SkillContainment();
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now, containment, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now: stamp, containment, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>
@@ -242,17 +259,17 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     skill,
     actor,
     result,
-    start: () => actor.send({ type: 'orchestration.start', at: now() }),
+    start: () => actor.send({ type: 'orchestration.start', at: stamp() }),
     pause: (scenario) => {
       checkName(scenario);
       if (actor.getSnapshot().value === 'ready') throw new UsageError('pause() before start(): nothing is running yet');
-      actor.send({ type: 'orchestration.pause', at: now(), ...(scenario !== undefined ? { scenario } : {}) });
+      actor.send({ type: 'orchestration.pause', at: stamp(), ...(scenario !== undefined ? { scenario } : {}) });
     },
     resume: (scenario) => {
       checkName(scenario);
-      actor.send({ type: 'orchestration.resume', at: now(), ...(scenario !== undefined ? { scenario } : {}) });
+      actor.send({ type: 'orchestration.resume', at: stamp(), ...(scenario !== undefined ? { scenario } : {}) });
     },
-    cancel: () => actor.send({ type: 'orchestration.cancel', at: now() }),
+    cancel: () => actor.send({ type: 'orchestration.cancel', at: stamp() }),
     progress,
     barriers: () => {
       const { book, startedAt } = actor.getSnapshot().context;

@@ -152,8 +152,6 @@ export function checkStoredRow(row: StoredOrchestration, verb: 'resume' | 'read'
   return config;
 }
 
-const OUTAGE_ALARM_SLACK_MS = 20;
-
 interface DriveArgs {
   config: OrchestrationConfig;
   skill: Skill;
@@ -193,8 +191,6 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     }
     for (const listener of outageListeners) listener(event);
   });
-  // A few ms more than the outage so far: an alarm due just after it began re-checks every few ms, not every 1.
-  const ongoingOutageMs = () => (outage === undefined ? 0 : Date.now() - outage.since + OUTAGE_ALARM_SLACK_MS);
   const storeUnavailable = (error: Error) => error instanceof ScenarioError && error.code === 'store_unavailable';
 
   const stopDriving = async (result: DurableOutcome, status?: OrchestrationStatus) => {
@@ -236,7 +232,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       journal: store,
       ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
-      ongoingOutageMs,
+      outageSince: () => outage?.since,
       onChange: () => parts.writer?.schedule(),
       // The runner could not record a batch (the store stayed down past its retries): stop here, at the
       // last saved point, rather than leave a scenario paused in a run nobody is watching. A journal row it
