@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
 import { PostgresSnapshotStore } from '../../src/persistence/PostgresSnapshotStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
-import { skipCluster, startThrowawayCluster, type ThrowawayCluster } from '../support/postgresCluster.ts';
+import { skipCluster, useThrowawayCluster } from '../support/postgresCluster.ts';
 import { timedSkill } from '../support/timedSkill.ts';
 
 const skill = timedSkill({ latencyMs: 20 });
@@ -10,11 +10,7 @@ const scenario = (name: string) => oneItemScenario(name, 60);
 
 // A server of its own (never DATABASE_URL's): stopping a shared server would break everyone else using it.
 describe.skipIf(skipCluster('the Postgres server gone for longer than the retry window'))('the Postgres server gone for longer than the retry window', () => {
-  let cluster: ThrowawayCluster;
-  beforeAll(async () => {
-    cluster = await startThrowawayCluster();
-  });
-  afterAll(() => cluster?.destroy());
+  const cluster = useThrowawayCluster();
 
   it('pauses the run with store-failed after the bounded wait, and a resume once it is back finishes with every batch', async () => {
     const url = cluster.url;

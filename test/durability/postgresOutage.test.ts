@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
 import { statusCommand } from '../../src/cli/commands/stored.ts';
 import { outageLine } from '../../src/cli/driveInTerminal.ts';
@@ -8,7 +8,7 @@ import type { CliIO } from '../../src/cli/io.ts';
 import { PostgresSnapshotStore, StoreUnreachableError } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { StoreOutageEvent } from '../../src/persistence/SnapshotStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
-import { skipCluster, startThrowawayCluster, type ThrowawayCluster } from '../support/postgresCluster.ts';
+import { skipCluster, useThrowawayCluster } from '../support/postgresCluster.ts';
 import { timedSkill } from '../support/timedSkill.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,11 +28,7 @@ async function reachable(url: string): Promise<void> {
 
 // A server of its own (never DATABASE_URL's): stopping a shared server would break everyone else using it.
 describe.skipIf(skipCluster('the Postgres server gone mid-run'))('the Postgres server gone mid-run', () => {
-  let cluster: ThrowawayCluster;
-  beforeAll(async () => {
-    cluster = await startThrowawayCluster();
-  });
-  afterAll(() => cluster?.destroy());
+  const cluster = useThrowawayCluster();
 
   it('an outage within the retry window is downtime: told when it starts and ends, no budget, barrier timeout or elapsed time counts it', async () => {
     const OUTAGE_MS = 5_000;

@@ -1,18 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliCwd, startCli } from '../support/cliProcess.ts';
-import { skipCluster, startThrowawayCluster, type ThrowawayCluster } from '../support/postgresCluster.ts';
+import { skipCluster, useThrowawayCluster } from '../support/postgresCluster.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // A server of its own (never DATABASE_URL's): stopping a shared server would break everyone else using it.
 describe.skipIf(skipCluster('scenarios run while its Postgres server goes away'))('scenarios run while its Postgres server goes away', () => {
-  let cluster: ThrowawayCluster;
-  beforeAll(async () => {
-    cluster = await startThrowawayCluster();
-  });
-  afterAll(() => cluster?.destroy());
+  const cluster = useThrowawayCluster();
 
   it('says when the store is unreachable and when it is back, then gives up at the window and says how to resume (exit 1)', async () => {
     const config = join(cliCwd(), 'outage-config.json');

@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDurableOrchestration } from '../../src/api/durableOrchestration.ts';
 import { openStore } from '../../src/persistence/openStore.ts';
 import { oneItemScenario } from '../support/oneItemScenario.ts';
-import { skipCluster, startThrowawayCluster, type ThrowawayCluster } from '../support/postgresCluster.ts';
+import { skipCluster, useThrowawayCluster } from '../support/postgresCluster.ts';
 import { timedSkill } from '../support/timedSkill.ts';
 
 const slowSkill = timedSkill({ latencyMs: 25 });
@@ -12,11 +12,7 @@ const scenario = (name: string) => oneItemScenario(name, 40);
 
 // A server of its own (never DATABASE_URL's): restarting a shared server would break everyone else using it.
 describe.skipIf(skipCluster('a Postgres server restart mid-run'))('a Postgres server restart mid-run', () => {
-  let cluster: ThrowawayCluster;
-  beforeAll(async () => {
-    cluster = await startThrowawayCluster();
-  });
-  afterAll(() => cluster?.destroy());
+  const cluster = useThrowawayCluster();
 
   it('loses no batch: the run carries on when the server is back and every batch has its row', async () => {
     const url = cluster.url;

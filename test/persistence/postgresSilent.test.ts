@@ -1,8 +1,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PostgresSnapshotStore, StoreUnreachableError } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { StoreOutageEvent } from '../../src/persistence/SnapshotStore.ts';
-import { skipCluster, startThrowawayCluster, type ThrowawayCluster } from '../support/postgresCluster.ts';
+import { skipCluster, useThrowawayCluster } from '../support/postgresCluster.ts';
 
 /**
  * A TCP relay in front of the cluster that can go silent: connections stay open but nothing passes, as
@@ -37,11 +37,7 @@ async function silenceableRelay(target: { host: string; port: number }): Promise
 }
 
 describe.skipIf(skipCluster('a Postgres server that goes silent'))('a Postgres server that goes silent', () => {
-  let cluster: ThrowawayCluster;
-  beforeAll(async () => {
-    cluster = await startThrowawayCluster();
-  });
-  afterAll(() => cluster?.destroy());
+  const cluster = useThrowawayCluster();
 
   it('a call stuck inside pg is cut off when the retry window ends', async () => {
     const url = new URL(cluster.url);

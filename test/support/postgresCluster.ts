@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A throw-away PostgreSQL cluster for the tests that stop, start or restart "the server": `initdb` into a
@@ -172,4 +173,32 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     await destroy();
     throw error;
   }
+}
+
+/**
+ * Starts a throw-away cluster before the enclosing suite's tests and removes it after them. The returned
+ * handle reads the running cluster, so tests use it as they would the cluster itself.
+ */
+export function useThrowawayCluster(): ThrowawayCluster {
+  let started: ThrowawayCluster | undefined;
+  beforeAll(async () => {
+    started = await startThrowawayCluster();
+  });
+  afterAll(() => started?.destroy());
+  const current = () => {
+    if (!started) throw new Error('the throw-away cluster is not running (used outside a test?)');
+    return started;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get port() {
+      return current().port;
+    },
+    stop: () => current().stop(),
+    start: () => current().start(),
+    restart: () => current().restart(),
+    destroy: () => current().destroy(),
+  };
 }
