@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot } from '../support/cliProcess.ts';
+import { skipWithoutServer } from '../support/postgresServer.ts';
 
 // A run whose driver was SIGKILLed on this host is taken over at once (the default 15 s lease is left
 // to run out only by a driver elsewhere), and `status` says that driver is gone. Real child processes,
@@ -95,7 +96,7 @@ describe('a run whose driver was SIGKILLed on this host', () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ status: 'complete', owner: null, driver: 'none' });
   }, 180_000);
 
-  describe.runIf(url)('on the Postgres server', () => {
+  describe.skipIf(skipWithoutServer('crash takeover'))('on the Postgres server', () => {
     const setLease = async (id: string, owner: string, leftMs: number) => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

@@ -6,6 +6,7 @@ import { LeaseHeldError, LeaseKeeper } from '../../src/persistence/leaseKeeper.t
 import { PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import { PostgresSnapshotStore } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { SnapshotStore } from '../../src/persistence/SnapshotStore.ts';
+import { skipWithoutServer } from '../support/postgresServer.ts';
 
 const TEN_MINUTES = 10 * 60_000;
 const url = process.env.DATABASE_URL ?? '';
@@ -72,7 +73,7 @@ leaseClockTests('PGlite', () => async (skewMs) => {
   return { skewed, correct, close: async () => Promise.all([skewed.close(), correct.close()]).then(() => undefined) };
 });
 
-describe.runIf(url)('Postgres server', () => {
+describe.skipIf(skipWithoutServer('lease clock skew'))('Postgres server', () => {
   leaseClockTests('Postgres', () => async (skewMs) => {
     const skewed = await PostgresSnapshotStore.open({ connectionString: url, now: () => Date.now() + skewMs });
     const correct = await PostgresSnapshotStore.open({ connectionString: url });
