@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaultConfig.ts';
 import { formatPath, parseConfig } from '../../src/config/parseConfig.ts';
-import { ConfigError, type ConfigProblem } from '../../src/errors.ts';
+import { ConfigError } from '../../src/errors.ts';
+import { configProblems } from '../support/configProblems.ts';
 
 const scenario = defaultConfig.scenarios[0];
 
-/** The problems parseConfig reports for an input (fails the test if it parses). */
-function problems(input: unknown): ConfigProblem[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
   it('accepts the built-in default config unchanged', () => {
@@ -47,7 +38,7 @@ describe('parseConfig', () => {
       ['intermediate', 3],
       ['advanced', 8],
     ]);
-    expect(problems({ scenarios: [{ ...scenario, complexityMultiplier: 0 }] })).toEqual([{ path: 'scenarios[0].complexityMultiplier', message: 'must be a positive number' }]);
+    expect(configProblems({ scenarios: [{ ...scenario, complexityMultiplier: 0 }] })).toEqual([{ path: 'scenarios[0].complexityMultiplier', message: 'must be a positive number' }]);
   });
 
   it('keeps unknown skill params (they are passed to the skill)', () => {
@@ -56,15 +47,15 @@ describe('parseConfig', () => {
   });
 
   it('reports a missing scenarios list at its path', () => {
-    expect(problems({})).toEqual([{ path: 'scenarios', message: 'is required (expected array)' }]);
+    expect(configProblems({})).toEqual([{ path: 'scenarios', message: 'is required (expected array)' }]);
   });
 
   it('reports a non-object config at (root)', () => {
-    expect(problems(42)).toEqual([{ path: '(root)', message: expect.stringContaining('expected object') as string }]);
+    expect(configProblems(42)).toEqual([{ path: '(root)', message: expect.stringContaining('expected object') as string }]);
   });
 
   it('reports every problem at once, each at the field path a user writes', () => {
-    const found = problems({
+    const found = configProblems({
       ...defaultConfig,
       extra: true,
       milestones: [0, 50, 30],
@@ -88,7 +79,7 @@ describe('parseConfig', () => {
   });
 
   it('says which required fields of a scenario are missing and what they take', () => {
-    const found = problems({ scenarios: [{ name: 'x' }] });
+    const found = configProblems({ scenarios: [{ name: 'x' }] });
     expect(found.map((p) => p.path)).toEqual([
       'scenarios[0].inputSize',
       'scenarios[0].timeBudgetSeconds',
@@ -103,13 +94,13 @@ describe('parseConfig', () => {
   });
 
   it('reports a barrier that is not one of the milestones at barriers.at[i]', () => {
-    expect(problems({ ...defaultConfig, barriers: { at: [30, 40], timeoutMs: 1_000 } })).toEqual([
+    expect(configProblems({ ...defaultConfig, barriers: { at: [30, 40], timeoutMs: 1_000 } })).toEqual([
       { path: 'barriers.at[1]', message: 'must be one of the milestones (0, 30, 50, 70, 90, 100)' },
     ]);
   });
 
   it('reports a duplicate scenario name at the second one, naming the first', () => {
-    expect(problems({ ...defaultConfig, scenarios: [scenario, { ...scenario }] })).toEqual([
+    expect(configProblems({ ...defaultConfig, scenarios: [scenario, { ...scenario }] })).toEqual([
       { path: 'scenarios[1].name', message: 'must be unique ("simple" is also scenarios[0].name)' },
     ]);
   });
@@ -125,7 +116,7 @@ describe('parseConfig', () => {
     ['no quality metrics', { scenarios: [{ ...scenario, qualityMetrics: [] }] }, 'scenarios[0].qualityMetrics', 'must name at least one metric'],
     ['an unknown scenario key', { scenarios: [{ ...scenario, budget: 3 }] }, 'scenarios[0]', 'unknown key "budget"'],
   ])('rejects %s', (_, overrides, path, message) => {
-    const found = problems({ ...defaultConfig, ...overrides });
+    const found = configProblems({ ...defaultConfig, ...overrides });
     expect(found).toContainEqual({ path, message: expect.stringContaining(message) as string });
   });
 

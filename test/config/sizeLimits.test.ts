@@ -5,8 +5,8 @@ import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { defineSkill } from '../../src/actors/skill.ts';
 import { defaultConfig } from '../../src/config/defaultConfig.ts';
 import { parseConfig } from '../../src/config/parseConfig.ts';
-import { ConfigError, type ConfigProblem } from '../../src/errors.ts';
 import { scenarios, tempDir } from '../cli/spawnCli.ts';
+import { configProblems } from '../support/configProblems.ts';
 
 // Issue 8, item 10: `batchSize: 1e9` with `inputSize: 1e9` used to abort V8 (exit 134, a native stack)
 // while the skill's first batch of a billion items was generated. Sizes are now bounded by the schema.
@@ -14,19 +14,10 @@ import { scenarios, tempDir } from '../cli/spawnCli.ts';
 const base = defaultConfig.scenarios[0];
 const huge = { ...base, name: 'huge', inputSize: 1e9, memoryLimitMb: 512, skillParams: { batchSize: 1e9 } };
 
-function problems(input: unknown): ConfigProblem[] {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('size limits in the schema', () => {
   it('refuses an input and a batch too big for one process, saying why', () => {
-    expect(problems({ scenarios: [huge] })).toEqual([
+    expect(configProblems({ scenarios: [huge] })).toEqual([
       {
         path: 'scenarios[0].inputSize',
         message: 'must be at most 10,000,000: more than one process should run (split it into several scenarios or runs)',
@@ -41,11 +32,11 @@ describe('size limits in the schema', () => {
 
   it('accepts both limits exactly, and names one problem for a size past 2^53', () => {
     expect(() => parseConfig({ scenarios: [{ ...base, inputSize: 10_000_000, skillParams: { batchSize: 100_000 } }] })).not.toThrow();
-    expect(problems({ scenarios: [{ ...base, inputSize: 10_000_001, skillParams: { batchSize: 100_001 } }] }).map((p) => p.path)).toEqual([
+    expect(configProblems({ scenarios: [{ ...base, inputSize: 10_000_001, skillParams: { batchSize: 100_001 } }] }).map((p) => p.path)).toEqual([
       'scenarios[0].inputSize',
       'scenarios[0].skillParams.batchSize',
     ]);
-    expect(problems({ scenarios: [{ ...base, skillParams: { batchSize: 1e21 } }] })).toEqual([
+    expect(configProblems({ scenarios: [{ ...base, skillParams: { batchSize: 1e21 } }] })).toEqual([
       { path: 'scenarios[0].skillParams.batchSize', message: 'must be a positive integer' },
     ]);
   });
