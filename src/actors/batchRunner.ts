@@ -1,5 +1,6 @@
 import { fromCallback, type EventObject } from 'xstate';
 import { z } from 'zod';
+import { isFileDataset } from '../config/schema.ts';
 import { ScenarioError, toError } from '../errors.ts';
 import type { BatchDoneEvent, ScenarioEvent } from '../machines/events.ts';
 import type { BatchRunnerInput } from '../machines/scenarioMachine.ts';
@@ -10,8 +11,23 @@ import { randomFor } from './seededRandom.ts';
 import { SkillContainment } from './skillGuard.ts';
 import { SkillResultSchema, type Skill, type SkillResult } from './skill.ts';
 
+/**
+ * Items [start, start + count) of a scenario's input: the same for the same arguments in any process, so a
+ * re-run batch gets the same items. Called in batch order within a stretch (a file reader relies on it).
+ */
+export type ItemSource = (plan: ScenarioPlan, start: number, count: number) => Promise<unknown[]> | unknown[];
+
+/** Generated data: derived from (seed, scenario, item index) alone. */
+export const generatedItems: ItemSource = (plan, start, count) => {
+  if (isFileDataset(plan.dataset)) throw new ScenarioError('usage', `scenario "${plan.name}" reads ${plan.dataset.file}, but no reader was opened for it (see openDatasets)`);
+  return generateItems(plan.seed, plan.name, plan.dataset, start, count);
+};
+
 export interface BatchRunnerDeps {
-  skill: Skill;
+  /** The rows' type is the user's to assert (Skill<Row>); the runner passes on whatever the item source read. */
+  skill: Skill<unknown>;
+  /** Where each batch's items come from (default: generated from the seed). */
+  items?: ItemSource;
   journal: BatchJournal;
   now?: () => number;
   /** Process memory in MB; sampled at most every `memorySampleMs`, since reading it costs a syscall. */
@@ -55,6 +71,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
   const { plan } = input;
   const now = deps.now ?? Date.now;
   const memory = memorySampler(deps);
+  const readItems = deps.items ?? generatedItems;
   let index = input.from;
   let attempt = input.attempt;
 
@@ -70,7 +87,8 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
   while (index < plan.batchesTotal && !signal.aborted) {
     const start = index * plan.batchSize;
     const count = Math.min(plan.batchSize, plan.inputSize - start);
-    const items = generateItems(plan.seed, plan.name, plan.dataset, start, count);
+    const items = await readItems(plan, start, count);
+    if (signal.aborted) return;
     // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
     // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands.
     const batch = new AbortController();

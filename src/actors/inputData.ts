@@ -1,4 +1,4 @@
-import type { Dataset } from '../config/schema.ts';
+import type { GeneratedDataset } from '../config/schema.ts';
 import { randomFor } from './seededRandom.ts';
 
 /** One test input item, as in the seed: an id and a value in [0, 1). */
@@ -12,7 +12,7 @@ export interface InputItem {
  * so a batch regenerates identically in any process. `skewed` squares a uniform draw, the seed's
  * stand-in for a long-tailed distribution (most values small, few large).
  */
-export function generateItems(seed: number, scenario: string, dataset: Dataset, start: number, count: number): InputItem[] {
+export function generateItems(seed: number, scenario: string, dataset: GeneratedDataset, start: number, count: number): InputItem[] {
   const items: InputItem[] = new Array<InputItem>(count);
   for (let i = 0; i < count; i++) {
     const id = start + i;

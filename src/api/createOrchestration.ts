@@ -290,8 +290,10 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
 
 /** The built-in skill a config names; a module must be loaded by the caller (loadSkillModule) and passed in. */
 export function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
-  if ('name' in config.skill) return builtinSkill(config.skill.name);
-  throw new UsageError(`the config names skill module "${config.skill.module}": load it with loadSkillModule() and pass { skill }`);
+  const ref = config.skill;
+  if ('module' in ref) throw new UsageError(`the config names skill module "${ref.module}": load it with loadSkillModule() and pass { skill }`);
+  if ('command' in ref) throw new UsageError(`the config names skill command ${JSON.stringify(ref.command)}: start it with commandSkill() and pass { skill }`);
+  return builtinSkill(ref.name);
 }
 
 export function toOutcome(orchestrationId: string, skill: Pick<Skill, 'name' | 'version'>, output: OrchestratorOutput): RunOutcome {

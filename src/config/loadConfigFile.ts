@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, toError } from '../errors.ts';
-import { parseConfig } from './parseConfig.ts';
-import type { OrchestrationConfig } from './schema.ts';
+import { validateConfig } from './parseConfig.ts';
+import type { ParsedConfig } from './schema.ts';
 
 /**
- * Reads and validates a JSON config file; every problem is reported with its field path. A relative
- * `skill.module` is made absolute against the file's folder, so the config works (and a stored run
- * resumes) from any working directory.
+ * Reads and validates a JSON config file; every problem is reported with its field path. Relative paths
+ * in it (`skill.module`, a skill command's `cwd`, which defaults to the file's folder, and each
+ * `dataset.file`) are made absolute against the file's folder, so the config works (and a stored run
+ * resumes) from any working directory. A dataset file's record count is not known yet: see openDatasets.
  */
-export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<OrchestrationConfig> {
+export async function loadConfigFile(path: string, cwd = process.cwd()): Promise<ParsedConfig> {
   const absolute = resolve(cwd, path);
   let text: string;
   try {
@@ -23,9 +24,20 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: `not valid JSON: ${toError(error).message}` }]);
   }
-  const config = parseConfig(data, path);
-  if ('module' in config.skill && !isAbsolute(config.skill.module)) {
-    return { ...config, skill: { ...config.skill, module: resolve(dirname(absolute), config.skill.module) } };
-  }
-  return config;
+  return anchorPaths(validateConfig(data, path), dirname(absolute));
+}
+
+/** The config with its relative paths made absolute against `folder` (the config file's). */
+export function anchorPaths(config: ParsedConfig, folder: string): ParsedConfig {
+  const anchor = (path: string) => (isAbsolute(path) ? path : resolve(folder, path));
+  const { skill } = config;
+  const anchoredSkill =
+    'module' in skill ? { ...skill, module: anchor(skill.module) } : 'command' in skill ? { ...skill, cwd: anchor(skill.cwd ?? '.') } : skill;
+  return {
+    ...config,
+    skill: anchoredSkill,
+    scenarios: config.scenarios.map((scenario) =>
+      'file' in scenario.dataset ? { ...scenario, dataset: { ...scenario.dataset, file: anchor(scenario.dataset.file) } } : scenario,
+    ),
+  };
 }

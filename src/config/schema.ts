@@ -4,9 +4,33 @@ import { ownRecord } from '../ownKeys.ts';
 /** Percentages of a scenario's input at which progress is recorded. */
 const Percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
 
-export const DatasetSchema = z.strictObject({
+/** Items generated from the seed: `{ id, value }` with `value` in [0, 1). */
+export const GeneratedDatasetSchema = z.strictObject({
   distribution: z.enum(['uniform', 'skewed']).default('uniform'),
 });
+
+/** What identifies a dataset file's content; recorded when a run starts, so a resume can refuse a changed file. */
+export const DatasetFingerprintSchema = z.strictObject({
+  bytes: z.int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  records: z.int().min(0),
+});
+
+/** Items read from the user's file, one record per item, as written. */
+export const FileDatasetSchema = z.strictObject({
+  /** .jsonl, .json (an array) or .csv (header row); relative to the config file's folder. */
+  file: z.string().min(1, 'must not be empty'),
+  /** Which records a smaller `inputSize` takes: the first N, or a sample seeded by the config's seed. */
+  sample: z.enum(['first', 'random']).default('first'),
+  /** Written by the run when it opens the file (do not write it yourself). */
+  fingerprint: DatasetFingerprintSchema.optional(),
+});
+
+export const DatasetSchema = z.union([FileDatasetSchema, GeneratedDatasetSchema], {
+  error: 'must be { "file": "<path to .jsonl, .json or .csv>", "sample"?: "first" | "random" } or { "distribution": "uniform" | "skewed" }',
+});
+
+export const isFileDataset = (dataset: Dataset): dataset is FileDataset => 'file' in dataset;
 
 /**
  * Upper bounds on sizes, so a config one process cannot hold is refused with a message instead of aborting V8.
@@ -25,9 +49,17 @@ export const SkillParamsSchema = z.looseObject({
     .int({ error: 'must be a positive integer', abort: true })
     .positive('must be a positive integer')
     .max(MAX_BATCH_SIZE, `must be at most 100,000: a batch's items are generated and held in memory at once, so a larger batch could exhaust the process's memory`),
+  /** Reuse a batch's stored result when the same skill version ran the same params on the same items. */
   cacheEnabled: z.boolean().optional(),
-  parallelWorkers: z.int('must be a positive integer').positive('must be a positive integer').optional(),
+  /** Batches of this scenario in flight at once (results are still recorded in batch order). */
+  parallelWorkers: z.int('must be a positive integer').positive('must be a positive integer').max(64, 'must be at most 64').optional(),
 });
+
+/**
+ * Where a scenario's skill runs: in this process (`none`, the default), or in its own worker thread whose
+ * heap is capped at `memoryLimitMb` (`worker`), so the limit is enforced and the memory figure is its own.
+ */
+export const IsolationSchema = z.enum(['none', 'worker']);
 
 export const QualityLevelSchema = z.enum(['basic', 'good', 'excellent']);
 
@@ -41,11 +73,15 @@ export const ScenarioDefinitionSchema = z.strictObject({
   difficulty: z.enum(['easy', 'intermediate', 'advanced']).optional(),
   /** A label for people (and the inspector's cards), e.g. how much harder than the simplest scenario. */
   complexityMultiplier: z.number().positive('must be a positive number').optional(),
+  /** Required for generated data; with `dataset.file` it defaults to the file's record count. */
   inputSize: z
     .int({ error: 'must be a positive integer', abort: true })
     .positive('must be a positive integer')
-    .max(MAX_INPUT_SIZE, 'must be at most 10,000,000: more than one process should run (split it into several scenarios or runs)'),
+    .max(MAX_INPUT_SIZE, 'must be at most 10,000,000: more than one process should run (split it into several scenarios or runs)')
+    .optional(),
   dataset: DatasetSchema.default({ distribution: 'uniform' }),
+  /** Overrides the config's `isolation` for this scenario. */
+  isolation: IsolationSchema.optional(),
   timeBudgetSeconds: z.number().positive('must be a positive number'),
   memoryLimitMb: z.number().positive('must be a positive number'),
   errorTolerance: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
@@ -60,8 +96,23 @@ export const SkillRefSchema = z.union(
     // A relative path is resolved against the config file's folder by loadConfigFile (against the working
     // directory for a config object built in code).
     z.strictObject({ module: z.string().min(1), params: ownRecord(z.unknown()).optional() }),
+    // A program speaking the JSON-lines protocol (docs/skill-protocol.md); one long-lived child per scenario.
+    z.strictObject({
+      command: z.array(z.string().min(1)).min(1, 'must name the program to run'),
+      /** The skill's name and version in reports and cache keys (default: the program's file name, and a hash of it). */
+      name: z.string().min(1).optional(),
+      version: z.string().min(1).optional(),
+      /** Working directory of the child (default: the config file's folder). */
+      cwd: z.string().min(1).optional(),
+      /** How long a cancelled request may go unanswered before the child is killed and restarted. */
+      cancelGraceMs: z.int().min(0).default(2_000),
+      params: ownRecord(z.unknown()).optional(),
+    }),
   ],
-  { error: 'must be { "name": "<built-in skill>" } or { "module": "<path to a skill module>" } (one of them), with optional "params"' },
+  {
+    error:
+      'must be { "name": "<built-in skill>" }, { "module": "<path to a skill module>" } or { "command": ["<program>", "<arg>", ...] } (one of them), with optional "params"',
+  },
 );
 
 export const RetrySchema = z.strictObject({
@@ -87,8 +138,27 @@ export const OrchestrationConfigSchema = z
       })
       .default({ at: [30, 70], timeoutMs: 30_000 }),
     retry: RetrySchema.default({ maxAttempts: 3, backoffMs: 100 }),
+    /** Batches in flight across all scenarios at once (default: no bound beyond each scenario's parallelWorkers). */
+    maxConcurrency: z.int('must be a positive integer').positive('must be a positive integer').optional(),
+    /** Where every scenario's skill runs, unless the scenario says otherwise. */
+    isolation: IsolationSchema.default('none'),
     scenarios: z.array(ScenarioDefinitionSchema).min(1, 'must hold at least one scenario'),
   })
+  // Runs even when other fields are invalid, so a missing inputSize is named with the rest (the value may
+  // then be partly unparsed: read defensively).
+  .superRefine(
+    (config, ctx) => {
+      const scenarios: unknown = (config as { scenarios?: unknown }).scenarios;
+      if (!Array.isArray(scenarios)) return;
+      scenarios.forEach((scenario: unknown, index) => {
+        if (typeof scenario !== 'object' || scenario === null || 'inputSize' in scenario) return;
+        const dataset: unknown = (scenario as { dataset?: unknown }).dataset;
+        if (typeof dataset === 'object' && dataset !== null && 'file' in dataset) return;
+        ctx.addIssue({ code: 'custom', path: ['scenarios', index, 'inputSize'], message: 'is required (expected a positive integer) unless dataset.file is given' });
+      });
+    },
+    { when: () => true },
+  )
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
     config.scenarios.forEach((scenario, index) => {
@@ -115,13 +185,22 @@ export const OrchestrationConfigSchema = z
   });
 
 export type Dataset = z.output<typeof DatasetSchema>;
+export type GeneratedDataset = z.output<typeof GeneratedDatasetSchema>;
+export type FileDataset = z.output<typeof FileDatasetSchema>;
+export type DatasetFingerprint = z.output<typeof DatasetFingerprintSchema>;
+export type Isolation = z.output<typeof IsolationSchema>;
 export type SkillParams = z.output<typeof SkillParamsSchema>;
 export type QualityLevel = z.output<typeof QualityLevelSchema>;
-export type ScenarioDefinition = z.output<typeof ScenarioDefinitionSchema>;
+/** A scenario as validated: `inputSize` may still be unknown (a dataset file not yet opened). */
+export type ParsedScenarioDefinition = z.output<typeof ScenarioDefinitionSchema>;
+/** A scenario ready to run: its input size is known. */
+export type ScenarioDefinition = ParsedScenarioDefinition & { inputSize: number };
 export type ScenarioDefinitionInput = z.input<typeof ScenarioDefinitionSchema>;
 export type SkillRef = z.output<typeof SkillRefSchema>;
 export type RetryPolicy = z.output<typeof RetrySchema>;
-/** A validated configuration, with every default filled in. */
-export type OrchestrationConfig = z.output<typeof OrchestrationConfigSchema>;
+/** A validated configuration, with every default filled in; a dataset file's size may still be unknown. */
+export type ParsedConfig = z.output<typeof OrchestrationConfigSchema>;
+/** A configuration ready to run: every scenario's input size is known (see openDatasets). */
+export type OrchestrationConfig = Omit<ParsedConfig, 'scenarios'> & { scenarios: ScenarioDefinition[] };
 /** What a user writes: defaults may be left out. */
 export type OrchestrationConfigInput = z.input<typeof OrchestrationConfigSchema>;

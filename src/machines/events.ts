@@ -22,6 +22,8 @@ export interface BatchDoneEvent {
   error?: string;
   /** True when the result came from the journal instead of a skill call (after a restore). */
   replayed: boolean;
+  /** True when the result came from the batch cache (`cacheEnabled`): the skill was not called, so no busy time. */
+  cached?: boolean;
 }
 
 /** An attempt failed and another is allowed: the scenario waits `retryAt` and tries again. */

@@ -81,13 +81,13 @@ describe('parseConfig', () => {
   it('says which required fields of a scenario are missing and what they take', () => {
     const found = configProblems({ scenarios: [{ name: 'x' }] });
     expect(found.map((p) => p.path)).toEqual([
-      'scenarios[0].inputSize',
       'scenarios[0].timeBudgetSeconds',
       'scenarios[0].memoryLimitMb',
       'scenarios[0].errorTolerance',
       'scenarios[0].skillParams',
       'scenarios[0].expectedQuality',
       'scenarios[0].qualityMetrics',
+      'scenarios[0].inputSize',
     ]);
     expect(found[0]?.message).toBe('is required (expected number)');
     expect(found.find((p) => p.path === 'scenarios[0].expectedQuality')?.message).toBe('is required (one of "basic", "good", "excellent")');
@@ -149,6 +149,6 @@ describe('barriers', () => {
 
 describe('skill', () => {
   it('says what a skill reference must look like when it names both a built-in and a module', () => {
-    expect(() => parseConfig({ ...defaultConfig, skill: { name: 'simulated', module: './x.ts' } })).toThrow(/skill: must be \{ "name": "<built-in skill>" \} or \{ "module": "<path to a skill module>" \}/);
+    expect(() => parseConfig({ ...defaultConfig, skill: { name: 'simulated', module: './x.ts' } })).toThrow(/skill: must be \{ "name": "<built-in skill>" \}, \{ "module": "<path to a skill module>" \} or \{ "command": \[/);
   });
 });

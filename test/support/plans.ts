@@ -35,9 +35,12 @@ export interface TestPlanOptions {
  * error tolerance 0.25 (one failed item is fine, two are not), 1 s time budget, 4 GiB memory limit.
  */
 export function testPlan(options: TestPlanOptions = {}): ScenarioPlan {
+  const definition = ScenarioDefinitionSchema.parse(scenarioDefinition(options.definition));
+  const { inputSize } = definition;
+  if (inputSize === undefined) throw new Error('testPlan needs an inputSize');
   return planScenario({
     orchestrationId: options.orchestrationId ?? 'orch-test',
-    definition: ScenarioDefinitionSchema.parse(scenarioDefinition(options.definition)),
+    definition: { ...definition, inputSize },
     seed: options.seed ?? 1,
     milestones: options.milestones ?? [0, 25, 50, 75, 100],
     barriers: options.barriers ?? [50],

@@ -4,7 +4,7 @@ import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
-import { parseConfig } from '../../config/parseConfig.ts';
+import { parseConfig, requireInputSizes } from '../../config/parseConfig.ts';
 import type { OrchestrationConfig } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
@@ -50,7 +50,7 @@ export async function resolveRunInputs(
   options: Pick<RunOptions, 'seed' | 'skill'>,
   cwd: string,
 ): Promise<{ config: OrchestrationConfig; skill?: Skill; skillModule?: string }> {
-  let config = configPath === undefined ? parseConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
+  let config = configPath === undefined ? parseConfig(defaultConfig, 'built-in default') : requireInputSizes(await loadConfigFile(configPath, cwd));
   if (options.seed !== undefined) config = { ...config, seed: options.seed };
   const modulePath = options.skill ?? ('module' in config.skill ? config.skill.module : undefined);
   if (modulePath === undefined) return { config };
