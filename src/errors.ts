@@ -4,6 +4,9 @@ export type ErrorCode =
   | 'usage'
   | 'skill_invalid'
   | 'skill_failed'
+  | 'dataset_invalid'
+  | 'dataset_changed'
+  | 'skill_out_of_memory'
   | 'store_unavailable'
   | 'snapshot_invalid'
   | 'not_found'
@@ -57,5 +60,19 @@ export function toError(value: unknown): Error {
     return new Error(JSON.stringify(value));
   } catch {
     return new Error(String(value));
+  }
+}
+
+/**
+ * The skill ran out of the memory its scenario may use (an isolated worker hit its heap cap): the scenario
+ * fails with `memory_limit_exceeded`, without retries, since the same batch would run out again.
+ */
+export class SkillOutOfMemoryError extends ScenarioError {
+  /** The limit it reached, in MB. */
+  readonly limitMb: number;
+  constructor(message: string, limitMb: number, options?: { cause?: unknown }) {
+    super('skill_out_of_memory', message, options);
+    this.name = 'SkillOutOfMemoryError';
+    this.limitMb = limitMb;
   }
 }

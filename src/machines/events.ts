@@ -24,6 +24,8 @@ export interface BatchDoneEvent {
   replayed: boolean;
   /** True when the result came from the batch cache (`cacheEnabled`): the skill was not called, so no busy time. */
   cached?: boolean;
+  /** True when the skill ran out of its scenario's memory (see SkillOutOfMemoryError): the scenario fails with `memory_limit_exceeded`. */
+  outOfMemory?: boolean;
 }
 
 /** An attempt failed and another is allowed: the scenario waits `retryAt` and tries again. */
