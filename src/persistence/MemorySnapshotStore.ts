@@ -1,12 +1,13 @@
 import { ScenarioError } from '../errors.ts';
 import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
-import type { BatchRecord, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { BatchRecord, CachedBatch, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** Keeps everything in this process: the default for library use and tests; nothing survives a crash. */
 export class MemorySnapshotStore implements SnapshotStore {
   readonly description = 'memory';
   readonly #rows = new Map<string, StoredOrchestration>();
   readonly #batches = new Map<string, Map<number, BatchRecord>>();
+  readonly #cache = new Map<string, CachedBatch>();
   #clock: () => number;
 
   constructor(options: { now?: () => number } = {}) {
@@ -28,6 +29,17 @@ export class MemorySnapshotStore implements SnapshotStore {
     if (!byIndex) return Promise.resolve([]);
     const records = [...byIndex.values()].filter((r) => r.batchIndex >= fromIndex).sort((a, b) => a.batchIndex - b.batchIndex);
     return Promise.resolve(records.map((r) => structuredClone(r)));
+  }
+
+  loadCachedBatch(key: string): Promise<CachedBatch | undefined> {
+    const entry = this.#cache.get(key);
+    return Promise.resolve(entry && structuredClone(entry));
+  }
+
+  saveCachedBatch(entry: CachedBatch): Promise<void> {
+    // Cloned: the caller's result object must not change what a later run reads.
+    this.#cache.set(entry.key, structuredClone(entry));
+    return Promise.resolve();
   }
 
   create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void> {

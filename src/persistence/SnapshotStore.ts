@@ -30,6 +30,31 @@ export interface BatchJournal {
   loadBatches(orchestrationId: string, scenario: string, fromIndex: number): Promise<BatchRecord[]>;
 }
 
+/** A successful batch's result kept for reuse, under the key of what determined it (see batchCacheKey.ts). */
+export interface CachedBatch {
+  /** sha256 (hex) of the skill's name and version, the params that shape a result and the batch's items. */
+  key: string;
+  /** The skill's name and version, kept beside the key so a person can see (or delete) a skill's entries. */
+  skill: string;
+  skillVersion: string;
+  /** Items in the batch. */
+  items: number;
+  /** The skill's validated result. */
+  result: unknown;
+}
+
+/**
+ * Cached batch results, shared by every run in one store (see BatchCache). Unlike the journal, nothing
+ * here belongs to one orchestration: a later run of the same skill on the same data reads what an
+ * earlier one wrote.
+ */
+export interface BatchResultCache {
+  /** The entry stored under `key`, or undefined. */
+  loadCachedBatch(key: string): Promise<CachedBatch | undefined>;
+  /** Stores the entry, replacing any under the same key (a newer result of the same inputs is as good). */
+  saveCachedBatch(entry: CachedBatch): Promise<void>;
+}
+
 export type OrchestrationStatus = 'running' | 'paused' | 'complete' | 'failed';
 
 export interface StoredOrchestration {
@@ -73,7 +98,7 @@ export type StoreOutageEvent =
   | { type: 'store.unreachable'; since: number; reason: string; givesUpAfterMs: number }
   | { type: 'store.back'; since: number; at: number; downMs: number };
 
-export interface SnapshotStore extends BatchJournal {
+export interface SnapshotStore extends BatchJournal, BatchResultCache {
   /** Short description for messages, e.g. `postgres://host/db` or `pglite:.scenarios/db`. */
   readonly description: string;
   /**

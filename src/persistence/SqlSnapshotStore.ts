@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.ts';
 import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
-import type { BatchRecord, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { BatchRecord, CachedBatch, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** The one thing both SQL backends must provide: positional parameters ($1, $2, …), one statement per call. */
 export interface SqlQueryable {
@@ -59,6 +59,14 @@ interface BatchRow {
   finished_at: number | string;
 }
 
+interface CacheRow {
+  key: string;
+  skill_name: string;
+  skill_version: string;
+  items: number | string;
+  result: unknown;
+}
+
 type SummaryRow = Pick<OrchestrationRow, 'id' | 'status' | 'owner' | 'lease_expires_at' | 'lease_remaining_ms' | 'created_at' | 'updated_at'> & { skill_name: string | null };
 
 const ORCHESTRATION_COLUMNS =
@@ -111,6 +119,27 @@ export class SqlSnapshotStore implements SnapshotStore {
         [orchestrationId, scenario, fromIndex],
       );
       return rows.map(toBatchRecord);
+    });
+  }
+
+  loadCachedBatch(key: string): Promise<CachedBatch | undefined> {
+    return this.#run('loadCachedBatch', async () => {
+      const { rows } = await this.client.query<CacheRow>('SELECT key, skill_name, skill_version, items, result FROM batch_cache WHERE key = $1', [key]);
+      const row = rows[0];
+      return row && { key: row.key, skill: row.skill_name, skillVersion: row.skill_version, items: toInt(row.items), result: row.result };
+    });
+  }
+
+  saveCachedBatch(entry: CachedBatch): Promise<void> {
+    return this.#run('saveCachedBatch', async () => {
+      // An upsert, so a retry after an unacknowledged write, or two runs storing the same batch, are harmless.
+      await this.client.query(
+        `INSERT INTO batch_cache (key, skill_name, skill_version, items, result, stored_at)
+         VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)
+         ON CONFLICT (key) DO UPDATE SET skill_name = EXCLUDED.skill_name, skill_version = EXCLUDED.skill_version,
+           items = EXCLUDED.items, result = EXCLUDED.result, stored_at = EXCLUDED.stored_at`,
+        [entry.key, entry.skill, entry.skillVersion, entry.items, toJson(entry.result), this.#now()],
+      );
     });
   }
 

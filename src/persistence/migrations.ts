@@ -46,6 +46,21 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'batch_cache',
+    statements: [
+      // Keyed by what determined a result, not by run: every run in this database shares it (cacheEnabled).
+      `CREATE TABLE batch_cache (
+        key text PRIMARY KEY,
+        skill_name text NOT NULL,
+        skill_version text NOT NULL,
+        items integer NOT NULL,
+        result jsonb NOT NULL,
+        stored_at bigint NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /**
