@@ -1,11 +1,14 @@
 import { fromCallback, type EventObject } from 'xstate';
 import { z } from 'zod';
 import { isFileDataset } from '../config/schema.ts';
-import { ScenarioError, toError } from '../errors.ts';
+import { ScenarioError, SkillOutOfMemoryError, toError } from '../errors.ts';
 import type { BatchDoneEvent, ScenarioEvent } from '../machines/events.ts';
 import type { BatchRunnerInput } from '../machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
 import type { BatchJournal, BatchRecord } from '../persistence/SnapshotStore.ts';
+import type { BatchCache } from './batchCache.ts';
+import { lastBatchOfStretch, parallelWorkers } from './batchWindow.ts';
+import { unlimited, type ConcurrencyLimit } from './concurrencyLimit.ts';
 import { generateItems } from './inputData.ts';
 import { randomFor } from './seededRandom.ts';
 import { SkillContainment } from './skillGuard.ts';
@@ -30,9 +33,15 @@ export interface BatchRunnerDeps {
   items?: ItemSource;
   journal: BatchJournal;
   now?: () => number;
-  /** Process memory in MB; sampled at most every `memorySampleMs`, since reading it costs a syscall. */
-  sampleMemoryMb?: () => number;
-  memorySampleMs?: number;
+  /** Bounds batches in flight across every scenario of the orchestration (`maxConcurrency`); default: no bound. */
+  limit?: ConcurrencyLimit;
+  /** Earlier results, asked before the skill and told each fresh success, for scenarios with `cacheEnabled: true`. */
+  cache?: BatchCache;
+  /**
+   * Told when the cache could not be asked (the batch runs as a miss) or told (the result is simply not
+   * kept): a cache is an optimisation, so its failures never fail a batch.
+   */
+  onCacheError?: (error: Error) => void;
   /**
    * Told when the runner stops for a reason outside the skill: the journal stayed unreachable, or a journal
    * row was refused (a ScenarioError with code `snapshot_invalid`), so the caller can tell which.
@@ -46,20 +55,24 @@ export interface BatchRunnerDeps {
 export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orchestrationId}/${plan.name}/batch/${index}`;
 
 /**
- * One long-lived actor per working stretch of a scenario: runs batches back to back from `from`, sending
- * one event per settled batch, until the scenario leaves `processing` (barrier, pause, failure), which
- * stops this actor and aborts the skill. Batches already in the journal are replayed, not re-run, so a
- * restored scenario re-executes at most the batch that was in flight. A batch's row is written before the
- * event that counts it, hence before any snapshot that counts it.
+ * One long-lived actor per working stretch of a scenario: runs batches from `from`, up to
+ * `parallelWorkers` of them in flight at once, and sends one event per settled batch, strictly in batch
+ * order, until the scenario leaves `processing` (barrier, pause, retry, failure), which stops this actor
+ * and aborts every batch in flight. Batches already in the journal are replayed, not re-run, so a restored
+ * scenario re-executes at most the batches that were in flight (at most `parallelWorkers`). A batch's row is
+ * written before the event that counts it, hence before any snapshot that counts it, and rows are written
+ * in batch order, so the journal is always a prefix of the scenario's batches.
  */
 export function createBatchRunner(deps: BatchRunnerDeps) {
   const containment = deps.containment ?? new SkillContainment();
   return fromCallback<EventObject, BatchRunnerInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     const send = (event: ScenarioEvent) => sendBack(event);
-    runBatches(input, deps, containment, controller.signal, send).catch((cause: unknown) => {
+    runBatches(input, deps, containment, controller, send).catch((cause: unknown) => {
       if (controller.signal.aborted) return;
       const error = toError(cause);
+      // Nothing more of this stretch counts: the batches still in flight are stopped at once.
+      controller.abort(error);
       send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
       deps.onRunnerError?.(error);
     });
@@ -67,107 +80,279 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
   });
 }
 
-async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, containment: SkillContainment, signal: AbortSignal, send: (e: ScenarioEvent) => void) {
+/** How one batch's attempt ended, before it is counted. */
+interface Settled {
+  index: number;
+  attempt: number;
+  items: number;
+  startedAt: number;
+  finishedAt: number;
+  /** performance.now() around the skill call (equal for a cached batch), for busy time. */
+  t0: number;
+  t1: number;
+  result?: SkillResult;
+  failure?: string;
+  /** The limit an out-of-memory skill reached (SkillOutOfMemoryError): the batch is not retried. */
+  outOfMemoryMb?: number;
+  cached: boolean;
+}
+
+/** Lets a loop wait for the other's next step; abort wakes both, so neither waits on a stopped stretch. */
+class Wakeup {
+  #waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+  wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, containment: SkillContainment, controller: AbortController, send: (e: ScenarioEvent) => void) {
   const { plan } = input;
+  const { signal } = controller;
   const now = deps.now ?? Date.now;
-  const memory = memorySampler(deps);
-  const readItems = deps.items ?? generatedItems;
-  let index = input.from;
-  let attempt = input.attempt;
+  let first = input.from;
 
   // Checked before any is replayed: a forged or corrupt row must stop the scenario, not be absorbed by it.
-  const replay = replayable(plan, index, await deps.journal.loadBatches(plan.orchestrationId, plan.name, index));
+  const replay = replayable(plan, first, await deps.journal.loadBatches(plan.orchestrationId, plan.name, first));
   for (const record of replay) {
     if (signal.aborted) return;
     send(replayedEvent(record));
-    index += 1;
-    attempt = 1;
+    first += 1;
   }
+  if (signal.aborted) return;
 
-  while (index < plan.batchesTotal && !signal.aborted) {
-    const start = index * plan.batchSize;
-    const count = Math.min(plan.batchSize, plan.inputSize - start);
-    const items = await readItems(plan, start, count);
-    if (signal.aborted) return;
-    // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
-    // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands.
-    const batch = new AbortController();
-    const abortBatch = () => batch.abort(signal.reason);
-    signal.addEventListener('abort', abortBatch, { once: true });
-    const startedAt = now();
-    const t0 = performance.now();
-    let durationMs: number;
-    let raw: unknown;
-    let result: SkillResult | undefined;
-    let failure: string | undefined;
-    try {
-      const ctx = {
-        scenario: plan.name,
-        params: plan.params,
-        signal: batch.signal,
-        batchIndex: index,
-        attempt,
-        idempotencyKey: idempotencyKey(plan, index),
-        seed: plan.seed,
-        random: randomFor(plan.seed, plan.name, 'batch', index, attempt),
-      };
-      // A fault the skill's code raises outside its own promise (a refused process.exit, a rejection nobody
-      // awaited) fails this batch like a throw, and aborts its signal.
-      raw = await containment.runBatch(plan.name, index, (reason) => batch.abort(reason), () => deps.skill.run(items, ctx));
-    } catch (error) {
-      failure = toError(error).message;
-    } finally {
-      // Busy time is the skill's alone: validating its result (below) is ours.
-      durationMs = performance.now() - t0;
-      signal.removeEventListener('abort', abortBatch);
-    }
-    if (failure === undefined) {
+  const last = lastBatchOfStretch(plan, first);
+  const workers = parallelWorkers(plan);
+  const limit = deps.limit ?? unlimited;
+  const readItems = deps.items ?? generatedItems;
+  const attemptOf = (index: number) => (index === input.from ? input.attempt : 1);
+  const outcomes = new Map<number, Promise<Settled>>();
+  const launched = new Wakeup();
+  const counted = new Wakeup();
+  let nextToCount = first;
+  let launchError: Error | undefined;
+  const wakeAll = () => {
+    launched.wake();
+    counted.wake();
+  };
+  signal.addEventListener('abort', wakeAll, { once: true });
+
+  // Starts batches in index order (so items are read in order), never more than `workers` ahead of the
+  // first one not yet counted, and none past the stretch's last.
+  const launch = async () => {
+    for (let index = first; index <= last; index += 1) {
+      while (!signal.aborted && index >= nextToCount + workers) await counted.wait();
+      if (signal.aborted) return;
+      let release: () => void;
       try {
-        result = validateResult(raw, count);
-      } catch (error) {
-        failure = toError(error).message;
+        release = await limit.acquire(signal);
+      } catch {
+        return; // only an abort rejects
       }
+      let items: unknown[];
+      try {
+        if (signal.aborted) throw signal.reason;
+        items = await readItems(plan, index * plan.batchSize, Math.min(plan.batchSize, plan.inputSize - index * plan.batchSize));
+      } catch (error) {
+        release();
+        if (!signal.aborted) launchError = toError(error);
+        launched.wake();
+        return;
+      }
+      if (signal.aborted) {
+        release();
+        return;
+      }
+      outcomes.set(index, runBatch({ plan, index, attempt: attemptOf(index), items, release }, deps, containment, signal, now));
+      launched.wake();
     }
-    // Stopped while the skill ran (time budget, cancel, shutdown): this batch no longer counts.
-    if (signal.aborted) return;
-    const finishedAt = now();
+  };
 
-    if (failure !== undefined && attempt < plan.retry.maxAttempts) {
-      send({ type: 'batch.failed', at: finishedAt, index, attempt, error: failure, durationMs });
-      return;
+  // Counts settled batches in index order: writes each row, then sends its event.
+  const count = async () => {
+    let busyUntil = -Infinity;
+    let lastAt = -Infinity;
+    for (let index = first; index <= last; index += 1) {
+      let outcome = outcomes.get(index);
+      while (outcome === undefined) {
+        // The launcher stopped at this batch (its items could not be read): the earlier ones are counted.
+        if (launchError) throw launchError;
+        if (signal.aborted) return;
+        await launched.wait();
+        outcome = outcomes.get(index);
+      }
+      const settled = await outcome;
+      outcomes.delete(index);
+      if (signal.aborted) return;
+      // Busy time is time with at least one of this scenario's batches inside the skill: overlaps count once.
+      // Batches start in index order, so the part of this one not yet covered is what lies after busyUntil.
+      const durationMs = settled.cached ? 0 : Math.max(0, settled.t1 - Math.max(settled.t0, busyUntil));
+      if (!settled.cached) busyUntil = Math.max(busyUntil, settled.t1);
+      // A batch is counted when it and all before it have settled, so events never go back in time.
+      const at = Math.max(settled.finishedAt, lastAt);
+      lastAt = at;
+      if (settled.failure !== undefined && settled.outOfMemoryMb === undefined && settled.attempt < plan.retry.maxAttempts) {
+        send({ type: 'batch.failed', at, index, attempt: settled.attempt, error: settled.failure, durationMs });
+        // The stretch ends here: the retry starts a new one from this batch, so its successors in flight
+        // (which must not be counted before it) are stopped and run again after it.
+        controller.abort();
+        return;
+      }
+      const record = toRecord(plan, settled, at, durationMs);
+      await deps.journal.recordBatch(record);
+      if (signal.aborted) return;
+      send(doneEvent(settled, record, durationMs));
+      nextToCount = index + 1;
+      counted.wake();
     }
-    const processed = result ? (result.processed ?? count) : 0;
-    const record: BatchRecord = {
-      orchestrationId: plan.orchestrationId,
+  };
+
+  // A runner error (count rejects) aborts the stretch in createBatchRunner, which wakes the launcher too.
+  await Promise.all([launch(), count()]);
+}
+
+/** What runBatch needs to know about one batch. */
+interface BatchCall {
+  plan: ScenarioPlan;
+  index: number;
+  attempt: number;
+  items: unknown[];
+  /** Gives back the concurrency slot; called as soon as the skill has settled. */
+  release: () => void;
+}
+
+/** One attempt of one batch, from the cache or the skill: never rejects, a failure is part of what it gives. */
+async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: SkillContainment, stretch: AbortSignal, now: () => number): Promise<Settled> {
+  const { plan, index, attempt, items, release } = call;
+  const base = { index, attempt, items: items.length };
+  const cache = plan.params.cacheEnabled === true ? deps.cache : undefined;
+  if (cache) {
+    const hit = await lookup(cache, plan, items, deps);
+    if (hit) {
+      release();
+      const at = now();
+      const t = performance.now();
+      return { ...base, startedAt: at, finishedAt: at, t0: t, t1: t, result: hit, cached: true };
+    }
+  }
+  if (stretch.aborted) {
+    release();
+    return { ...base, startedAt: now(), finishedAt: now(), t0: 0, t1: 0, failure: 'aborted', cached: false };
+  }
+  // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
+  // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands.
+  const batch = new AbortController();
+  const abortBatch = () => batch.abort(stretch.reason);
+  stretch.addEventListener('abort', abortBatch, { once: true });
+  const startedAt = now();
+  const t0 = performance.now();
+  let t1: number;
+  let raw: unknown;
+  let failure: string | undefined;
+  let outOfMemoryMb: number | undefined;
+  try {
+    const ctx = {
       scenario: plan.name,
+      params: plan.params,
+      signal: batch.signal,
       batchIndex: index,
       attempt,
-      items: count,
-      itemsFailed: count - processed,
-      qualityScore: result ? result.qualityScore : null,
-      result: result ?? { error: failure },
-      startedAt,
-      finishedAt,
+      idempotencyKey: idempotencyKey(plan, index),
+      seed: plan.seed,
+      random: randomFor(plan.seed, plan.name, 'batch', index, attempt),
     };
-    await deps.journal.recordBatch(record);
-    if (signal.aborted) return;
-    send({
-      type: 'batch.done',
-      at: finishedAt,
-      index,
-      attempt,
-      items: count,
-      itemsFailed: record.itemsFailed,
-      qualityScore: record.qualityScore,
-      metrics: result?.metrics ?? {},
-      durationMs,
-      memoryMb: Math.max(result?.memoryMb ?? 0, memory()),
-      ...(failure !== undefined ? { error: failure } : {}),
-      replayed: false,
-    });
-    index += 1;
-    attempt = 1;
+    // A fault the skill's code raises outside its own promise (a refused process.exit, a rejection nobody
+    // awaited) fails this batch like a throw, and aborts its signal.
+    raw = await containment.runBatch(plan.name, index, (reason) => batch.abort(reason), () => deps.skill.run(items, ctx));
+  } catch (error) {
+    failure = toError(error).message;
+    if (error instanceof SkillOutOfMemoryError) outOfMemoryMb = error.limitMb;
+  } finally {
+    // Busy time is the skill's alone: validating its result (below) is ours.
+    t1 = performance.now();
+    stretch.removeEventListener('abort', abortBatch);
+    release();
   }
+  let result: SkillResult | undefined;
+  if (failure === undefined) {
+    try {
+      result = validateResult(raw, items.length);
+    } catch (error) {
+      failure = toError(error).message;
+    }
+  }
+  const finishedAt = now();
+  if (cache && result && !stretch.aborted) {
+    await cache.store(plan, items, result).catch((error: unknown) => deps.onCacheError?.(toError(error)));
+  }
+  return {
+    ...base,
+    startedAt,
+    finishedAt,
+    t0,
+    t1,
+    ...(result ? { result } : {}),
+    ...(failure !== undefined ? { failure } : {}),
+    ...(outOfMemoryMb !== undefined ? { outOfMemoryMb } : {}),
+    cached: false,
+  };
+}
+
+/** The cache's answer, or undefined when it has none or could not be asked (the batch then runs). */
+async function lookup(cache: BatchCache, plan: ScenarioPlan, items: readonly unknown[], deps: BatchRunnerDeps): Promise<SkillResult | undefined> {
+  try {
+    return await cache.lookup(plan, items);
+  } catch (error) {
+    deps.onCacheError?.(toError(error));
+    return undefined;
+  }
+}
+
+/** The journal row of a batch counted at `at`; `busyMs` is kept so a replay adds the same busy time. */
+function toRecord(plan: ScenarioPlan, settled: Settled, at: number, busyMs: number): BatchRecord {
+  const { result } = settled;
+  const processed = result ? (result.processed ?? settled.items) : 0;
+  let stored: Record<string, unknown>;
+  if (result) stored = settled.cached ? { ...result, cached: true } : { ...result, busyMs };
+  else if (settled.outOfMemoryMb !== undefined) stored = { error: settled.failure, outOfMemory: true, memoryMb: settled.outOfMemoryMb, busyMs };
+  else stored = { error: settled.failure, busyMs };
+  return {
+    orchestrationId: plan.orchestrationId,
+    scenario: plan.name,
+    batchIndex: settled.index,
+    attempt: settled.attempt,
+    items: settled.items,
+    itemsFailed: settled.items - processed,
+    qualityScore: result ? result.qualityScore : null,
+    result: stored,
+    startedAt: Math.min(settled.startedAt, at),
+    finishedAt: at,
+  };
+}
+
+function doneEvent(settled: Settled, record: BatchRecord, durationMs: number): BatchDoneEvent {
+  const { result } = settled;
+  return {
+    type: 'batch.done',
+    at: record.finishedAt,
+    index: settled.index,
+    attempt: settled.attempt,
+    items: settled.items,
+    itemsFailed: record.itemsFailed,
+    qualityScore: record.qualityScore,
+    metrics: result?.metrics ?? {},
+    durationMs,
+    // What the skill says it used (an isolated worker reports its own heap); a cached batch used nothing.
+    memoryMb: settled.outOfMemoryMb ?? (settled.cached ? 0 : (result?.memoryMb ?? 0)),
+    ...(settled.failure !== undefined ? { error: settled.failure } : {}),
+    replayed: false,
+    ...(settled.cached ? { cached: true } : {}),
+    ...(settled.outOfMemoryMb !== undefined ? { outOfMemory: true } : {}),
+  };
 }
 
 function validateResult(raw: unknown, count: number): SkillResult {
@@ -194,6 +379,9 @@ const JournalRowSchema = z.object({
     metrics: z.record(z.string(), z.number()).optional(),
     memoryMb: z.number().min(0, 'must be 0 or more').optional(),
     error: z.string().optional(),
+    busyMs: z.number().min(0, 'must be 0 or more').optional(),
+    cached: z.boolean().optional(),
+    outOfMemory: z.boolean().optional(),
   }),
   startedAt: z.number(),
   finishedAt: z.number(),
@@ -252,7 +440,8 @@ function journalRowError(plan: ScenarioPlan, index: string, why: string): Scenar
 
 /** Replays keep the batch's original finish time, so a barrier reached before a crash keeps its deadline. */
 function replayedEvent(record: BatchRecord): BatchDoneEvent {
-  const result = record.result as Partial<SkillResult> & { error?: string };
+  const result = record.result as Partial<SkillResult> & { error?: string; busyMs?: number; cached?: boolean; outOfMemory?: boolean };
+  const cached = result.cached === true;
   return {
     type: 'batch.done',
     at: record.finishedAt,
@@ -262,25 +451,12 @@ function replayedEvent(record: BatchRecord): BatchDoneEvent {
     itemsFailed: record.itemsFailed,
     qualityScore: record.qualityScore,
     metrics: result.metrics ?? {},
-    durationMs: record.finishedAt - record.startedAt,
-    memoryMb: result.memoryMb ?? 0,
+    // Rows written before busyMs was kept come from one worker, whose busy time is the row's span.
+    durationMs: cached ? 0 : (result.busyMs ?? record.finishedAt - record.startedAt),
+    memoryMb: cached ? 0 : (result.memoryMb ?? 0),
     ...(typeof result.error === 'string' ? { error: result.error } : {}),
     replayed: true,
-  };
-}
-
-function memorySampler(deps: BatchRunnerDeps): () => number {
-  // The JS heap, not RSS: embedded PGlite's WASM memory would otherwise count against every scenario.
-  const sample = deps.sampleMemoryMb ?? (() => process.memoryUsage().heapUsed / 1_048_576);
-  const every = deps.memorySampleMs ?? 100;
-  let last = -Infinity;
-  let value = 0;
-  return () => {
-    const t = performance.now();
-    if (t - last >= every) {
-      value = sample();
-      last = t;
-    }
-    return value;
+    ...(cached ? { cached: true } : {}),
+    ...(result.outOfMemory === true ? { outOfMemory: true } : {}),
   };
 }

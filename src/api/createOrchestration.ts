@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { createAlarm } from '../actors/alarm.ts';
+import type { BatchCache } from '../actors/batchCache.ts';
 import { createBatchRunner } from '../actors/batchRunner.ts';
+import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
 import type { Skill } from '../actors/skill.ts';
@@ -29,6 +31,8 @@ export interface OrchestrationOptions {
   skill?: Skill;
   /** Where batch results are journaled (default: in memory). */
   journal?: BatchJournal;
+  /** Earlier batch results, asked for scenarios with `cacheEnabled: true` (none: every batch runs the skill). */
+  cache?: BatchCache;
   /** Orchestration id; default `orch-` + 8 random hex digits. */
   id?: string;
   /** An XState inspection observer that sees every actor, event and snapshot of the run. */
@@ -128,10 +132,16 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
   };
   const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs + ongoingOutageMs());
   const containment = new SkillContainment();
+  const runnerExtras = {
+    // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
+    ...(config.maxConcurrency !== undefined ? { limit: createConcurrencyLimit(config.maxConcurrency) } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
+  };
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now: stamp, containment, ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}) }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now: stamp, containment, ...runnerExtras }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>

@@ -56,7 +56,7 @@ const NOW = 5_000_000;
 function startRunner(input: BatchRunnerInput, deps: Partial<BatchRunnerDeps> & Pick<BatchRunnerDeps, 'skill'>) {
   const events: ScenarioEvent[] = [];
   const journal = deps.journal ?? new MemorySnapshotStore();
-  const runner = createBatchRunner({ journal, now: () => NOW, sampleMemoryMb: () => 7, ...deps });
+  const runner = createBatchRunner({ journal, now: () => NOW, ...deps });
   const parent = setup({
     types: { events: {} as EventObject },
     actors: { runner },
@@ -106,7 +106,7 @@ function forgedJournal(records: BatchRecord[]) {
 describe('createBatchRunner', () => {
   describe('running batches', () => {
     it('should run every batch from `from` in order, with its items, attempt and idempotency key, and send one batch.done each', async () => {
-      const plan = testPlan({ definition: { inputSize: 5, skillParams: { batchSize: 2 } } });
+      const plan = testPlan({ definition: { inputSize: 5, skillParams: { batchSize: 2 } }, barriers: [] });
       const skill = instantSkill();
       const { events, journal } = startRunner({ plan, from: 1, attempt: 2 }, { skill });
       await settle();
@@ -116,7 +116,7 @@ describe('createBatchRunner', () => {
         [2, 1, 'orch-test/alpha/batch/2'],
       ]);
       expect(events).toMatchObject([
-        { type: 'batch.done', index: 1, attempt: 2, items: 2, itemsFailed: 0, qualityScore: 0.9, at: NOW, memoryMb: 7, replayed: false },
+        { type: 'batch.done', index: 1, attempt: 2, items: 2, itemsFailed: 0, qualityScore: 0.9, at: NOW, memoryMb: 0, replayed: false },
         { type: 'batch.done', index: 2, attempt: 1, items: 1, itemsFailed: 0, qualityScore: 0.9, at: NOW, replayed: false },
       ]);
       expect((await journal.loadBatches(plan.orchestrationId, plan.name, 0)).map((r) => [r.batchIndex, r.items, r.startedAt, r.finishedAt])).toEqual([
@@ -126,7 +126,7 @@ describe('createBatchRunner', () => {
     });
 
     it('should write a batch to the journal before the event that counts it', async () => {
-      const plan = testPlan({ definition: { inputSize: 3 } });
+      const plan = testPlan({ definition: { inputSize: 3 }, barriers: [] });
       const journal = new MemorySnapshotStore();
       const recordBatch = journal.recordBatch.bind(journal);
       // For each row: how many events the runner had sent when the row was written.
@@ -198,7 +198,7 @@ describe('createBatchRunner', () => {
     });
 
     it('should replay nothing and run from `from` when the journal is empty', async () => {
-      const plan = testPlan({ definition: { inputSize: 2 } });
+      const plan = testPlan({ definition: { inputSize: 2 }, barriers: [] });
       const skill = instantSkill();
       const { events } = startRunner({ plan, from: 0, attempt: 1 }, { skill });
       await settle();
@@ -335,7 +335,7 @@ describe('createBatchRunner', () => {
 
     it('should give each batch its own signal, so a skill adding an abort listener per batch leaves none on the stretch', async () => {
       const BATCHES = 300;
-      const plan = testPlan({ definition: { inputSize: BATCHES } });
+      const plan = testPlan({ definition: { inputSize: BATCHES }, barriers: [] });
       const warnings: string[] = [];
       const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
       process.on('warning', onWarning);

@@ -34,7 +34,7 @@ export function startSimulatedRun(configInput: OrchestrationConfigInput, skill: 
   const alarm = createAlarm(now);
   const journal = new MemorySnapshotStore();
   const machine = orchestratorMachine.provide({
-    actors: { alarm, scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now, sampleMemoryMb: () => 1 }) } }) },
+    actors: { alarm, scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now }) } }) },
   });
   const plans = config.scenarios.map((definition) =>
     planScenario({ orchestrationId: 'orch-sim', definition, seed: config.seed, milestones: config.milestones, barriers: config.barriers.at, retry: config.retry }),
