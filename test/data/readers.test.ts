@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { indexDataset } from '../../src/data/datasetIndex.ts';
+import { RecordReader } from '../../src/data/recordReader.ts';
+import { firstRecords } from '../../src/data/scenarioItems.ts';
+import { ScenarioError } from '../../src/errors.ts';
+import { dataFolder, jsonLines, labelledRows } from './datasetFiles.ts';
+
+const folder = dataFolder();
+
+async function readAll(path: string): Promise<unknown[]> {
+  const index = await indexDataset(path);
+  return firstRecords(new RecordReader(index)).read(0, index.fingerprint.records);
+}
+
+async function failure(promise: Promise<unknown>): Promise<ScenarioError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ScenarioError);
+  return error as ScenarioError;
+}
+
+describe('dataset files are read record by record, each record one item as written', () => {
+  it('JSON lines: one value per line, blank lines skipped, any JSON value', async () => {
+    const path = folder.write('a.jsonl', '{"text":"é, ü","label":"x"}\n\n[1,2]\r\n"plain"\n{"n":3}');
+    expect(await readAll(path)).toEqual([{ text: 'é, ü', label: 'x' }, [1, 2], 'plain', { n: 3 }]);
+  });
+
+  it('a JSON array: each element is a record', async () => {
+    const path = folder.write('a.json', '[\n  {"text": "a, [b]", "label": "x"},\n  {"nested": {"list": [1, {"k": "]"}]}},\n  7\n]\n');
+    expect(await readAll(path)).toEqual([{ text: 'a, [b]', label: 'x' }, { nested: { list: [1, { k: ']' }] } }, 7]);
+  });
+
+  it('CSV: objects keyed by the header, values as strings; quoted fields may hold commas, quotes and newlines', async () => {
+    const path = folder.write('a.csv', 'text,label,score\n"hello, world",ham,007\n"two\nlines ""quoted""",spam,1.5\n');
+    expect(await readAll(path)).toEqual([
+      { text: 'hello, world', label: 'ham', score: '007' },
+      { text: 'two\nlines "quoted"', label: 'spam', score: '1.5' },
+    ]);
+  });
+
+  it('counts records and fingerprints the bytes', async () => {
+    const text = jsonLines(labelledRows(5));
+    const index = await indexDataset(folder.write('f.jsonl', text));
+    expect(index.fingerprint.records).toBe(5);
+    expect(index.fingerprint.bytes).toBe(Buffer.byteLength(text));
+    const { createHash } = await import('node:crypto');
+    expect(index.fingerprint.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+  });
+
+  it.each([
+    ['jsonl', jsonLines(labelledRows(2_345, 'ünï'))],
+    ['json', JSON.stringify(labelledRows(2_345, 'ünï'), null, 1)],
+    ['csv', 'id,text,label\n' + labelledRows(2_345, 'a,"b"\nc').map((r) => `${r.id},"${r.text.replaceAll('"', '""')}",${r.label}`).join('\n') + '\n'],
+  ])('%s: any slice read from the middle (past checkpoints, after earlier reads) equals the same slice of the whole', async (ext, text) => {
+    const index = await indexDataset(folder.write(`big.${ext}`, text));
+    const items = firstRecords(new RecordReader(index));
+    const whole = await items.read(0, 2_345);
+    expect(whole).toHaveLength(2_345);
+    for (const [start, count] of [[1_990, 30], [2_020, 100], [5, 10], [1_000, 1], [2_300, 45], [999, 2]] as const) {
+      expect(await items.read(start, count)).toEqual(whole.slice(start, start + count));
+    }
+  });
+});
+
+describe('a malformed record fails the pass with the file, the line and what was wrong', () => {
+  it('JSON lines', async () => {
+    const path = folder.write('bad.jsonl', '{"a":1}\n{"a":2}\n\n{"a":3,}\n{"a":4}\n');
+    const error = await failure(indexDataset(path));
+    expect(error.code).toBe('dataset_invalid');
+    expect(error.message).toContain(`dataset file ${path}, line 4: not valid JSON`);
+    expect(error.message).toContain('{\\"a\\":3,}');
+  });
+
+  it('a JSON array: a syntax error, an unclosed array, a top level that is not an array', async () => {
+    const path = folder.write('bad.json', '[\n{"a":1},\n{"a": tru}\n]');
+    expect((await failure(indexDataset(path))).message).toMatch(new RegExp(`${path}, line 3: not valid JSON`));
+    const open = folder.write('open.json', '[\n{"a":1},\n{"a":2}\n');
+    expect((await failure(indexDataset(open))).message).toContain('the file ends inside the array');
+    const object = folder.write('object.json', '{"rows": []}');
+    expect((await failure(indexDataset(object))).message).toContain(`${object}, line 1: expected a JSON array`);
+  });
+
+  it('CSV: a row with the wrong number of fields, an unclosed quote', async () => {
+    const short = folder.write('short.csv', 'a,b\n1,2\n3\n');
+    expect((await failure(indexDataset(short))).message).toMatch(new RegExp(`${short}, line 3: not valid CSV: Invalid Record Length`));
+    const quote = folder.write('quote.csv', 'a,b\n1,2\n"3,4\n5,6\n');
+    expect((await failure(indexDataset(quote))).message).toMatch(/line \d: not valid CSV: Quote Not Closed/);
+  });
+
+  it('an unknown extension or a missing file is named', async () => {
+    expect((await failure(indexDataset(folder.write('rows.txt', 'x')))).message).toContain('use .jsonl');
+    expect((await failure(indexDataset(`${folder.dir}/missing.jsonl`))).message).toContain('cannot read dataset file');
+  });
+});
+
+describe('a file that changes under a run is refused when read', () => {
+  it('fewer records than indexed', async () => {
+    const path = folder.write('shrinks.jsonl', jsonLines(labelledRows(10)));
+    const items = firstRecords(new RecordReader(await indexDataset(path)));
+    folder.write('shrinks.jsonl', jsonLines(labelledRows(4)));
+    const error = await failure(items.read(0, 10));
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toContain('it ends after 4 records, it had 10');
+  });
+});
