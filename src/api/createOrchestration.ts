@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
-import { createBatchRunner } from '../actors/batchRunner.ts';
+import { createBatchRunner, type ItemSource } from '../actors/batchRunner.ts';
 import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
+import type { InputItem } from '../actors/inputData.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
 import type { Skill } from '../actors/skill.ts';
 import { parseConfig } from '../config/parseConfig.ts';
-import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
+import { isFileDataset, type OrchestrationConfig, type OrchestrationConfigInput } from '../config/schema.ts';
+import type { OpenedDatasets } from '../data/openDatasets.ts';
 import { ScenarioError, UsageError, toError } from '../errors.ts';
 import { orchestratorMachine, scenarioActorId, type OrchestratorOutput } from '../machines/orchestratorMachine.ts';
 import { scenarioMachine } from '../machines/scenarioMachine.ts';
@@ -26,9 +28,14 @@ const OUTAGE_ALARM_SLACK_MS = 20;
 
 export type OrchestratorActor = Actor<typeof orchestratorMachine>;
 
-export interface OrchestrationOptions {
+/** `Row`: the items the skill takes, records of your dataset files (generated `{ id, value }` items by default). */
+export interface OrchestrationOptions<Row = InputItem> {
   /** The skill to run; defaults to the built-in one the config names (`simulated`). */
-  skill?: Skill;
+  skill?: Skill<Row>;
+  /** The config's dataset files, opened by openDatasets (pass its `config` as the config): where batches read their items. */
+  datasets?: OpenedDatasets;
+  /** Where each batch's items come from, instead of `datasets` (default: generated from the seed). */
+  items?: ItemSource;
   /** Where batch results are journaled (default: in memory). */
   journal?: BatchJournal;
   /** Earlier batch results, asked for scenarios with `cacheEnabled: true` (none: every batch runs the skill). */
@@ -60,10 +67,10 @@ export interface OrchestrationOptions {
   onEscape?: (error: Error) => void;
 }
 
-export interface Orchestration {
+export interface Orchestration<Row = InputItem> {
   readonly id: string;
   readonly config: OrchestrationConfig;
-  readonly skill: Skill;
+  readonly skill: Skill<Row>;
   /** The root XState actor (the orchestrator); scenario actors are its children `scenario:<name>`. */
   readonly actor: OrchestratorActor;
   /** Resolves with the comparison report when every scenario is complete or failed. */
@@ -100,9 +107,15 @@ export interface Orchestration {
  * const report = await run.result;
  * ```
  */
-export function createOrchestration(configInput: OrchestrationConfigInput | OrchestrationConfig, options: OrchestrationOptions = {}): Orchestration {
+export function createOrchestration<Row = InputItem>(configInput: OrchestrationConfigInput | OrchestrationConfig, options: OrchestrationOptions<Row> = {}): Orchestration<Row> {
   const config = parseConfig(configInput);
-  const skill = options.skill ?? resolveConfiguredSkill(config);
+  // A built-in skill takes generated items; the caller's own Row is theirs to match with their data.
+  const skill = options.skill ?? (resolveConfiguredSkill(config) as unknown as Skill<Row>);
+  const items = options.items ?? options.datasets?.items;
+  const unread = config.scenarios.filter((s) => isFileDataset(s.dataset)).map((s) => `"${s.name}"`);
+  if (items === undefined && unread.length > 0) {
+    throw new UsageError(`scenario${unread.length > 1 ? 's' : ''} ${unread.join(', ')} read${unread.length > 1 ? '' : 's'} a dataset file, but no datasets were given: const datasets = await openDatasets(config); createOrchestration(datasets.config, { skill, datasets })`);
+  }
   const id = options.id ?? `orch-${randomUUID().slice(0, 8)}`;
   const now = options.now ?? Date.now;
   const journal = options.journal ?? new MemorySnapshotStore();
@@ -136,6 +149,7 @@ export function createOrchestration(configInput: OrchestrationConfigInput | Orch
     // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
     ...(config.maxConcurrency !== undefined ? { limit: createConcurrencyLimit(config.maxConcurrency) } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(items ? { items } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
   };
   const machine = orchestratorMachine.provide({
