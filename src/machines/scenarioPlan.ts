@@ -64,6 +64,8 @@ export function initialProgress(plan: ScenarioPlan): ScenarioProgress {
     batchSize: plan.batchSize,
     batchCount: 0,
     batchesTotal: plan.batchesTotal,
+    cachedBatches: 0,
+    cachedItems: 0,
     milestonesReached: [],
     currentMilestone: null,
     milestoneElapsedMs: {},
@@ -156,7 +158,14 @@ export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event
   next.batchCount = progress.batchCount + 1;
   // Multiply first: 57 / 100 * 100 is 56.99999999999999, which would miss the 57% milestone.
   next.progressPct = Math.min(100, ((itemsProcessed + itemsFailed) * 100) / plan.inputSize);
-  next.busyMs = progress.busyMs + event.durationMs;
+  // A cached batch is not the skill's work: no busy time, even when replayed from the journal (whose
+  // duration for it is the lookup's), and its items are counted apart so per-item figures can leave them out.
+  if (event.cached === true) {
+    next.cachedBatches = (progress.cachedBatches ?? 0) + 1;
+    next.cachedItems = (progress.cachedItems ?? 0) + (event.items - event.itemsFailed);
+  } else {
+    next.busyMs = progress.busyMs + event.durationMs;
+  }
   next.memoryUsedMb = Math.max(progress.memoryUsedMb, event.memoryMb);
   next.elapsedMs = elapsedAt(progress, event.at, downtimeMs);
   next.quality = quality;

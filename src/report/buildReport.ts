@@ -28,6 +28,8 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores
     itemsProcessed: progress.itemsProcessed,
     itemsFailed: progress.itemsFailed,
     batchCount: progress.batchCount,
+    cachedBatches: progress.cachedBatches ?? 0,
+    cachedItems: progress.cachedItems ?? 0,
     milestonesReached: [...progress.milestonesReached],
     milestoneElapsedMs: { ...progress.milestoneElapsedMs },
     elapsedMs: progress.elapsedMs,
@@ -44,6 +46,11 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores
   };
 }
 
+/** Items processed by batches the skill ran, not taken from the batch cache. */
+function itemsTheSkillProcessed(progress: Pick<ScenarioProgress, 'itemsProcessed' | 'cachedItems'>): number {
+  return progress.itemsProcessed - (progress.cachedItems ?? 0);
+}
+
 /** Turns what a run produced into the report every renderer and `--json` share. */
 export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): Report {
   // No prototype: scenario names such as `toString` or `__proto__` are keys like any other.
@@ -58,8 +65,10 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     const qualityScores = computeQualityScores(progress, definition);
     scenarios[progress.name] = scenarioReport(progress, qualityScores);
     budgets[progress.name] = checkBudgets(progress, definition, qualityScores.overall ?? null);
-    // Busy time over items actually processed: barrier waits, pauses and the configured size play no part.
-    timePerItemMs[progress.name] = progress.itemsProcessed > 0 ? roundTo(progress.busyMs / progress.itemsProcessed, 3) : null;
+    // Busy time over items the skill actually processed: barrier waits, pauses, the configured size and
+    // batches taken from the cache (no busy time) play no part. None processed (all cached, say): no figure.
+    const ranItems = itemsTheSkillProcessed(progress);
+    timePerItemMs[progress.name] = ranItems > 0 ? roundTo(progress.busyMs / ranItems, 3) : null;
     for (const { metric, reason } of unmeasuredMetrics(progress, qualityScores)) {
       const key = `${reason}/${metric}`;
       const entry = missing.get(key) ?? { metric, reason, scenarios: [] };
@@ -72,7 +81,14 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
   const scaling = fitScaling(
     outcome.scenarios
       .filter((p) => p.status === 'complete')
-      .map((p) => ({ name: p.name, items: p.itemsProcessed, batches: p.batchCount, busyMs: p.busyMs, batchSize: p.batchSize })),
+      .map((p) => ({
+        name: p.name,
+        items: itemsTheSkillProcessed(p),
+        batches: p.batchCount - (p.cachedBatches ?? 0),
+        busyMs: p.busyMs,
+        batchSize: p.batchSize,
+        cachedBatches: p.cachedBatches ?? 0,
+      })),
   );
 
   const draft: Omit<Report, 'recommendations'> = {

@@ -50,14 +50,24 @@ export function scenarioRows(report: Report): string[][] {
       s.failureReason === undefined ? s.status : `${s.status} (${s.failureReason})`,
       String(s.itemsProcessed),
       String(s.itemsFailed),
-      String(s.batchCount),
+      s.cachedBatches > 0 ? `${s.batchCount} (${s.cachedBatches} cached)` : String(s.batchCount),
       formatMs(s.elapsedMs),
       formatMs(s.busyMs),
       formatMs(s.waitingMs),
-      perItem === null || perItem === undefined ? '-' : formatMs(perItem),
+      perItem === null || perItem === undefined ? (s.batchCount > 0 && s.cachedBatches === s.batchCount ? 'all cached' : '-') : formatMs(perItem),
       formatScore(ownValue(s.qualityScores, 'overall')),
     ];
   });
+}
+
+/**
+ * "simple: 10 of 10 batches (100 items) from the cache" per scenario that took any, so a reader sees which
+ * figures the skill's own runs back; empty when none did.
+ */
+export function describeCache(report: Report): string[] {
+  return Object.entries(report.scenarios)
+    .filter(([, s]) => s.cachedBatches > 0)
+    .map(([name, s]) => `${name}: ${s.cachedBatches} of ${s.batchCount} batches (${s.cachedItems} items) from the cache`);
 }
 
 /** A quality score for people: "missing" where it was not measured, "-" where the scenario does not name it. */

@@ -126,12 +126,35 @@ function scalingSentences(report: RecommendationInput): string[] {
     const points = usableScalingPoints(
       Object.values(report.scenarios)
         .filter((s) => s.status === 'complete')
-        .map((s) => ({ items: s.itemsProcessed, batches: s.batchCount, busyMs: s.busyMs })),
+        .map((s) => ({ items: s.itemsProcessed - s.cachedItems, batches: s.batchCount - s.cachedBatches, busyMs: s.busyMs })),
     );
     if (batchTimeShare(points, scaling.perBatchMs) > 0.5) {
       out.push(
         `Busy time is driven by batch count (~${formatNumber(scaling.perBatchMs)} ms per batch) rather than item count: ` +
           'larger batches would cut time.',
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Scenarios that took batches from the cache: their time figures cover only the batches the skill ran, and
+ * one that took every batch from it has none, which a reader comparing times must know.
+ */
+function cacheSentences(report: RecommendationInput): string[] {
+  const out: string[] = [];
+  for (const [name, scenario] of Object.entries(report.scenarios)) {
+    if (scenario.cachedBatches === 0) continue;
+    if (scenario.cachedBatches === scenario.batchCount) {
+      out.push(
+        `Scenario ${quoted(name)} took ${scenario.batchCount === 1 ? 'its only batch' : `all ${scenario.batchCount} batches`} from the cache (cacheEnabled), so the skill never ran ` +
+          'and it has no busy time or time per item: run it with --no-cache (or without cacheEnabled) to measure it.',
+      );
+    } else {
+      out.push(
+        `Scenario ${quoted(name)} took ${scenario.cachedBatches} of its ${scenario.batchCount} batches from the cache (cacheEnabled): ` +
+          'its busy time and time per item cover only the batches the skill ran.',
       );
     }
   }
@@ -180,6 +203,7 @@ export function recommend(report: RecommendationInput): string[] {
       if (!budgets[budget].held && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
     }
   }
+  out.push(...cacheSentences(report));
   out.push(...missingMetricSentences(report));
   out.push(...scalingSentences(report));
   for (const barrier of report.barriers) {

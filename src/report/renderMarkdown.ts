@@ -1,5 +1,5 @@
 import { emptyRecord, ownValue } from '../ownKeys.ts';
-import { SCENARIO_COLUMNS, describeBudget, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
+import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { Report } from './schema.ts';
 
@@ -53,6 +53,13 @@ function budgetTable(report: Report): string[] {
   return table(['Scenario', 'Time (busy)', 'Memory', 'Errors', 'Quality'], rows);
 }
 
+/** Which scenarios took batches from the cache, after the scenarios table; nothing when none did. */
+function cacheLines(report: Report): string[] {
+  const cached = describeCache(report);
+  if (cached.length === 0) return [];
+  return ['', 'Cached batches are not in busy time, time per item or the scaling fit:', '', ...cached.map((c) => `- ${c}`)];
+}
+
 /** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [
@@ -67,6 +74,7 @@ export function renderMarkdown(report: Report): string {
     '## Scenarios',
     '',
     ...table(SCENARIO_COLUMNS, scenarioRows(report)),
+    ...cacheLines(report),
     '',
     '## Quality',
     '',

@@ -2,13 +2,17 @@ import { formatNumber, formatPercent } from './format.ts';
 import { roundTo } from './round.ts';
 import type { Scaling } from './schema.ts';
 
-/** One completed scenario as the scaling fit sees it. */
+/** One completed scenario as the scaling fit sees it: the batches the skill ran, not those taken from the cache. */
 export interface ScalingPoint {
   name: string;
+  /** Items processed by batches the skill ran. */
   items: number;
+  /** Batches the skill ran. */
   batches: number;
   busyMs: number;
   batchSize: number;
+  /** Batches taken from the batch cache instead (not in items, batches or busy time). */
+  cachedBatches?: number;
 }
 
 /** Verdict bands around 1: a little noise in measured time should not flip "linear". */
@@ -89,8 +93,17 @@ function plural(count: number, word: string): string {
 export function fitScaling(points: readonly ScalingPoint[]): Scaling {
   const used = usableScalingPoints(points);
   const notes: string[] = [];
-  const skipped = points.filter((p) => !used.includes(p)).map((p) => p.name);
+  // A scenario whose every batch came from the cache has no busy time to fit: say so, rather than lump it
+  // with scenarios that did no work.
+  const allCached = points.filter((p) => !used.includes(p) && p.batches === 0 && (p.cachedBatches ?? 0) > 0).map((p) => p.name);
+  const skipped = points.filter((p) => !used.includes(p) && !allCached.includes(p.name)).map((p) => p.name);
+  if (allCached.length > 0) notes.push(`Left out because every batch came from the cache, so the skill never ran: ${allCached.join(', ')}.`);
   if (skipped.length > 0) notes.push(`Left out for lack of items or busy time: ${skipped.join(', ')}.`);
+  const partlyCached = used.filter((p) => (p.cachedBatches ?? 0) > 0);
+  if (partlyCached.length > 0) {
+    const listed = partlyCached.map((p) => `${p.name} ${p.cachedBatches ?? 0} of ${p.batches + (p.cachedBatches ?? 0)}`).join(', ');
+    notes.push(`Batches taken from the cache are left out (${listed}): the fit counts only the items and batches the skill ran.`);
+  }
 
   const basis =
     `Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed ` +

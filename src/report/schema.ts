@@ -50,6 +50,13 @@ export const ScenarioProgressSchema = z.object({
   /** Batches settled (succeeded, or failed after every retry). */
   batchCount: z.int(),
   batchesTotal: z.int(),
+  /**
+   * Of `batchCount`, those whose result came from the batch cache (`cacheEnabled`), and the items they
+   * processed: the skill did not run for them, so per-item time and the scaling fit leave them out. Absent
+   * from snapshots written before the cache was honoured (read as 0).
+   */
+  cachedBatches: z.int().optional(),
+  cachedItems: z.int().optional(),
   milestonesReached: z.array(z.number()),
   currentMilestone: z.number().nullable(),
   /** Milestone (as a string key) -> elapsed ms since the scenario started, when it was reached. */
@@ -93,6 +100,9 @@ export const ScenarioReportSchema = z.object({
   itemsProcessed: z.int(),
   itemsFailed: z.int(),
   batchCount: z.int(),
+  /** Of `batchCount`, batches taken from the batch cache, and the items they processed (not in busy time or per-item figures). */
+  cachedBatches: z.int(),
+  cachedItems: z.int(),
   milestonesReached: z.array(z.number()),
   milestoneElapsedMs: z.record(z.string(), z.number()),
   elapsedMs: z.number(),
@@ -164,7 +174,7 @@ export const ReportSchema = z.object({
     qualityRanking: z.array(z.string()),
     rankingBasis: RankingBasisSchema,
     missingMetrics: z.array(MissingMetricSchema),
-    /** Busy ms per item actually processed; null when nothing was processed. */
+    /** Busy ms per item the skill processed (cached batches left out); null when it processed none. */
     timePerItemMs: ownRecord(z.number().nullable()),
     scaling: ScalingSchema,
   }),
