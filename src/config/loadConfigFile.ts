@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, toError } from '../errors.ts';
+import { parseJsonc } from './jsonc.ts';
 import { validateConfig } from './parseConfig.ts';
 import type { ParsedConfig } from './schema.ts';
 
 /**
- * Reads and validates a JSON config file; every problem is reported with its field path. Relative paths
+ * Reads and validates a JSON config file (comments and trailing commas allowed); every problem is reported with its field path. Relative paths
  * in it (`skill.module`, a skill command's `cwd`, which defaults to the file's folder, and each
  * `dataset.file`) are made absolute against the file's folder, so the config works (and a stored run
  * resumes) from any working directory. A dataset file's record count is not known yet: see openDatasets.
@@ -18,13 +19,7 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: `cannot read ${absolute}: ${toError(error).message}` }]);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(path, [{ path: '(file)', message: `not valid JSON: ${toError(error).message}` }]);
-  }
-  return anchorPaths(validateConfig(data, path), dirname(absolute));
+  return anchorPaths(validateConfig(parseJsonc(text, path), path), dirname(absolute));
 }
 
 /** The config with its relative paths made absolute against `folder` (the config file's). */

@@ -1,21 +1,32 @@
 import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../errors.ts';
 import { setOwn } from '../ownKeys.ts';
-import { OrchestrationConfigSchema, type OrchestrationConfig, type ParsedConfig } from './schema.ts';
+import { expandMatrix, locateProblem, matrixProblems, type ConfigPath, type MatrixCombination, type MatrixProblem } from './matrix.ts';
+import { MatrixSchema, OrchestrationConfigSchema, ScenarioTemplateSchema, type OrchestrationConfig, type ParsedConfig } from './schema.ts';
 
-/** Renders a zod path as users write it: `scenarios[1].skillParams.batchSize`. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** Renders a zod path as users write it: `scenarios[1].skillParams.batchSize`, `matrix["dataset.file"][0]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    else if (!IDENTIFIER.test(String(key))) out += `[${JSON.stringify(String(key))}]`;
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out === '' ? '(root)' : out;
 }
 
 export function toProblems(error: z.ZodError): ConfigProblem[] {
-  return closestIssues(error.issues).map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
+  return describeError(error, []).map(formatProblem);
 }
+
+/** A zod error's issues (each union explained by its closest option) as problems under `prefix`. */
+function describeError(error: z.ZodError, prefix: ConfigPath): MatrixProblem[] {
+  return closestIssues(error.issues).map((issue) => ({ path: [...prefix, ...issue.path], message: describeIssue(issue) }));
+}
+
+const formatProblem = (problem: MatrixProblem): ConfigProblem => ({ path: formatPath(problem.path), message: problem.message });
 
 /**
  * A union that matched no option (a dataset, a skill reference) is explained by the option the input came
@@ -47,10 +58,94 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * fills it in.
  */
 export function validateConfig(input: unknown, source = 'config object'): ParsedConfig {
-  const parsed = OrchestrationConfigSchema.safeParse(input, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(source, toProblems(parsed.error));
-  keepProtoParams(input, parsed.data);
+  const expansion = expandConfigMatrix(input);
+  const parsed = OrchestrationConfigSchema.safeParse(expansion.input, { reportInput: true });
+  const problems = [...expansion.problems];
+  if (!parsed.success) {
+    for (const problem of describeError(parsed.error, [])) {
+      // A matrix with problems made no scenarios, so an empty list says nothing new.
+      if (expansion.problems.length > 0 && formatPath(problem.path) === 'scenarios') continue;
+      problems.push({ path: expansion.locate(problem.path), message: problem.message });
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, uniqueProblems(problems.map(formatProblem)));
+  keepProtoParams(expansion.input, parsed.data);
   return parsed.data;
+}
+
+interface ConfigExpansion {
+  /** The config with the matrix's scenarios after its own, and without `template`. */
+  input: unknown;
+  /** Problems with `template` and `matrix` themselves. */
+  problems: MatrixProblem[];
+  /** Where the user wrote what a problem's path names (a generated scenario's field is in the template or the matrix). */
+  locate: (path: ConfigPath) => ConfigPath;
+}
+
+/**
+ * Expands `template` × `matrix` into scenarios after the config's own, before validation: relative
+ * `dataset.file` values then resolve against the config's folder like any other (loadConfigFile anchors
+ * paths after validation). `template` goes; `matrix` stays, for the report to group by. A `matrix`
+ * without `template` (as validateConfig returns it, and as stored with a run) expands nothing.
+ */
+function expandConfigMatrix(input: unknown): ConfigExpansion {
+  const unchanged: ConfigExpansion = { input, problems: [], locate: (path) => path };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return unchanged;
+  const config = input as Record<string, unknown>;
+  const hasTemplate = Object.hasOwn(config, 'template');
+  const hasMatrix = Object.hasOwn(config, 'matrix');
+  if (!hasTemplate && !hasMatrix) return unchanged;
+
+  const { template, ...rest } = config;
+  const explicit = Array.isArray(config.scenarios) ? (config.scenarios as unknown[]) : [];
+  const problems: MatrixProblem[] = [];
+  const parsedTemplate = hasTemplate ? ScenarioTemplateSchema.safeParse(template, { reportInput: true }) : undefined;
+  if (parsedTemplate?.success === false) problems.push(...describeError(parsedTemplate.error, ['template']));
+  const parsedMatrix = hasMatrix ? MatrixSchema.safeParse(config.matrix, { reportInput: true }) : undefined;
+  if (parsedMatrix?.success === false) problems.push(...describeError(parsedMatrix.error, ['matrix']));
+  // Each listed key is checked even when another key's list is empty or not a list.
+  if (isPlainObject(config.matrix)) problems.push(...matrixProblems(listsOf(config.matrix), describeError));
+  if (hasTemplate && !hasMatrix) problems.push({ path: ['matrix'], message: 'is required beside template: the scenario fields to vary, each with its values' });
+  if (hasMatrix && !hasTemplate && explicit.length === 0) {
+    problems.push({ path: ['template'], message: 'is required beside matrix: the scenario fields every combination shares (all but "name")' });
+  }
+  if (problems.length > 0 || !hasTemplate || parsedMatrix?.success !== true) return { input: rest, problems, locate: (path) => path };
+
+  const combinations = expandMatrix(template as Record<string, unknown>, parsedMatrix.data, explicit.map(scenarioName));
+  return {
+    input: { ...rest, scenarios: [...explicit, ...combinations.map((combination) => combination.scenario)] },
+    problems,
+    locate: (path) => locateInCombination(path, explicit.length, combinations),
+  };
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const listsOf = (matrix: Record<string, unknown>): Record<string, unknown[]> =>
+  Object.fromEntries(Object.entries(matrix).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+
+const scenarioName = (scenario: unknown): string => {
+  const name: unknown = (scenario as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '';
+};
+
+/** A problem in generated scenario `scenarios[i]` is reported where its field was written: the template or the matrix. */
+function locateInCombination(path: ConfigPath, explicitCount: number, combinations: readonly MatrixCombination[]): ConfigPath {
+  const [head, index] = path;
+  if (head !== 'scenarios' || typeof index !== 'number' || index < explicitCount) return path;
+  const combination = combinations[index - explicitCount];
+  return combination === undefined ? path : locateProblem(path.slice(2), combination);
+}
+
+/** One line per problem: a template's problem would otherwise repeat once per generated scenario. */
+function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.path}\u0000${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

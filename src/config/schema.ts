@@ -115,6 +115,19 @@ export const SkillRefSchema = z.union(
   },
 );
 
+/** Every scenario field but `name`, each optional: what the scenarios a `matrix` makes have in common. */
+export const ScenarioTemplateSchema = ScenarioDefinitionSchema.omit({ name: true })
+  .partial()
+  .describe('Every scenario field but "name": what the scenarios the matrix makes share');
+
+/**
+ * Scenario field paths (`inputSize`, `skillParams.batchSize`, `dataset.file`, …) and the values to try: one
+ * scenario per combination, expanded by validateConfig (see src/config/matrix.ts).
+ */
+export const MatrixSchema = z
+  .record(z.string().min(1, 'must name a scenario field'), z.array(z.unknown()).min(1, 'must list at least one value'))
+  .describe('Scenario field paths (e.g. "skillParams.batchSize", "dataset.file") and the values to try: one scenario per combination of values, named from them');
+
 export const RetrySchema = z.strictObject({
   maxAttempts: z.int().min(1, 'must be at least 1').max(20, 'must be at most 20').default(3),
   backoffMs: z.int().min(0, 'must be 0 or more').default(100),
@@ -124,6 +137,8 @@ const ascending = (values: readonly number[]) => values.every((v, i) => i === 0 
 
 export const OrchestrationConfigSchema = z
   .strictObject({
+    /** For editors (e.g. "./scenarios.schema.json"); the orchestrator ignores it. */
+    $schema: z.string().optional().describe('The JSON Schema editors check this file against (ignored when running)'),
     seed: z.int('must be an integer').default(42),
     skill: SkillRefSchema.default({ name: 'simulated' }),
     milestones: z
@@ -143,6 +158,10 @@ export const OrchestrationConfigSchema = z
     /** Where every scenario's skill runs, unless the scenario says otherwise. */
     isolation: IsolationSchema.default('none'),
     scenarios: z.array(ScenarioDefinitionSchema).min(1, 'must hold at least one scenario'),
+    /** With `matrix`: expanded into scenarios (and removed) by validateConfig, beside any `scenarios`. */
+    template: ScenarioTemplateSchema.optional(),
+    /** Kept after expansion: the report groups scenarios by these parameters. */
+    matrix: MatrixSchema.optional(),
   })
   // Runs even when other fields are invalid, so a missing inputSize is named with the rest (the value may
   // then be partly unparsed: read defensively).
