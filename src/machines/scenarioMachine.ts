@@ -57,8 +57,9 @@ const timeOf = (context: ScenarioContext, event: { at: number }): number => (eve
 
 /** What happens after any batch settles, in priority order; then `active` waits at a reached barrier and `draining` pauses. */
 const afterBatchSettled = [
-  { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
+  // Memory first: a batch whose skill ran out of memory counts its items as failed, but memory is why.
   { guard: 'memoryLimitExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'memory_limit_exceeded' } } },
+  { guard: 'errorToleranceExceeded', target: '#scenario.failed', actions: { type: 'markFailure', params: { reason: 'error_tolerance_exceeded' } } },
   // A scenario with no batch left completes even if its last batch crossed a barrier: a finished
   // scenario never holds a barrier, so waiting there would only delay its own result.
   { guard: 'allBatchesSettled', target: '#scenario.complete' },
@@ -82,7 +83,8 @@ export const scenarioMachine = setup({
   guards: {
     isCurrentBatch: ({ context, event }) => 'index' in event && event.index === context.cursor,
     errorToleranceExceeded: ({ context }) => context.progress.itemsFailed / context.plan.inputSize > context.plan.errorTolerance,
-    memoryLimitExceeded: ({ context }) => context.progress.memoryUsedMb > context.plan.memoryLimitMb,
+    // Past the limit by the batch's figure, or cut off at it (an isolated worker's heap reached its cap: recordBatch).
+    memoryLimitExceeded: ({ context }) => context.progress.memoryUsedMb > context.plan.memoryLimitMb || context.progress.failureReason === 'memory_limit_exceeded',
     isAwaitingBarrier: ({ context }) => context.awaitingBarrier !== null,
     allBatchesSettled: ({ context }) => context.cursor >= context.plan.batchesTotal,
     settledSincePause: ({ context }) => context.cursor > context.drainFrom,
@@ -100,7 +102,9 @@ export const scenarioMachine = setup({
       assertEvent(event, 'batch.done');
       const at = timeOf(context, event);
       const settled: BatchDoneEvent = at === event.at ? event : { ...event, at };
-      const progress = applyBatch(context.progress, context.plan, settled, context.downtimeMs);
+      const applied = applyBatch(context.progress, context.plan, settled, context.downtimeMs);
+      // The skill ran out of its memory (SkillOutOfMemoryError): the memoryLimitExceeded guard fails the scenario next.
+      const progress: ScenarioProgress = event.outOfMemory === true ? { ...applied, failureReason: 'memory_limit_exceeded' } : applied;
       return {
         progress,
         cursor: context.cursor + 1,

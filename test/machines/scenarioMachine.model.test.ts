@@ -148,6 +148,7 @@ function everyEvent(h: ScenarioHarness, cursor: number): ScenarioEvent[] {
     { type: 'runner.error', at, error: 'late' },
     { type: 'clock.resumed', at, downtimeMs: 1 },
     batchDone(cursor, at),
+    batchDone(cursor, at, { outOfMemory: true, itemsFailed: 1, qualityScore: null }),
     batchFailed(cursor, at, 1),
   ];
 }

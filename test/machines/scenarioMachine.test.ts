@@ -181,6 +181,29 @@ describe('scenarioMachine', () => {
       h.controls.runner().sendBack(batchDone(0, h.clock.tick(10), { memoryMb: 4097 }));
       expect(h.progress()).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded', memoryUsedMb: 4097 });
     });
+
+    it('fails with memory_limit_exceeded when the skill ran out of memory at its limit, not for the items that batch failed', () => {
+      // An isolated worker's heap is cut off at the limit: the figure is the limit itself, not above it.
+      const plan = testPlan({ definition: { memoryLimitMb: 64, errorTolerance: 0 } });
+      const h = startedWith(1, plan);
+      h.controls.runner().sendBack(batchGaveUp(1, h.clock.tick(10), 1, 1));
+      expect(h.state()).toBe('failed');
+      expect(h.progress().failureReason).toBe('error_tolerance_exceeded');
+
+      const oom = startedWith(1, plan);
+      oom.controls.runner().sendBack({ ...batchGaveUp(1, oom.clock.tick(10), 1, 1), memoryMb: 64, outOfMemory: true, error: 'ran out of memory' });
+      expect(oom.state()).toBe('failed');
+      expect(oom.progress()).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded', memoryUsedMb: 64, itemsFailed: 1, batchCount: 2 });
+      expect(oom.controls.liveRunners()).toHaveLength(0);
+    });
+
+    it('fails, rather than pauses, when the batch a pause waits for ran out of memory', () => {
+      const h = startedWith(1, testPlan({ definition: { memoryLimitMb: 64 } }));
+      h.send({ type: 'scenario.pause' });
+      expect(h.state()).toBe('running.working.processing.draining');
+      h.controls.runner().sendBack({ ...batchGaveUp(1, h.clock.tick(10), 1, 1), memoryMb: 64, outOfMemory: true });
+      expect(h.progress()).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded' });
+    });
   });
 
   describe('time budget', () => {
