@@ -25,8 +25,8 @@ export function simConfig(scenarios: ScenarioDefinitionInput[], overrides: Parti
 
 /**
  * The real orchestrator, scenario machines, batch runner and alarms, on whatever clock `Date.now()` and
- * `setTimeout` are (vitest's fake timers in these tests). Started at once. Memory is reported as 1 MB so
- * the test process's own heap never trips a limit.
+ * `setTimeout` are (vitest's fake timers in these tests). Started at once. Memory is what the skill
+ * reports (0 when it reports nothing).
  */
 export function startSimulatedRun(configInput: OrchestrationConfigInput, skill: Skill) {
   const config = parseConfig(configInput);
