@@ -1,8 +1,12 @@
 import type { InspectionEvent, Snapshot } from 'xstate';
+import type { ItemSource } from '../actors/batchRunner.ts';
+import type { InputItem } from '../actors/inputData.ts';
 import { builtinSkill, loadSkillModule } from '../actors/loadSkill.ts';
 import type { Skill } from '../actors/skill.ts';
-import { parseConfig } from '../config/parseConfig.ts';
-import type { OrchestrationConfig, OrchestrationConfigInput } from '../config/schema.ts';
+import { parseConfig, validateConfig } from '../config/parseConfig.ts';
+import { isFileDataset, type OrchestrationConfig, type OrchestrationConfigInput } from '../config/schema.ts';
+import type { DatasetProgress } from '../data/datasetIndex.ts';
+import { openDatasets, type OpenedDatasets } from '../data/openDatasets.ts';
 import { ConfigError, ScenarioError, toError } from '../errors.ts';
 import { persistedSnapshotProblems } from '../machines/persistedSnapshotSchema.ts';
 import { MACHINE_VERSION } from '../machines/version.ts';
@@ -25,7 +29,7 @@ export type DurableOutcome =
   /** The run itself failed (a bug, not a scenario failure). */
   | { kind: 'error'; error: Error };
 
-export interface DurableOrchestration extends Orchestration {
+export interface DurableOrchestration<Row = InputItem> extends Orchestration<Row> {
   readonly store: SnapshotStore;
   readonly owner: string;
   /** Settles once this process stops driving the run, for whatever reason. */
@@ -42,9 +46,20 @@ export interface DurableOrchestration extends Orchestration {
   watchStore(listener: (event: StoreOutageEvent) => void): () => void;
 }
 
-export interface DurableOptions {
+export interface DurableOptions<Row = InputItem> {
   store: SnapshotStore;
-  skill?: Skill;
+  skill?: Skill<Row>;
+  /**
+   * The config's dataset files, opened by openDatasets (pass its `config`), or any `items` source; by default
+   * the files are opened here (and closed when the run stops), and the stored config records their
+   * fingerprints and input sizes, so a resume reads the same records or refuses a changed file.
+   */
+  datasets?: OpenedDatasets;
+  items?: ItemSource;
+  /** What a relative `dataset.file` is resolved against when the files are opened here (default: the working directory). */
+  cwd?: string;
+  /** Told as each dataset file is validated (see openDatasets). */
+  onDatasetProgress?: (progress: DatasetProgress) => void;
   /** Recorded so `resume` can load the same skill module again. */
   skillModule?: string;
   id?: string;
@@ -57,13 +72,17 @@ export interface DurableOptions {
  * Creates an orchestration whose actor tree is saved to `store` as it runs: batches in their own rows,
  * the root snapshot (children included) coalesced into one row guarded by a version and a lease.
  */
-export async function createDurableOrchestration(configInput: OrchestrationConfigInput | OrchestrationConfig, options: DurableOptions): Promise<DurableOrchestration> {
-  const config = parseConfig(configInput);
-  const skill = options.skill ?? resolveConfiguredSkill(config);
-  const owner = options.owner ?? newOwnerId();
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+export async function createDurableOrchestration<Row = InputItem>(configInput: OrchestrationConfigInput | OrchestrationConfig, options: DurableOptions<Row>): Promise<DurableOrchestration<Row>> {
   const id = options.id ?? `orch-${crypto.randomUUID().slice(0, 8)}`;
   if (await options.store.load(id)) throw new ScenarioError('usage', `orchestration "${id}" already exists in ${options.store.description}; use scenarios resume ${id}`);
+  const given = options.items ?? options.datasets?.items;
+  const opened = given === undefined && readsFiles(validateConfig(configInput)) ? await openDatasets(configInput, datasetOptions(options)) : undefined;
+  const config = opened ? opened.config : parseConfig(configInput);
+  const items = given ?? opened?.items;
+  // The skill's row type is the caller's promise about their data; the runner passes on what it read.
+  const skill = (options.skill as Skill | undefined) ?? resolveConfiguredSkill(config);
+  const owner = options.owner ?? newOwnerId();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   // The row is created together with the run's first snapshot (the tree as built, nothing started), so a
   // process killed right after creating it leaves a run that resume can start, never a row without state.
   const row = (snapshot: unknown) => ({
@@ -78,13 +97,38 @@ export async function createDurableOrchestration(configInput: OrchestrationConfi
     owner: null,
     leaseExpiresAt: null,
   });
-  return drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect, create: (snapshot) => options.store.create(row(snapshot)) });
+  const run = drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect, create: (snapshot) => options.store.create(row(snapshot)), ...itemArgs(items, opened) });
+  return closeOnFailure(run, opened) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
 }
 
-export interface ResumeOptions {
+const readsFiles = (config: { scenarios: readonly { dataset: Parameters<typeof isFileDataset>[0] }[] }) => config.scenarios.some((s) => isFileDataset(s.dataset));
+
+const datasetOptions = (options: { cwd?: string; onDatasetProgress?: (progress: DatasetProgress) => void }) => ({
+  ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  ...(options.onDatasetProgress ? { onProgress: options.onDatasetProgress } : {}),
+});
+
+/** Files opened for a run that could not be driven are closed again. */
+const closeOnFailure = <T>(run: Promise<T>, opened: OpenedDatasets | undefined): Promise<T> =>
+  run.catch((error: unknown) => {
+    opened?.close();
+    throw error;
+  });
+
+/** Where the run's batches read their items, and what to close when it stops (files opened here). */
+const itemArgs = (items: ItemSource | undefined, opened: OpenedDatasets | undefined) => ({
+  ...(items ? { items } : {}),
+  ...(opened ? { close: () => opened.close() } : {}),
+});
+
+export interface ResumeOptions<Row = InputItem> {
   store: SnapshotStore;
   /** Defaults to the skill recorded at run time (a built-in name or a module path). */
-  skill?: Skill;
+  skill?: Skill<Row>;
+  /** Where batches read their items (default: the stored config's dataset files, opened again and checked against their recorded fingerprints). */
+  items?: ItemSource;
+  /** Told as each dataset file is validated again. */
+  onDatasetProgress?: (progress: DatasetProgress) => void;
   inspect?: (event: InspectionEvent) => void;
   leaseMs?: number;
   owner?: string;
@@ -99,17 +143,21 @@ export interface ResumeOptions {
  * Restores a stored orchestration and drives it to the end. Batches already recorded are replayed from
  * the journal, never re-run; a batch in flight at the crash runs again with the same idempotency key.
  */
-export async function resumeOrchestration(id: string, options: ResumeOptions): Promise<DurableOrchestration> {
+export async function resumeOrchestration<Row = InputItem>(id: string, options: ResumeOptions<Row>): Promise<DurableOrchestration<Row>> {
   const row = await options.store.load(id);
   if (!row) throw new ScenarioError('not_found', `no orchestration "${id}" in ${options.store.description} (see scenarios list)`);
   if (row.status === 'complete' || row.status === 'failed') {
     throw new ScenarioError('usage', `orchestration "${id}" already finished (${row.status}); see scenarios report ${id}`);
   }
   const config = checkStoredRow(row);
-  const skill = options.skill ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
+  const skill = (options.skill as Skill | undefined) ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
+  // The same records for the same batches: the files are read again only if they match what the run recorded
+  // (else ScenarioError 'dataset_changed' says what changed).
+  const opened = options.items === undefined && readsFiles(config) ? await openDatasets(config, datasetOptions(options)) : undefined;
   const owner = options.owner ?? newOwnerId();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  return drive({
+  const run = drive({
+    ...itemArgs(options.items ?? opened?.items, opened),
     config,
     skill,
     id,
@@ -123,6 +171,7 @@ export async function resumeOrchestration(id: string, options: ResumeOptions): P
     ...(row.snapshot === null ? { startFresh: true } : { restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' } }),
     lease: { ...(options.onLeaseWait ? { onWait: options.onLeaseWait } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   });
+  return closeOnFailure(run, opened) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
 }
 
 /**
@@ -167,6 +216,10 @@ interface DriveArgs {
   /** A new run: creates its row with this first snapshot (before the lease is taken: the row must exist). */
   create?: (snapshot: unknown) => Promise<void>;
   lease?: LeaseKeeperOptions;
+  /** Where batches read their items (dataset files). */
+  items?: ItemSource;
+  /** Called once this process stops driving the run, or fails to start driving it (closes files opened for it). */
+  close?: () => void;
 }
 
 async function drive(args: DriveArgs): Promise<DurableOrchestration> {
@@ -211,6 +264,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     lease?.stop();
     orchestration?.actor.stop();
     if (result.kind !== 'lease-lost') await lease?.release().catch(() => undefined);
+    args.close?.();
     settle(result);
   };
 
@@ -230,6 +284,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       id,
       skill: args.skill,
       journal: store,
+      ...(args.items ? { items: args.items } : {}),
       ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
       outageSince: () => outage?.since,

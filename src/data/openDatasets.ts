@@ -80,7 +80,7 @@ export async function openDatasets(input: ParsedConfig | OrchestrationConfigInpu
     const view =
       dataset.sample === 'random' && inputSize < records
         ? sampledRecords(reader, { seed: parsed.seed, scenario: scenario.name, size: inputSize, total: records })
-        : firstRecords(reader);
+        : firstRecords(reader, Math.min(inputSize, records));
     views.set(scenario.name, view);
     return { ...scenario, inputSize, dataset: { ...dataset, file, fingerprint } };
   });

@@ -7,15 +7,16 @@ export interface ScenarioItems {
   read(start: number, count: number): Promise<unknown[]>;
 }
 
-/** The first `size` records: item i is record i. */
-export function firstRecords(reader: RecordReader): ScenarioItems {
+/** The first `size` records: item i is record i. A read past `size` stops there. */
+export function firstRecords(reader: RecordReader, size: number): ScenarioItems {
   return {
     async read(start, count) {
       const items: unknown[] = [];
-      if (count <= 0) return items;
+      const wanted = Math.min(count, size - start);
+      if (wanted <= 0) return items;
       await reader.scan(start, (value) => {
         items.push(value);
-        return items.length < count;
+        return items.length < wanted;
       });
       return items;
     },
@@ -53,12 +54,12 @@ export function sampledRecords(reader: RecordReader, args: { seed: number; scena
   return {
     async read(start, count) {
       const items: unknown[] = [];
-      if (count <= 0) return items;
+      const end = Math.min(start + count, size);
+      if (end <= start) return items;
       const k = Math.floor(start / SAMPLE_CHECKPOINT_EVERY);
       let taken = k * SAMPLE_CHECKPOINT_EVERY;
       let from = checkpoints[k] ?? 0;
       if (resumeAt && resumeAt.item <= start && resumeAt.item > taken) ({ item: taken, record: from } = resumeAt);
-      const end = start + count;
       await reader.scan(from, (value, record) => {
         if (!takes(record, taken)) return true;
         if (taken >= start) items.push(value);

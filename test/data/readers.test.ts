@@ -9,7 +9,7 @@ const folder = dataFolder();
 
 async function readAll(path: string): Promise<unknown[]> {
   const index = await indexDataset(path);
-  return firstRecords(new RecordReader(index)).read(0, index.fingerprint.records);
+  return firstRecords(new RecordReader(index), index.fingerprint.records).read(0, index.fingerprint.records);
 }
 
 async function failure(promise: Promise<unknown>): Promise<ScenarioError> {
@@ -52,7 +52,7 @@ describe('dataset files are read record by record, each record one item as writt
     ['csv', 'id,text,label\n' + labelledRows(2_345, 'a,"b"\nc').map((r) => `${r.id},"${r.text.replaceAll('"', '""')}",${r.label}`).join('\n') + '\n'],
   ])('%s: any slice read from the middle (past checkpoints, after earlier reads) equals the same slice of the whole', async (ext, text) => {
     const index = await indexDataset(folder.write(`big.${ext}`, text));
-    const items = firstRecords(new RecordReader(index));
+    const items = firstRecords(new RecordReader(index), 2_345);
     const whole = await items.read(0, 2_345);
     expect(whole).toHaveLength(2_345);
     for (const [start, count] of [[1_990, 30], [2_020, 100], [5, 10], [1_000, 1], [2_300, 45], [999, 2]] as const) {
@@ -95,7 +95,7 @@ describe('a malformed record fails the pass with the file, the line and what was
 describe('a file that changes under a run is refused when read', () => {
   it('fewer records than indexed', async () => {
     const path = folder.write('shrinks.jsonl', jsonLines(labelledRows(10)));
-    const items = firstRecords(new RecordReader(await indexDataset(path)));
+    const items = firstRecords(new RecordReader(await indexDataset(path)), 10);
     folder.write('shrinks.jsonl', jsonLines(labelledRows(4)));
     const error = await failure(items.read(0, 10));
     expect(error.code).toBe('dataset_changed');
