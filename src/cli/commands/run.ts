@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
+import { parse as parseShellWords } from 'shell-quote';
 import { createDurableOrchestration } from '../../api/durableOrchestration.ts';
+import { commandSkill, type CommandSkill } from '../../actors/commandSkill.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
 import { parseConfig, requireInputSizes } from '../../config/parseConfig.ts';
-import type { OrchestrationConfig } from '../../config/schema.ts';
+import { SkillRefSchema, type OrchestrationConfig, type SkillRef } from '../../config/schema.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { rememberRunStore } from '../runIndex.ts';
@@ -15,6 +17,8 @@ import { parseInspectOption, startRunInspection, type InspectMode, type RunInspe
 
 export interface RunOptions {
   skill?: string;
+  /** `--skill-command`, as words. */
+  skillCommand?: string[];
   seed?: number;
   format: Format;
   id?: string;
@@ -30,6 +34,8 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
   }
   if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
   const inspect = parseInspectOption(raw.inspect);
+  const skillCommand = parseSkillCommandOption(raw.skillCommand);
+  if (skillCommand && raw.skill !== undefined) throw new UsageError('--skill and --skill-command name two different skills: use one of them');
   let seed: number | undefined;
   if (raw.seed !== undefined) {
     seed = Number(raw.seed);
@@ -38,6 +44,7 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
   return {
     format,
     ...(typeof raw.skill === 'string' ? { skill: raw.skill } : {}),
+    ...(skillCommand ? { skillCommand } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
     ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
@@ -45,13 +52,46 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
   };
 }
 
+/**
+ * `--skill-command "python3 my_skill.py"` as the words a shell would pass (quotes, escapes, $VARS from the
+ * environment); shell syntax that needs a shell (pipes, redirections, globs) is refused.
+ */
+export function parseSkillCommandOption(raw: unknown, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--skill-command needs a program and its arguments, e.g. --skill-command "python3 my_skill.py"');
+  const words = parseShellWords(raw, env as Record<string, string>);
+  const syntax = words.find((word) => typeof word !== 'string');
+  if (syntax !== undefined) {
+    const what = 'op' in syntax ? (syntax.op === 'glob' ? syntax.pattern : syntax.op) : `#${syntax.comment}`;
+    throw new UsageError(`--skill-command runs one program with its arguments, without a shell, so ${JSON.stringify(what)} cannot be used; for shell syntax run a shell: --skill-command "bash -c '…'"`);
+  }
+  return words as string[];
+}
+
+/** `--skill-command` in place of the config's skill (keeping its params and cancelGraceMs), run from `cwd`. */
+function commandRef(command: string[], configured: SkillRef, cwd: string): SkillRef {
+  return SkillRefSchema.parse({
+    command,
+    cwd,
+    ...('command' in configured ? { cancelGraceMs: configured.cancelGraceMs } : {}),
+    ...(configured.params ? { params: configured.params } : {}),
+  });
+}
+
 export async function resolveRunInputs(
   configPath: string | undefined,
-  options: Pick<RunOptions, 'seed' | 'skill'>,
+  options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand'>,
   cwd: string,
-): Promise<{ config: OrchestrationConfig; skill?: Skill; skillModule?: string }> {
+  skillStderr?: (line: string) => void,
+): Promise<{ config: OrchestrationConfig; skill?: Skill; skillModule?: string; commandSkill?: CommandSkill }> {
   let config = configPath === undefined ? parseConfig(defaultConfig, 'built-in default') : requireInputSizes(await loadConfigFile(configPath, cwd));
   if (options.seed !== undefined) config = { ...config, seed: options.seed };
+  // Kept in the config the run stores, so `resume` starts the same command again.
+  if (options.skillCommand) config = { ...config, skill: commandRef(options.skillCommand, config.skill, cwd) };
+  if (options.skill === undefined && 'command' in config.skill) {
+    const skill = commandSkill(config.skill, { cwd, ...(skillStderr ? { stderr: skillStderr } : {}) });
+    return { config, skill, commandSkill: skill };
+  }
   const modulePath = options.skill ?? ('module' in config.skill ? config.skill.module : undefined);
   if (modulePath === undefined) return { config };
   const skill = await loadSkillModule(modulePath, cwd);
@@ -60,7 +100,8 @@ export async function resolveRunInputs(
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
-  const { config, skill, skillModule } = await resolveRunInputs(configPath, options, io.cwd);
+  const { config, skill, skillModule, commandSkill: children } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`));
+  // A command skill starts its children on the first batch, so nothing runs yet if the store cannot be opened.
   const store = await openStore(options.db, io.env, storeOptions(io));
   let inspection: RunInspection | undefined;
   try {
@@ -84,6 +125,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
     await inspection?.holdOpen(run);
     return code;
   } finally {
+    await children?.close();
     await inspection?.close();
     await store.close();
   }
