@@ -12,6 +12,18 @@ export { defineSkill, SkillResultSchema } from './actors/skill.ts';
 export type { Skill, SkillContext, SkillResult } from './actors/skill.ts';
 export { simulatedSkill } from './actors/simulatedSkill.ts';
 export { loadSkillModule, builtinSkills } from './actors/loadSkill.ts';
+export { commandSkill } from './actors/commandSkill.ts';
+export type { CommandSkill, CommandSkillOptions, CommandSkillRef } from './actors/commandSkill.ts';
+export {
+  SkillRequestSchema,
+  SkillCancelSchema,
+  SkillInputLineSchema,
+  SkillResponseSchema,
+  SkillResultResponseSchema,
+  SkillErrorResponseSchema,
+  SkillRequestIdSchema,
+} from './actors/skillProtocol.ts';
+export type { SkillRequest, SkillCancel, SkillInputLine, SkillResponse, SkillResultResponse, SkillErrorResponse } from './actors/skillProtocol.ts';
 export { generateItems } from './actors/inputData.ts';
 export type { InputItem } from './actors/inputData.ts';
 export { defaultConfig } from './config/defaultConfig.ts';
