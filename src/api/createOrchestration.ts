@@ -16,6 +16,7 @@ import { orchestratorMachine, scenarioActorId, type OrchestratorOutput } from '.
 import { scenarioMachine } from '../machines/scenarioMachine.ts';
 import { planScenario } from '../machines/scenarioPlan.ts';
 import { ownValue } from '../ownKeys.ts';
+import { isBatchResultCache, storeBatchCache } from '../persistence/batchCacheStore.ts';
 import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
 import type { BatchJournal } from '../persistence/SnapshotStore.ts';
 import { buildReport } from '../report/buildReport.ts';
@@ -38,8 +39,14 @@ export interface OrchestrationOptions<Row = InputItem> {
   items?: ItemSource;
   /** Where batch results are journaled (default: in memory). */
   journal?: BatchJournal;
-  /** Earlier batch results, asked for scenarios with `cacheEnabled: true` (none: every batch runs the skill). */
-  cache?: BatchCache;
+  /**
+   * Earlier batch results, asked for scenarios with `cacheEnabled: true`. Default: kept in the journal's store
+   * (every SnapshotStore has a cache table; the default in-memory journal's lasts as long as it does), so a
+   * later run on the same store takes them. `false`: the cache is neither asked nor told; every batch runs.
+   */
+  cache?: BatchCache | false;
+  /** Told when the cache could not be asked or told (the batch then runs, or its result is simply not kept). */
+  onCacheError?: (error: Error) => void;
   /** Orchestration id; default `orch-` + 8 random hex digits. */
   id?: string;
   /** An XState inspection observer that sees every actor, event and snapshot of the run. */
@@ -119,6 +126,8 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const id = options.id ?? `orch-${randomUUID().slice(0, 8)}`;
   const now = options.now ?? Date.now;
   const journal = options.journal ?? new MemorySnapshotStore();
+  // Keyed by the skill the user gave (not a worker-thread wrapper of it): its name and version are in every key.
+  const cache = options.cache === false ? undefined : (options.cache ?? (isBatchResultCache(journal) ? storeBatchCache(journal, skill) : undefined));
   const channel = new EventChannel<ProgressEvent>();
   const tracker = new ProgressTracker((event) => channel.publish(event));
   const onChange = options.onChange;
@@ -148,7 +157,8 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const runnerExtras = {
     // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
     ...(config.maxConcurrency !== undefined ? { limit: createConcurrencyLimit(config.maxConcurrency) } : {}),
-    ...(options.cache ? { cache: options.cache } : {}),
+    ...(cache ? { cache } : {}),
+    ...(options.onCacheError ? { onCacheError: options.onCacheError } : {}),
     ...(items ? { items } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
   };
