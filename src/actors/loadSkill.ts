@@ -7,9 +7,12 @@ import { z } from 'zod';
 import { ScenarioError, toError } from '../errors.ts';
 import { simulatedSkill } from './simulatedSkill.ts';
 import { SkillShapeSchema, type Skill } from './skill.ts';
+import { recordSkillOrigin } from './skillOrigin.ts';
 
 /** Skills that ship with the library, by name. */
 export const builtinSkills: Readonly<Record<string, Skill>> = { simulated: simulatedSkill };
+// So `isolation: "worker"` can load the same skill in a worker thread (see workerSkill.ts).
+for (const [name, skill] of Object.entries(builtinSkills)) recordSkillOrigin(skill, { builtin: name });
 
 export function builtinSkill(name: string): Skill {
   const skill = builtinSkills[name];
@@ -39,6 +42,7 @@ export async function loadSkillModule(path: string, cwd = process.cwd()): Promis
       `${absolute} must default-export { name, version, run(items, ctx) } (use defineSkill): ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`,
     );
   }
+  recordSkillOrigin(candidate as Skill, { module: absolute });
   return candidate as Skill;
 }
 

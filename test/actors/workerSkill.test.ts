@@ -1,0 +1,225 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadSkillModule } from '../../src/actors/loadSkill.ts';
+import { randomFor } from '../../src/actors/seededRandom.ts';
+import { simulatedSkill } from '../../src/actors/simulatedSkill.ts';
+import type { Skill, SkillContext } from '../../src/actors/skill.ts';
+import { heapLimits, isolateForConfig, isolateSkill, type IsolatedSkill } from '../../src/actors/workerSkill.ts';
+import { parseConfig } from '../../src/config/parseConfig.ts';
+import { SkillOutOfMemoryError, UsageError } from '../../src/errors.ts';
+import { scenarioDefinition } from '../support/plans.ts';
+
+const PROBE = fileURLToPath(new URL('../fixtures/workerProbeSkill.ts', import.meta.url));
+
+/** What the probe skill saw, as it returns it. */
+interface Seen {
+  items: unknown[];
+  scenario: string;
+  params: Record<string, unknown>;
+  batchIndex: number;
+  attempt: number;
+  idempotencyKey: string;
+  seed: number;
+  draws: number[];
+  isMainThread: boolean;
+  heapLimitMb: number;
+  kept: number;
+  calls: number;
+}
+type ProbeResult = { qualityScore: number; seen: Seen; memoryMb?: number };
+
+function ctx(scenario: string, batchIndex: number, params: Record<string, unknown> = {}, over: Partial<SkillContext> = {}): SkillContext {
+  return {
+    scenario,
+    params,
+    signal: new AbortController().signal,
+    batchIndex,
+    attempt: 1,
+    idempotencyKey: `orch-w/${scenario}/batch/${batchIndex}`,
+    seed: 7,
+    random: randomFor(7, scenario, 'batch', batchIndex, 1),
+    ...over,
+  };
+}
+
+const opened: IsolatedSkill[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((skill) => skill.close()));
+});
+
+async function probe(limits: Record<string, number>, abortGraceMs?: number): Promise<IsolatedSkill> {
+  const skill = await loadSkillModule(PROBE);
+  const isolated = isolateSkill(skill, { limitsMb: new Map(Object.entries(limits)), ...(abortGraceMs !== undefined ? { abortGraceMs } : {}) });
+  opened.push(isolated);
+  return isolated;
+}
+
+const run = async (skill: IsolatedSkill, context: SkillContext, items: unknown[] = []) => (await skill.run(items, context)) as unknown as ProbeResult;
+
+describe('isolateSkill: each isolated scenario runs the skill in a worker thread of its own', () => {
+  it('gives the worker the batch as the orchestrator would: items, ctx, and the same seeded draws', async () => {
+    const skill = await probe({ hog: 64 });
+    const items = [{ id: 'a', text: 'x' }, { id: 'b', n: 2 }];
+    const { seen, memoryMb } = await run(skill, ctx('hog', 3, { batchSize: 2, flag: true }, { attempt: 2, random: () => 0 }), items);
+    expect(seen).toMatchObject({
+      items,
+      scenario: 'hog',
+      params: { batchSize: 2, flag: true },
+      batchIndex: 3,
+      attempt: 2,
+      idempotencyKey: 'orch-w/hog/batch/3',
+      seed: 7,
+      isMainThread: false,
+    });
+    // Recreated in the worker from (seed, scenario, 'batch', index, attempt), as the batch runner makes it.
+    const expected = randomFor(7, 'hog', 'batch', 3, 2);
+    expect(seen.draws).toEqual([expected(), expected()]);
+    // The worker's heap is capped near the scenario's limit, and the batch's figure is the worker's own memory.
+    expect(seen.heapLimitMb).toBeGreaterThanOrEqual(60);
+    expect(seen.heapLimitMb).toBeLessThanOrEqual(70);
+    expect(memoryMb).toBeGreaterThan(0);
+    expect(memoryMb).toBeLessThan(64);
+  });
+
+  it('runs scenarios that are not isolated in this thread, as before', async () => {
+    const skill = await probe({ hog: 64 });
+    const result = await run(skill, ctx('light', 0));
+    expect(result.seen.isMainThread).toBe(true);
+    expect(result.memoryMb).toBeUndefined();
+  });
+
+  it("fails a leaking scenario's batch with SkillOutOfMemoryError at its limit, and leaves another scenario's worker alone", async () => {
+    const skill = await probe({ hog: 64, light: 64 });
+    const light = await run(skill, ctx('light', 0, { leakMb: 16, leakIn: ['hog'] }));
+    let failure: unknown;
+    const figures: number[] = [];
+    for (let index = 0; index < 10 && failure === undefined; index++) {
+      try {
+        figures.push((await run(skill, ctx('hog', index, { leakMb: 16, leakIn: ['hog'] }))).memoryMb ?? -1);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    expect(failure).toBeInstanceOf(SkillOutOfMemoryError);
+    expect(failure).toMatchObject({ code: 'skill_out_of_memory', limitMb: 64 });
+    expect((failure as Error).message).toMatch(/ran out of memory in its worker thread during batch \d+: its heap reached the scenario's memoryLimitMb \(64 MB\)/);
+    // Its figures grew with the leak before the cap cut it off.
+    expect(figures.length).toBeGreaterThanOrEqual(1);
+    expect(figures.every((mb, i) => i === 0 || mb >= (figures[i - 1] ?? 0) - 16)).toBe(true);
+
+    // The other scenario's worker kept nothing and still answers, with a small figure of its own.
+    const after = await run(skill, ctx('light', 1, { leakMb: 16, leakIn: ['hog'] }));
+    expect(after.seen).toMatchObject({ kept: 0, calls: 2, isMainThread: false });
+    expect(after.memoryMb).toBeLessThan(48);
+    expect(light.memoryMb).toBeLessThan(48);
+
+    // The next batch of the scenario that ran out starts in a fresh worker: its module state is new.
+    const fresh = await run(skill, ctx('hog', 99));
+    expect(fresh.seen).toMatchObject({ kept: 0, calls: 1 });
+  }, 60_000);
+
+  it('counts memory outside the heap (Buffers) in the figure, which the heap cap cannot bound', async () => {
+    const skill = await probe({ hog: 64 });
+    const first = await run(skill, ctx('hog', 0, { mode: 'buffers', leakMb: 16 }));
+    const second = await run(skill, ctx('hog', 1, { mode: 'buffers', leakMb: 16 }));
+    expect((second.memoryMb ?? 0) - (first.memoryMb ?? 0)).toBeGreaterThanOrEqual(15);
+  });
+
+  it('aborts a batch in the worker when its signal aborts, and the worker goes on with the next', async () => {
+    const skill = await probe({ hog: 64 });
+    const controller = new AbortController();
+    const pending = run(skill, ctx('hog', 0, { mode: 'sleep', ms: 60_000 }, { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error('time budget exceeded')), 50);
+    await expect(pending).rejects.toThrow('time budget exceeded');
+    const next = await run(skill, ctx('hog', 1));
+    expect(next.seen.calls).toBe(2);
+  });
+
+  it('terminates a worker whose aborted batch does not stop (a synchronous loop), and starts a fresh one for the next batch', async () => {
+    const skill = await probe({ hog: 64 }, 100);
+    await run(skill, ctx('hog', 0));
+    const controller = new AbortController();
+    const spinning = run(skill, ctx('hog', 1, { mode: 'spin', ms: 30_000 }, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+    await expect(spinning).rejects.toThrow();
+    // Had the spinning worker been kept, this batch would wait 30 s behind the loop and be its third call. Sent
+    // before the grace ran out, it fails with that worker (and its retry runs in the fresh one).
+    const next = await run(skill, ctx('hog', 2)).catch((error: unknown) => {
+      expect((error as Error).message).toMatch(/batch 1 went on for 100 ms after it was aborted/);
+      return run(skill, ctx('hog', 2, {}, { attempt: 2 }));
+    });
+    expect(next.seen.calls).toBe(1);
+  }, 20_000);
+
+  it('fails the batch of a worker that exits, naming the exit code, and runs the retry in a fresh worker', async () => {
+    const skill = await probe({ hog: 64 });
+    await expect(run(skill, ctx('hog', 4, { mode: 'exit' }))).rejects.toThrow(/worker thread for scenario "hog" stopped during batch 4: it exited \(code 3\); a new one runs the next attempt/);
+    const retry = await run(skill, ctx('hog', 4, { mode: 'exit' }, { attempt: 2 }));
+    expect(retry.seen).toMatchObject({ attempt: 2, calls: 1 });
+  });
+
+  it("fails the batch with the skill's own error when it throws, keeping the worker", async () => {
+    const skill = await probe({ hog: 64 });
+    await expect(run(skill, ctx('hog', 5, { mode: 'throw' }))).rejects.toThrow('boom in batch 5');
+    expect((await run(skill, ctx('hog', 6))).seen.calls).toBe(2);
+  });
+
+  it('fails the batch when its result cannot leave the worker', async () => {
+    const skill = await probe({ hog: 64 });
+    await expect(run(skill, ctx('hog', 0, { mode: 'function' }))).rejects.toThrow(/result could not be sent from its worker thread/);
+  });
+
+  it('fails the batch when its items cannot be sent to the worker', async () => {
+    const skill = await probe({ hog: 64 });
+    await expect(run(skill, ctx('hog', 0), [{ id: 1, fn: () => 1 }])).rejects.toThrow(/batch 0 could not be sent to the skill's worker thread/);
+  });
+
+  it('refuses new batches once closed', async () => {
+    const skill = await probe({ hog: 64 });
+    await run(skill, ctx('hog', 0));
+    await skill.close();
+    await expect(run(skill, ctx('hog', 1))).rejects.toThrow(/is closed/);
+  });
+
+  it('loads a built-in skill by name in the worker', async () => {
+    const isolated = isolateSkill(simulatedSkill, { limitsMb: new Map([['hog', 64]]) });
+    opened.push(isolated);
+    const result = (await isolated.run([{ id: 'x', value: 0.5 }], ctx('hog', 0, { latencyMs: 1 }))) as { qualityScore: number; memoryMb: number };
+    expect(result.qualityScore).toBeGreaterThanOrEqual(0.85);
+    expect(result.memoryMb).toBeGreaterThan(0);
+  });
+});
+
+describe('isolateForConfig', () => {
+  const config = (over: Record<string, unknown>) =>
+    parseConfig({ scenarios: [scenarioDefinition({ name: 'a', memoryLimitMb: 32 }), scenarioDefinition({ name: 'b', memoryLimitMb: 48, isolation: 'none' })], ...over });
+
+  it('isolates the scenarios the config (or the scenario itself) puts in a worker, with their own limits', async () => {
+    const skill = await loadSkillModule(PROBE);
+    expect(isolateForConfig(skill as Skill<unknown>, config({}))).toBeUndefined();
+    const isolated = isolateForConfig(skill, config({ isolation: 'worker' }));
+    if (!isolated) throw new Error('expected an isolated skill');
+    opened.push(isolated);
+    expect((await run(isolated, ctx('a', 0))).seen).toMatchObject({ isMainThread: false });
+    expect((await run(isolated, ctx('b', 0))).seen).toMatchObject({ isMainThread: true });
+  });
+
+  it('refuses a skill made in code: it cannot move to another thread', () => {
+    const inCode: Skill<unknown> = { name: 'mine', version: '1', run: () => ({ qualityScore: 1 }) };
+    expect(() => isolateForConfig(inCode, config({ isolation: 'worker' }))).toThrow(UsageError);
+    expect(() => isolateForConfig(inCode, config({ isolation: 'worker' }))).toThrow(/isolation "worker" needs a skill its worker thread can load itself.*the skill "mine" was made in code/);
+  });
+
+  it('refuses a command skill: its program already runs in a process of its own', () => {
+    const command = config({ isolation: 'worker', skill: { command: ['python3', 'skill.py'] } });
+    expect(() => isolateForConfig(simulatedSkill as Skill<unknown>, command)).toThrow(/skill\.command already runs in a process of its own/);
+  });
+});
+
+describe('heapLimits', () => {
+  it('splits the limit between the young and old generations, so the two stay near it', () => {
+    expect(heapLimits(64)).toEqual({ maxOldGenerationSizeMb: 60, maxYoungGenerationSizeMb: 4, stackSizeMb: 4 });
+    expect(heapLimits(1024)).toEqual({ maxOldGenerationSizeMb: 1008, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 });
+    expect(heapLimits(8)).toEqual({ maxOldGenerationSizeMb: 7, maxYoungGenerationSizeMb: 1, stackSizeMb: 4 });
+  });
+});
