@@ -293,7 +293,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       // last saved point, rather than leave a scenario paused in a run nobody is watching. A journal row it
       // refused (forged or corrupt) is no outage: the run stops as an error with that message, saved as paused.
       onRunnerError: (error) =>
-        void (error instanceof ScenarioError && error.code === 'snapshot_invalid'
+        // A dataset file that changed under the run is no outage either: it stops the same way.
+        void (error instanceof ScenarioError && (error.code === 'snapshot_invalid' || error.code === 'dataset_changed')
           ? stopDriving({ kind: 'error', error }, 'paused')
           : stopDriving({ kind: 'store-failed', error: storeUnavailable(error) ? error : new ScenarioError('store_unavailable', error.message) }, 'paused')),
       // Something escaped the skill's batches (see skillGuard.ts): save as paused and stop with its message.
