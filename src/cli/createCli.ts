@@ -36,6 +36,8 @@ export function createCli(io: CliIO): CAC {
   register(cli, commandSpecs.report, withId(async () => (await import('./commands/stored.ts')).reportCommand));
   register(cli, commandSpecs.inspect, withId(async () => (await import('./commands/inspect.ts')).inspectCommand));
   register(cli, commandSpecs.diagram, plain(async () => (await import('./commands/diagram.ts')).diagramCommand));
+  register(cli, commandSpecs.init, plain(async () => (await import('./commands/init.ts')).initCommand));
+  register(cli, commandSpecs.schema, plain(async () => (await import('./commands/schema.ts')).schemaCommand));
   cli.help();
   cli.version('0.1.0');
   return cli;

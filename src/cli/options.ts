@@ -102,6 +102,21 @@ export const commandSpecs = {
     ],
     examples: ['scenarios diagram', 'scenarios diagram --machine scenario --format svg > scenario.svg'],
   },
+  init: {
+    usage: 'init',
+    description: 'Write a commented starter config (scenarios.config.jsonc: three scenarios over your skill) and a skill file (skill.ts) into the current folder',
+    options: [
+      { flags: '--js', description: 'Write the skill in JavaScript (skill.mjs, an ES module wherever it lives) instead of TypeScript' },
+      { flags: '--force', description: 'Replace files that already exist (default: refuse, and write nothing)' },
+    ],
+    examples: ['scenarios init', 'scenarios init --js'],
+  },
+  schema: {
+    usage: 'schema',
+    description: 'Print the JSON Schema of config files, for editors to complete and check them (the package ships it as scenarios.schema.json)',
+    options: [],
+    examples: ['scenarios schema > scenarios.schema.json'],
+  },
 } satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commandSpecs;
