@@ -15,6 +15,7 @@ const benchmarks = [
   { name: 'scale', file: 'scale.ts', what: 'N = 3 ... 10,000 scenarios: wall, CPU per batch, peak RSS, barrier latency, snapshot size' },
   { name: 'resume', file: 'resume.ts', what: 'resuming 1,000 scenarios stopped halfway, against a fresh run of the rest' },
   { name: 'startup', file: 'startup.ts', what: 'CLI start-up against node -e 0' },
+  { name: 'parallel', file: 'parallel.ts', what: 'parallelWorkers 1/2/4/8 with a 50 ms skill: busy-time throughput and wall time; maxConcurrency across scenarios' },
 ];
 
 const argv = process.argv.slice(2);
