@@ -7,6 +7,7 @@ import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
+import { isolateForConfig } from '../actors/workerSkill.ts';
 import type { Skill } from '../actors/skill.ts';
 import { parseConfig } from '../config/parseConfig.ts';
 import { isFileDataset, type OrchestrationConfig, type OrchestrationConfigInput } from '../config/schema.ts';
@@ -20,8 +21,9 @@ import { isBatchResultCache, storeBatchCache } from '../persistence/batchCacheSt
 import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
 import type { BatchJournal } from '../persistence/SnapshotStore.ts';
 import { buildReport } from '../report/buildReport.ts';
-import type { BarrierRecord, Report, RunOutcome, ScenarioProgress } from '../report/schema.ts';
+import type { BarrierRecord, ProcessMemory, Report, RunOutcome, ScenarioProgress } from '../report/schema.ts';
 import { EventChannel } from './eventChannel.ts';
+import { ProcessMemoryPeak } from './processMemory.ts';
 import type { ProgressEvent } from './progressEvents.ts';
 import { ProgressTracker, statePath } from './progressTracker.ts';
 
@@ -154,6 +156,9 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   };
   const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs + ongoingOutageMs());
   const containment = new SkillContainment();
+  // Scenarios with `isolation: "worker"` run the skill in worker threads of their own, which live as long as the tree.
+  const isolated = isolateForConfig(skill, config);
+  const processMemory = new ProcessMemoryPeak();
   const runnerExtras = {
     // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
     ...(config.maxConcurrency !== undefined ? { limit: createConcurrencyLimit(config.maxConcurrency) } : {}),
@@ -165,7 +170,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const machine = orchestratorMachine.provide({
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill, journal, now: stamp, containment, ...runnerExtras }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, ...runnerExtras }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>
@@ -230,7 +235,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
         try {
           const output = actor.getSnapshot().output;
           if (!output) throw new ScenarioError('internal', 'orchestration finished without output');
-          const report = buildReport(toOutcome(id, skill, output), config);
+          const report = buildReport(toOutcome(id, skill, output, processMemory.peak()), config);
           channel.publish({ type: 'orchestration.finished', report });
           channel.end();
           resolve(report);
@@ -258,10 +263,17 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
       }),
   );
   actor.subscribe({ complete: releaseGuard, error: releaseGuard });
+  const releaseResources = () => {
+    processMemory.stop();
+    void isolated?.close();
+  };
+  actor.subscribe({ complete: releaseResources, error: releaseResources });
+  processMemory.start();
   actor.start();
   watchScenarios();
   if (actor.getSnapshot().status === 'error') {
     releaseGuard();
+    releaseResources();
     throw new ScenarioError('snapshot_invalid', `orchestration "${id}" could not be restored: ${toError(actor.getSnapshot().error).message}`);
   }
   if (options.snapshot) {
@@ -330,13 +342,15 @@ export function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
   return builtinSkill(ref.name);
 }
 
-export function toOutcome(orchestrationId: string, skill: Pick<Skill, 'name' | 'version'>, output: OrchestratorOutput): RunOutcome {
+/** `processMemory`: the peaks the driving process sampled (none for a report rebuilt from the store). */
+export function toOutcome(orchestrationId: string, skill: Pick<Skill, 'name' | 'version'>, output: OrchestratorOutput, processMemory?: ProcessMemory): RunOutcome {
   return {
     orchestrationId,
     skill: { name: skill.name, version: skill.version },
     startedAt: output.startedAt,
     finishedAt: output.finishedAt,
     downtimeMs: output.downtimeMs,
+    ...(processMemory ? { process: processMemory } : {}),
     scenarios: output.scenarios,
     barriers: output.barriers,
   };

@@ -5,13 +5,26 @@ import type { Report, ScenarioProgress } from './schema.ts';
 
 export type ScenarioBudgets = Report['budgets'][string];
 
-/** The expected-quality `actual` of a scenario none of whose quality metrics was measured. */
+/** The `actual` of a budget nothing measured: expected quality with no quality metric, a memory limit with no figure of its own. */
 const NOT_MEASURED = 'not measured';
+
+/**
+ * The memory limit is judged only against a figure that is the scenario's own: its worker's memory
+ * (`isolation: "worker"`), or the `memoryMb` its skill reported. Without either the figure stays 0, since
+ * the process heap is shared by every scenario in it: then the limit was not measured (`held: null`).
+ */
+function checkMemory(progress: ScenarioProgress, definition: ScenarioDefinition): ScenarioBudgets['memory'] {
+  const limit = definition.memoryLimitMb;
+  const reason = progress.failureReason;
+  if (progress.memoryUsedMb === 0 && reason !== 'memory_limit_exceeded') return { held: null, limit, actual: NOT_MEASURED, unit: 'MB' };
+  return { held: progress.memoryUsedMb <= limit && reason !== 'memory_limit_exceeded', limit, actual: roundTo(progress.memoryUsedMb, 3), unit: 'MB' };
+}
 
 /**
  * Judges each limit the scenario declares. A budget the run itself enforced (the scenario failed for it)
  * counts as broken even when the figure recorded afterwards looks within the limit. An overall quality that
- * was not measured (null) does not meet the expected level: its `actual` reads "not measured".
+ * was not measured (null) does not meet the expected level: its `actual` reads "not measured", as does memory
+ * nothing measured (see checkMemory).
  */
 export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDefinition, overall: number | null): ScenarioBudgets {
   const reason = progress.failureReason;
@@ -24,12 +37,7 @@ export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDef
       actual: roundTo(progress.busyMs, 3),
       unit: 'ms',
     },
-    memory: {
-      held: progress.memoryUsedMb <= definition.memoryLimitMb && reason !== 'memory_limit_exceeded',
-      limit: definition.memoryLimitMb,
-      actual: roundTo(progress.memoryUsedMb, 3),
-      unit: 'MB',
-    },
+    memory: checkMemory(progress, definition),
     errorTolerance: {
       held: failedRatio <= definition.errorTolerance && reason !== 'error_tolerance_exceeded',
       limit: definition.errorTolerance,

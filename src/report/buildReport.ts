@@ -98,6 +98,7 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     startedAt: outcome.startedAt === null ? null : isoFromEpochMs(outcome.startedAt),
     finishedAt: outcome.finishedAt === null ? null : isoFromEpochMs(outcome.finishedAt),
     downtimeMs: outcome.downtimeMs,
+    ...(outcome.process === undefined ? {} : { process: { peakHeapMb: roundTo(outcome.process.peakHeapMb, 1), peakRssMb: roundTo(outcome.process.peakRssMb, 1) } }),
     scenarios,
     barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: copyRecord(b.arrivedAtMs) })),
     comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], timePerItemMs, scaling },

@@ -2,10 +2,12 @@
 import { ownValue } from '../ownKeys.ts';
 import { formatMs, formatNumber, formatPercent } from './format.ts';
 import { qualityThreshold } from './quality.ts';
-import type { BudgetCheck, MissingMetric, Report, Scaling } from './schema.ts';
+import type { BudgetCheck, MissingMetric, ProcessMemory, Report, Scaling } from './schema.ts';
 
 /** "held 1.2 s / 30 s" or "BROKEN 0.71 / good (0.75)": upper case so a broken budget stands out without colour. */
 export function describeBudget(check: BudgetCheck): string {
+  // Nothing measured it (held: null): neither held nor broken, and no figure to show.
+  if (check.held === null) return `not measured / ${check.unit === 'MB' ? `${formatNumber(Number(check.limit))} MB` : String(check.limit)}`;
   const verdict = check.held ? 'held' : 'BROKEN';
   const show = (value: number | string): string => {
     if (typeof value === 'string') {
@@ -18,6 +20,11 @@ export function describeBudget(check: BudgetCheck): string {
     return formatNumber(value, 4);
   };
   return `${verdict} ${show(check.actual)} / ${show(check.limit)}`;
+}
+
+/** The run's one process-wide memory figure: shared by every scenario in the process, so judged against none. */
+export function describeProcessMemory(memory: ProcessMemory): string {
+  return `peak heap ${formatNumber(memory.peakHeapMb, 1)} MB, peak RSS ${formatNumber(memory.peakRssMb, 1)} MB (the whole process: every scenario together)`;
 }
 
 const VERDICT_WORDS: Record<Scaling['verdict'], string> = {

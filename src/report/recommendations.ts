@@ -98,7 +98,7 @@ function statusSummary(report: RecommendationInput): string {
   const unfinished = entries.filter(([, s]) => s.status !== 'failed' && s.status !== 'complete').map(([n]) => quoted(n));
   const completed = total - failed.length - unfinished.length;
   const broken = Object.values(report.budgets).reduce(
-    (count, budgets) => count + Object.values(budgets).filter((check) => !check.held).length,
+    (count, budgets) => count + Object.values(budgets).filter((check) => check.held === false).length,
     0,
   );
   if (completed === total) {
@@ -173,6 +173,18 @@ function missingMetricSentences(report: RecommendationInput): string[] {
     );
 }
 
+/** Memory limits nothing measured are named, so "within their budgets" is not read as "within their memory". */
+function unmeasuredMemorySentence(report: RecommendationInput): string | undefined {
+  const names = Object.entries(report.budgets)
+    .filter(([, budgets]) => budgets.memory.held === null)
+    .map(([name]) => quoted(name));
+  if (names.length === 0) return undefined;
+  return (
+    `The memory ${names.length === 1 ? 'limit' : 'limits'} of ${listInProse(names)} ${names.length === 1 ? 'was' : 'were'} not measured: ` +
+    'the process heap is shared by every scenario in it, so set isolation to "worker" to run each scenario\'s skill in a worker thread capped at its limit, or return memoryMb from run().'
+  );
+}
+
 function barrierSentence(barrier: BarrierRecord): string | undefined {
   if (barrier.releasedBy !== 'timeout') return undefined;
   const waited = formatMs(barrier.releasedAtMs - barrier.openedAtMs);
@@ -200,11 +212,13 @@ export function recommend(report: RecommendationInput): string[] {
     for (const budget of Object.keys(budgets) as BudgetName[]) {
       // Quality over part of the input says nothing about the expected level: only a completed scenario is judged.
       if (budget === 'expectedQuality' && scenario.status !== 'complete') continue;
-      if (!budgets[budget].held && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
+      if (budgets[budget].held === false && budget !== explained) out.push(brokenBudgetSentence(name, budget, scenario, budgets));
     }
   }
   out.push(...cacheSentences(report));
   out.push(...missingMetricSentences(report));
+  const unmeasuredMemory = unmeasuredMemorySentence(report);
+  if (unmeasuredMemory !== undefined) out.push(unmeasuredMemory);
   out.push(...scalingSentences(report));
   for (const barrier of report.barriers) {
     const sentence = barrierSentence(barrier);

@@ -1,5 +1,5 @@
 import { emptyRecord, ownValue } from '../ownKeys.ts';
-import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
+import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { Report } from './schema.ts';
 
@@ -70,6 +70,7 @@ export function renderMarkdown(report: Report): string {
     `- Started: ${report.startedAt ?? '-'}`,
     `- Finished: ${report.finishedAt ?? '-'}`,
     `- Downtime: ${formatMs(report.downtimeMs)}`,
+    ...(report.process ? [`- Process memory: ${describeProcessMemory(report.process)}`] : []),
     '',
     '## Scenarios',
     '',

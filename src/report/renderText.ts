@@ -1,5 +1,5 @@
 import type { ScenarioBudgets } from './budgets.ts';
-import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
+import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
 import type { BarrierRecord, Report } from './schema.ts';
 
@@ -35,6 +35,7 @@ export function renderText(report: Report): string {
   const lines: string[] = [];
   lines.push(`Orchestration ${report.orchestrationId}: skill ${report.skill.name}@${report.skill.version}, seed ${report.seed}`);
   lines.push(`Started ${report.startedAt ?? '-'}, finished ${report.finishedAt ?? '-'}, downtime ${formatMs(report.downtimeMs)}`);
+  if (report.process) lines.push(`Process memory: ${describeProcessMemory(report.process)}`);
   lines.push('', 'Scenarios', ...alignColumns([[...SCENARIO_COLUMNS], ...scenarioRows(report)]));
   const cached = describeCache(report);
   if (cached.length > 0) lines.push('', 'Cache (cached batches are not in busy time, time per item or the scaling fit)', ...cached.map((c) => `  ${c}`));

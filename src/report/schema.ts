@@ -116,7 +116,8 @@ export const ScenarioReportSchema = z.object({
 });
 
 const BudgetCheckSchema = z.object({
-  held: z.boolean(),
+  /** null: not judged, because nothing measured it (a memory limit without worker isolation or memoryMb from the skill). */
+  held: z.boolean().nullable(),
   limit: z.union([z.number(), z.string()]),
   actual: z.union([z.number(), z.string()]),
   unit: z.string(),
@@ -159,6 +160,24 @@ export const MissingMetricSchema = z.object({
   scenarios: z.array(z.string()),
 });
 
+/**
+ * The peak memory of the process that drove the run, sampled while it ran: all its scenarios together, so no
+ * scenario's budget is judged against it. `peakHeapMb` is the orchestrator thread's JS heap (skills without
+ * worker isolation run there); `peakRssMb` is the whole process (worker threads and embedded PGlite included).
+ */
+export const ProcessMemorySchema = z.object({
+  peakHeapMb: z.number(),
+  peakRssMb: z.number(),
+});
+
+/** A run's scenario matrix: the parameters varied, and each scenario's value of each (null where it has none). */
+export const MatrixReportSchema = z.object({
+  /** Scenario field paths, in the matrix's order: `skillParams.batchSize`, `dataset.file`. */
+  parameters: z.array(z.string()),
+  /** Scenario -> parameter -> value, as the scenario ran (a dataset file as an absolute path). */
+  values: ownRecord(z.record(z.string(), z.unknown())),
+});
+
 export const ReportSchema = z.object({
   orchestrationId: z.string(),
   skill: z.object({ name: z.string(), version: z.string() }),
@@ -167,6 +186,8 @@ export const ReportSchema = z.object({
   finishedAt: z.string().nullable(),
   /** Time the orchestration spent with no process driving it (crash to resume). */
   downtimeMs: z.number(),
+  /** Absent from a report rebuilt from the store (`scenarios report`): only a running process can measure it. */
+  process: ProcessMemorySchema.optional(),
   scenarios: ownRecord(ScenarioReportSchema),
   barriers: z.array(BarrierRecordSchema),
   comparison: z.object({
@@ -186,6 +207,8 @@ export const ReportSchema = z.object({
       expectedQuality: BudgetCheckSchema,
     }),
   ),
+  /** Present when the config has a matrix: the report groups scenarios by what it varied. */
+  matrix: MatrixReportSchema.optional(),
   recommendations: z.array(z.string()),
 });
 
@@ -200,6 +223,8 @@ export type BudgetCheck = z.output<typeof BudgetCheckSchema>;
 export type Scaling = z.output<typeof ScalingSchema>;
 export type RankingBasis = z.output<typeof RankingBasisSchema>;
 export type MissingMetric = z.output<typeof MissingMetricSchema>;
+export type ProcessMemory = z.output<typeof ProcessMemorySchema>;
+export type MatrixReport = z.output<typeof MatrixReportSchema>;
 export type Report = z.output<typeof ReportSchema>;
 
 /** What a finished (or interrupted) orchestration hands to the report: plain data, never machines. */
@@ -209,6 +234,7 @@ export const RunOutcomeSchema = z.object({
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
   downtimeMs: z.number(),
+  process: ProcessMemorySchema.optional(),
   scenarios: z.array(ScenarioProgressSchema),
   barriers: z.array(BarrierRecordSchema),
 });
