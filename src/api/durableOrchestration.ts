@@ -1,6 +1,7 @@
 import type { InspectionEvent, Snapshot } from 'xstate';
 import type { ItemSource } from '../actors/batchRunner.ts';
 import type { InputItem } from '../actors/inputData.ts';
+import { commandSkill, type CommandSkill } from '../actors/commandSkill.ts';
 import { builtinSkill, loadSkillModule } from '../actors/loadSkill.ts';
 import type { Skill } from '../actors/skill.ts';
 import { parseConfig, validateConfig } from '../config/parseConfig.ts';
@@ -137,6 +138,11 @@ export interface ResumeOptions<Row = InputItem> {
   onLeaseWait?: (holder: { owner: string | null; remainingMs: number }) => void;
   /** Stops such a wait. */
   signal?: AbortSignal;
+  /**
+   * Where a skill command started again from the stored config writes its children's stderr, a line at a time
+   * (default: process.stderr). Its children are closed before `outcome` settles.
+   */
+  skillStderr?: (line: string) => void;
 }
 
 /**
@@ -150,7 +156,10 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
     throw new ScenarioError('usage', `orchestration "${id}" already finished (${row.status}); see scenarios report ${id}`);
   }
   const config = checkStoredRow(row);
-  const skill = (options.skill as Skill | undefined) ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
+  // A skill command is started again from the stored config (whose cwd the run made absolute); nothing runs before the first batch.
+  const children: CommandSkill | undefined =
+    options.skill || row.skill.module || !('command' in config.skill) ? undefined : commandSkill(config.skill, options.skillStderr ? { stderr: options.skillStderr } : {});
+  const skill = (options.skill as Skill | undefined) ?? children ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
   // The same records for the same batches: the files are read again only if they match what the run recorded
   // (else ScenarioError 'dataset_changed' says what changed).
   const opened = options.items === undefined && readsFiles(config) ? await openDatasets(config, datasetOptions(options)) : undefined;
@@ -171,8 +180,19 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
     ...(row.snapshot === null ? { startFresh: true } : { restore: { snapshot: row.snapshot as Snapshot<unknown>, savedAt: row.updatedAt, wasInterrupted: row.status === 'paused' } }),
     lease: { ...(options.onLeaseWait ? { onWait: options.onLeaseWait } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   });
-  return closeOnFailure(run, opened) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
+  const driven = closeOnFailure(run, opened);
+  return (children ? closingChildren(driven, children) : driven) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
 }
+
+/** A command skill started here: its children are closed before `outcome` settles (or when driving fails to start). */
+const closingChildren = (run: Promise<DurableOrchestration>, children: CommandSkill): Promise<DurableOrchestration> =>
+  run.then(
+    (driven) => Object.assign(driven, { outcome: driven.outcome.finally(() => children.close()) }),
+    async (error: unknown) => {
+      await children.close();
+      throw error;
+    },
+  );
 
 /**
  * Refuses a row this build cannot restore faithfully, naming the orchestration and what is wrong: another
