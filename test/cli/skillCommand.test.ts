@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSkillCommandOption } from '../../src/cli/commands/run.ts';
 import { PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import { runCli, startCli, tempWorkspace } from '../support/cliProcess.ts';
 import { repoRoot } from './spawnCli.ts';
@@ -146,6 +147,13 @@ describe('scenarios run --skill-command', () => {
     expect(resumedPids.length).toBeGreaterThan(0);
     expect(resumedPids.filter(alive)).toEqual([]);
   }, 180_000);
+
+  it('splits the command as a shell would: quotes, escapes and variables, not at every space', () => {
+    expect(parseSkillCommandOption(`python3 'my skill.py' --label "a b" c\\ d $SKILLS/x.py`, { SKILLS: '/opt/skills' })).toEqual(['python3', 'my skill.py', '--label', 'a b', 'c d', '/opt/skills/x.py']);
+    expect(() => parseSkillCommandOption('  ')).toThrow('--skill-command needs a program and its arguments');
+    expect(() => parseSkillCommandOption('python3 skill.py > log')).toThrow('so ">" cannot be used');
+    expect(() => parseSkillCommandOption('python3 *.py')).toThrow('so "*.py" cannot be used');
+  });
 
   it('refuses a command line that needs a shell, and --skill with --skill-command', async () => {
     const piped = await runCli(['run', '--skill-command', 'python3 skill.py | tee log', '--db', 'memory'], {}, workspace.dir);
