@@ -54,6 +54,8 @@ function report(error: unknown, stderr: NodeJS.WritableStream): number {
   if (error instanceof ScenarioError) {
     stderr.write(`scenarios: ${error.message}\n`);
     if (error.code === 'usage' || error.code === 'skill_invalid' || error.code === 'not_found') return ExitCode.usage;
+    // A malformed dataset file, or one changed since its run started, is bad input too.
+    if (error.code === 'dataset_invalid' || error.code === 'dataset_changed') return ExitCode.usage;
     if (error.code === 'lease_held') return ExitCode.leaseHeld;
     return ExitCode.scenarioFailed;
   }

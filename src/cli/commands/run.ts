@@ -6,8 +6,10 @@ import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
-import { parseConfig, requireInputSizes } from '../../config/parseConfig.ts';
-import { SkillRefSchema, type OrchestrationConfig, type SkillRef } from '../../config/schema.ts';
+import { validateConfig } from '../../config/parseConfig.ts';
+import { SkillRefSchema, type OrchestrationConfig, type ParsedConfig, type SkillRef } from '../../config/schema.ts';
+import type { DatasetProgress } from '../../data/datasetIndex.ts';
+import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { rememberRunStore } from '../runIndex.ts';
@@ -83,24 +85,29 @@ export async function resolveRunInputs(
   options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand'>,
   cwd: string,
   skillStderr?: (line: string) => void,
-): Promise<{ config: OrchestrationConfig; skill?: Skill; skillModule?: string; commandSkill?: CommandSkill }> {
-  let config = configPath === undefined ? parseConfig(defaultConfig, 'built-in default') : requireInputSizes(await loadConfigFile(configPath, cwd));
-  if (options.seed !== undefined) config = { ...config, seed: options.seed };
+  onDatasetProgress?: (progress: DatasetProgress) => void,
+): Promise<{ config: OrchestrationConfig; datasets: OpenedDatasets; skill?: Skill; skillModule?: string; commandSkill?: CommandSkill }> {
+  let parsed: ParsedConfig = configPath === undefined ? validateConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
+  // Before the files are opened: a random sample of a file is seeded by the seed.
+  if (options.seed !== undefined) parsed = { ...parsed, seed: options.seed };
+  // Every record is validated (and counted) before anything runs; the files stay open for the run's batches.
+  const datasets = await openDatasets(parsed, { cwd, source: configPath ?? 'built-in default', ...(onDatasetProgress ? { onProgress: onDatasetProgress } : {}) });
+  let config = datasets.config;
   // Kept in the config the run stores, so `resume` starts the same command again.
   if (options.skillCommand) config = { ...config, skill: commandRef(options.skillCommand, config.skill, cwd) };
   if (options.skill === undefined && 'command' in config.skill) {
     const skill = commandSkill(config.skill, { cwd, ...(skillStderr ? { stderr: skillStderr } : {}) });
-    return { config, skill, commandSkill: skill };
+    return { config, datasets, skill, commandSkill: skill };
   }
   const modulePath = options.skill ?? ('module' in config.skill ? config.skill.module : undefined);
-  if (modulePath === undefined) return { config };
+  if (modulePath === undefined) return { config, datasets };
   const skill = await loadSkillModule(modulePath, cwd);
-  return { config, skill, skillModule: resolve(cwd, modulePath) };
+  return { config, datasets, skill, skillModule: resolve(cwd, modulePath) };
 }
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
-  const { config, skill, skillModule, commandSkill: children } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`));
+  const { config, datasets, skill, skillModule, commandSkill: children } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
   // A command skill starts its children on the first batch, so nothing runs yet if the store cannot be opened.
   const store = await openStore(options.db, io.env, storeOptions(io));
   let inspection: RunInspection | undefined;
@@ -110,6 +117,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
       store,
       ...(skill ? { skill } : {}),
       ...(skillModule ? { skillModule } : {}),
+      datasets,
       ...(options.id ? { id: options.id } : {}),
       ...leaseMsFrom(io.env),
       ...(inspection?.inspect ? { inspect: inspection.inspect } : {}),
@@ -125,8 +133,26 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
     await inspection?.holdOpen(run);
     return code;
   } finally {
+    datasets.close();
     await children?.close();
     await inspection?.close();
     await store.close();
   }
+}
+
+/** Files this big get a line on stderr about every 10 % while they are validated (smaller ones take a moment). */
+const PROGRESS_FROM_BYTES = 64 * 1024 * 1024;
+
+/** `reading items.jsonl: 40% (820 MB of 2.0 GB, 4,100,000 records)`: a big file's validation is visibly under way. */
+export function datasetProgressLines(io: Pick<CliIO, 'stderr'>): (progress: DatasetProgress) => void {
+  const told = new Map<string, number>();
+  const mb = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`);
+  return ({ file, bytesRead, bytesTotal, records, done }) => {
+    if (bytesTotal < PROGRESS_FROM_BYTES) return;
+    const tenth = done ? 10 : Math.floor((bytesRead / bytesTotal) * 10);
+    if ((told.get(file) ?? -1) >= tenth) return;
+    told.set(file, tenth);
+    const what = done ? `${records.toLocaleString('en-US')} records, ${mb(bytesTotal)}, all valid` : `${tenth * 10}% (${mb(bytesRead)} of ${mb(bytesTotal)}, ${records.toLocaleString('en-US')} records)`;
+    io.stderr.write(`reading ${file}: ${what}\n`);
+  };
 }
