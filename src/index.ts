@@ -26,6 +26,10 @@ export {
 export type { SkillRequest, SkillCancel, SkillInputLine, SkillResponse, SkillResultResponse, SkillErrorResponse } from './actors/skillProtocol.ts';
 export { generateItems } from './actors/inputData.ts';
 export type { InputItem } from './actors/inputData.ts';
+export { openDatasets } from './data/openDatasets.ts';
+export type { OpenedDatasets, OpenDatasetsOptions } from './data/openDatasets.ts';
+export type { DatasetProgress } from './data/datasetIndex.ts';
+export type { ItemSource } from './actors/batchRunner.ts';
 export { defaultConfig } from './config/defaultConfig.ts';
 export { parseConfig } from './config/parseConfig.ts';
 export { loadConfigFile } from './config/loadConfigFile.ts';
