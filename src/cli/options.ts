@@ -43,6 +43,10 @@ export const commandSpecs = {
       { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
       dbOption,
       {
+        flags: '--no-cache',
+        description: "Run the skill for every batch: take nothing from the batch cache and store nothing in it, even where the config sets cacheEnabled (recorded with the run, so resume does the same)",
+      },
+      {
         flags: '--inspect [port]',
         description: 'Serve the live inspector page on 127.0.0.1:PORT (default 4319; works offline) and keep serving after the run until Ctrl+C; --inspect=stately streams to the Stately inspector instead (needs the internet)',
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,11 +6,14 @@ import type { InputItem } from '../../src/actors/inputData.ts';
 import { defineSkill, type Skill } from '../../src/actors/skill.ts';
 import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { createDurableOrchestration } from '../../src/api/durableOrchestration.ts';
+import { parseConfig } from '../../src/config/parseConfig.ts';
 import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
+import { withoutCache } from '../../src/config/withoutCache.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import type { SnapshotStore } from '../../src/persistence/SnapshotStore.ts';
 import type { Report } from '../../src/report/schema.ts';
+import { fixture, scenarios, tempDir } from '../cli/spawnCli.ts';
 import { simConfig, simScenario } from '../support/simulatedRun.ts';
 
 /** A skill that counts its calls per scenario and batch; `fails` makes a call throw. */
@@ -147,5 +150,75 @@ describe('the batch cache through createOrchestration', () => {
     const plainAgain = countingSkill();
     await run(plain, { skill: plainAgain, journal, id: 'plain-2' });
     expect(plainAgain.calls).toHaveLength(4);
+  });
+});
+
+describe('scenarios run with cacheEnabled, twice on one PGlite folder, then with --no-cache', () => {
+  let work: { dir: string; remove: () => void };
+  beforeAll(() => {
+    work = tempDir('cache-cli-');
+    // The recording skill appends each call's idempotency key to RECORD_FILE: the calls counted by the skill.
+    writeFileSync(
+      path.join(work.dir, 'cached.json'),
+      JSON.stringify({
+        seed: 3,
+        skill: { module: fixture('recordingSkill.ts'), params: { latencyMs: 1, cacheEnabled: true } },
+        barriers: { at: [50], timeoutMs: 5_000 },
+        scenarios: [
+          { name: 'a', inputSize: 8, timeBudgetSeconds: 60, memoryLimitMb: 100_000, errorTolerance: 0, skillParams: { batchSize: 2 }, expectedQuality: 'basic', qualityMetrics: ['accuracy'] },
+          { name: 'b', inputSize: 3, timeBudgetSeconds: 60, memoryLimitMb: 100_000, errorTolerance: 0, skillParams: { batchSize: 1 }, expectedQuality: 'basic', qualityMetrics: ['accuracy'] },
+        ],
+      }),
+    );
+  });
+  afterAll(() => work.remove());
+
+  const calls = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  const cli = (args: string[], record: string) => scenarios(['run', 'cached.json', '--db', 'db', ...args], work.dir, { RECORD_FILE: path.join(work.dir, record) });
+
+  it('the second run calls the skill zero times and its report says every batch came from the cache; --no-cache calls it again', async () => {
+    const first = await cli(['--json', '--id', 'first'], 'first.log');
+    expect(first.code, first.stderr).toBe(0);
+    expect(calls(path.join(work.dir, 'first.log'))).toHaveLength(7);
+
+    const second = await cli(['--id', 'second'], 'second.log');
+    expect(second.code, second.stderr).toBe(0);
+    expect(calls(path.join(work.dir, 'second.log'))).toEqual([]);
+    expect(second.stdout).toContain('  a: 4 of 4 batches (8 items) from the cache\n  b: 3 of 3 batches (3 items) from the cache\n');
+    expect(second.stdout).toContain('Scenario "a" took all 4 batches from the cache (cacheEnabled), so the skill never ran');
+
+    const fresh = await cli(['--json', '--id', 'fresh', '--no-cache'], 'fresh.log');
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(calls(path.join(work.dir, 'fresh.log'))).toHaveLength(7);
+    const report = JSON.parse(fresh.stdout) as Report;
+    expect(cachedCounts(report)).toEqual([['a', 4, 0, 0], ['b', 3, 0, 0]]);
+    expect(report.comparison.timePerItemMs.a).toBeGreaterThan(0);
+
+    // The stored report of the second run says the same as its live one.
+    const stored = await scenarios(['report', 'second', '--json', '--db', 'db'], work.dir);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(cachedCounts(JSON.parse(stored.stdout) as Report)).toEqual([['a', 4, 4, 8], ['b', 3, 3, 3]]);
+  }, 120_000);
+});
+
+describe('withoutCache (--no-cache)', () => {
+  it('turns cacheEnabled off wherever it was on, from the skill params or the scenario, and leaves the rest as it was', () => {
+    const config = parseConfig(
+      simConfig(
+        [
+          simScenario('inherits', 2),
+          simScenario('own', 2, { skillParams: { batchSize: 1, cacheEnabled: true, temperature: 0.3 } }),
+          simScenario('off', 2, { skillParams: { batchSize: 1, cacheEnabled: false } }),
+        ],
+        { skill: { name: 'simulated', params: { cacheEnabled: true, latencyMs: 1 } } },
+      ),
+    );
+    const off = withoutCache(config);
+    expect(off.scenarios.map((s) => ({ ...config.skill.params, ...s.skillParams }).cacheEnabled)).toEqual([false, false, false]);
+    expect(off.scenarios[1]?.skillParams).toEqual({ batchSize: 1, cacheEnabled: false, temperature: 0.3 });
+    expect(off.scenarios[2]).toBe(config.scenarios[2]);
+    expect(off.skill).toEqual(config.skill);
+    const none = parseConfig(simConfig([simScenario('plain', 2)]));
+    expect(withoutCache(none).scenarios).toEqual(none.scenarios);
   });
 });

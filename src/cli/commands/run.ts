@@ -10,6 +10,7 @@ import { validateConfig } from '../../config/parseConfig.ts';
 import { SkillRefSchema, type OrchestrationConfig, type ParsedConfig, type SkillRef } from '../../config/schema.ts';
 import type { DatasetProgress } from '../../data/datasetIndex.ts';
 import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
+import { withoutCache } from '../../config/withoutCache.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { rememberRunStore } from '../runIndex.ts';
@@ -26,6 +27,8 @@ export interface RunOptions {
   id?: string;
   db?: string;
   inspect?: InspectMode;
+  /** `--no-cache`: no batch taken from the cache or stored in it, whatever the config's cacheEnabled. */
+  cache?: false;
 }
 
 export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
@@ -51,6 +54,8 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
     ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
     ...(inspect ? { inspect } : {}),
+    // cac sets `cache` to false for --no-cache (and true otherwise).
+    ...(raw.cache === false ? { cache: false as const } : {}),
   };
 }
 
@@ -82,7 +87,7 @@ function commandRef(command: string[], configured: SkillRef, cwd: string): Skill
 
 export async function resolveRunInputs(
   configPath: string | undefined,
-  options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand'>,
+  options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand' | 'cache'>,
   cwd: string,
   skillStderr?: (line: string) => void,
   onDatasetProgress?: (progress: DatasetProgress) => void,
@@ -93,6 +98,8 @@ export async function resolveRunInputs(
   // Every record is validated (and counted) before anything runs; the files stay open for the run's batches.
   const datasets = await openDatasets(parsed, { cwd, source: configPath ?? 'built-in default', ...(onDatasetProgress ? { onProgress: onDatasetProgress } : {}) });
   let config = datasets.config;
+  // In the stored config too, so a resume of this run keeps the cache off.
+  if (options.cache === false) config = withoutCache(config);
   // Kept in the config the run stores, so `resume` starts the same command again.
   if (options.skillCommand) config = { ...config, skill: commandRef(options.skillCommand, config.skill, cwd) };
   if (options.skill === undefined && 'command' in config.skill) {
