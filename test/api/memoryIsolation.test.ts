@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createOrchestration } from '../../src/api/createOrchestration.ts';
+import { loadSkillModule } from '../../src/actors/loadSkill.ts';
+import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
+import { UsageError } from '../../src/errors.ts';
+import { scenarioDefinition } from '../support/plans.ts';
+
+/** Keeps `leakMb` of on-heap arrays per batch in the scenarios named by `leakIn` (see the fixture). */
+const PROBE = fileURLToPath(new URL('../fixtures/workerProbeSkill.ts', import.meta.url));
+
+const scenario = (name: string) =>
+  scenarioDefinition({ name, inputSize: 12, skillParams: { batchSize: 1 }, memoryLimitMb: 64, timeBudgetSeconds: 60, errorTolerance: 0 });
+
+function config(over: Partial<OrchestrationConfigInput> = {}): OrchestrationConfigInput {
+  return {
+    skill: { module: PROBE, params: { leakMb: 16, leakIn: ['hog'], plain: true } },
+    barriers: { at: [50], timeoutMs: 20_000 },
+    retry: { maxAttempts: 3, backoffMs: 1 },
+    scenarios: [scenario('hog'), scenario('light'), scenario('steady')],
+    ...over,
+  };
+}
+
+describe('isolation "worker": each scenario has its memory limit to itself', () => {
+  it('fails the scenario that leaks 16 MB per batch alone, with memory_limit_exceeded, and the others complete with their own figures', async () => {
+    const skill = await loadSkillModule(PROBE);
+    const run = createOrchestration(config({ isolation: 'worker' }), { skill });
+    run.start();
+    const report = await run.result;
+
+    const { hog, light, steady } = report.scenarios;
+    expect(hog).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded' });
+    // Stopped before its input was through (12 batches of 16 MB cannot fit in 64 MB): by its worker's figure
+    // passing the limit after a batch, or by the heap cap cutting a batch off, whichever comes first.
+    expect(hog?.itemsProcessed).toBeLessThan(6);
+    expect(hog?.memoryUsedMb).toBeGreaterThanOrEqual(48);
+    expect(report.budgets.hog?.memory).toMatchObject({ held: false, limit: 64 });
+
+    for (const [name, s] of [['light', light], ['steady', steady]] as const) {
+      expect(s, name).toMatchObject({ status: 'complete', itemsProcessed: 12, itemsFailed: 0 });
+      // Each figure is that scenario's worker's own memory: measured, and far below the hog's.
+      expect(s?.memoryUsedMb, name).toBeGreaterThan(0);
+      expect(s?.memoryUsedMb, name).toBeLessThan(48);
+      expect(report.budgets[name]?.memory, name).toMatchObject({ held: true, limit: 64, actual: Math.round((s?.memoryUsedMb ?? 0) * 1000) / 1000 });
+    }
+    // The process as a whole is reported once, apart from every scenario.
+    expect(report.process?.peakRssMb).toBeGreaterThan(0);
+    expect(report.process?.peakHeapMb).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('fails the scenario at once, without retries, when one batch needs more heap than its cap allows', async () => {
+    const skill = await loadSkillModule(PROBE);
+    // 48 MB of doubles (built from an array as large, which becomes garbage) cannot fit in a 64 MB heap.
+    const run = createOrchestration(config({ isolation: 'worker', skill: { module: PROBE, params: { leakMb: 48, leakIn: ['hog'], plain: true } } }), { skill });
+    run.start();
+    const report = await run.result;
+    expect(report.scenarios.hog).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded', itemsProcessed: 0, itemsFailed: 1, batchCount: 1, memoryUsedMb: 64 });
+    expect(report.scenarios.hog?.errors).toEqual([
+      expect.objectContaining({ batchIndex: 0, message: expect.stringMatching(/ran out of memory in its worker thread during batch 0: its heap reached the scenario's memoryLimitMb \(64 MB\)/) as unknown }),
+    ]);
+    expect(report.budgets.hog?.memory).toEqual({ held: false, limit: 64, actual: 64, unit: 'MB' });
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', itemsProcessed: 12 });
+    expect(report.scenarios.steady).toMatchObject({ status: 'complete', itemsProcessed: 12 });
+  }, 120_000);
+
+  it('isolates only the scenario that asks for it, and judges no limit against the shared process heap', async () => {
+    const skill = await loadSkillModule(PROBE);
+    const run = createOrchestration(
+      config({
+        skill: { module: PROBE, params: { plain: true } },
+        scenarios: [{ ...scenario('hog'), isolation: 'worker' }, scenario('light')],
+      }),
+      { skill },
+    );
+    run.start();
+    const report = await run.result;
+    expect(report.scenarios.hog).toMatchObject({ status: 'complete' });
+    expect(report.scenarios.hog?.memoryUsedMb).toBeGreaterThan(0);
+    expect(report.budgets.hog?.memory.held).toBe(true);
+    // In the orchestrator's thread, with no memoryMb from the skill: not measured, rather than the process heap.
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', memoryUsedMb: 0 });
+    expect(report.budgets.light?.memory).toEqual({ held: null, limit: 64, actual: 'not measured', unit: 'MB' });
+    expect(report.recommendations.some((r) => r.startsWith('The memory limit of "light" was not measured'))).toBe(true);
+  }, 60_000);
+
+  it('refuses a skill object made in code, which cannot move to a worker thread', () => {
+    const inCode = { name: 'in-code', version: '1', run: () => ({ qualityScore: 1 }) };
+    expect(() => createOrchestration(config({ skill: { name: 'simulated' }, isolation: 'worker' }), { skill: inCode })).toThrow(UsageError);
+  });
+});
