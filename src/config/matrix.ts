@@ -186,7 +186,7 @@ const fileStem = (path: string) => {
 };
 
 /** Each key's last segment (`batchSize`), or the whole key where two keys share a last segment. */
-function parameterLabels(keys: readonly string[]): Map<string, string> {
+export function parameterLabels(keys: readonly string[]): Map<string, string> {
   const last = (key: string) => segmentsOf(key).at(-1) ?? key;
   return new Map(keys.map((key) => [key, sanitize(keys.filter((other) => last(other) === last(key)).length > 1 ? key : last(key))]));
 }

@@ -7,6 +7,7 @@ import { rankByQuality } from './ranking.ts';
 import { recommend } from './recommendations.ts';
 import { roundTo } from './round.ts';
 import { fitScaling } from './scaling.ts';
+import { matrixReport } from './matrix.ts';
 import type { MissingMetric, Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
 
 function definitionFor(progress: ScenarioProgress, config: OrchestrationConfig): ScenarioDefinition {
@@ -49,6 +50,12 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores
 /** Items processed by batches the skill ran, not taken from the batch cache. */
 function itemsTheSkillProcessed(progress: Pick<ScenarioProgress, 'itemsProcessed' | 'cachedItems'>): number {
   return progress.itemsProcessed - (progress.cachedItems ?? 0);
+}
+
+/** `{ matrix }` for a config with a scenario matrix, nothing otherwise (the report of a config without one is as it was). */
+function withMatrix(config: OrchestrationConfig): Pick<Report, 'matrix'> {
+  const matrix = matrixReport(config);
+  return matrix === undefined ? {} : { matrix };
 }
 
 /** Turns what a run produced into the report every renderer and `--json` share. */
@@ -103,6 +110,7 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: copyRecord(b.arrivedAtMs) })),
     comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], timePerItemMs, scaling },
     budgets,
+    ...withMatrix(config),
   };
   return { ...draft, recommendations: recommend(draft) };
 }

@@ -1,6 +1,7 @@
 import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
+import { matrixTable } from './matrix.ts';
 import type { Report } from './schema.ts';
 
 /** Pipes and line breaks would end a GitHub table cell early. */
@@ -60,6 +61,12 @@ function cacheLines(report: Report): string[] {
   return ['', 'Cached batches are not in busy time, time per item or the scaling fit:', '', ...cached.map((c) => `- ${c}`)];
 }
 
+/** The scenarios by the parameters a matrix varied; nothing for a config without a matrix. */
+function matrixSection(report: Report): string[] {
+  const matrix = matrixTable(report);
+  return matrix === undefined ? [] : ['', `### Matrix (${matrix.title})`, '', ...table(matrix.header, matrix.rows)];
+}
+
 /** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [
@@ -75,6 +82,7 @@ export function renderMarkdown(report: Report): string {
     '## Scenarios',
     '',
     ...table(SCENARIO_COLUMNS, scenarioRows(report)),
+    ...matrixSection(report),
     ...cacheLines(report),
     '',
     '## Quality',

@@ -1,6 +1,7 @@
 import type { ScenarioBudgets } from './budgets.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
+import { matrixTable } from './matrix.ts';
 import type { BarrierRecord, Report } from './schema.ts';
 
 /** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */
@@ -37,6 +38,8 @@ export function renderText(report: Report): string {
   lines.push(`Started ${report.startedAt ?? '-'}, finished ${report.finishedAt ?? '-'}, downtime ${formatMs(report.downtimeMs)}`);
   if (report.process) lines.push(`Process memory: ${describeProcessMemory(report.process)}`);
   lines.push('', 'Scenarios', ...alignColumns([[...SCENARIO_COLUMNS], ...scenarioRows(report)]));
+  const matrix = matrixTable(report);
+  if (matrix) lines.push('', `Matrix (${matrix.title})`, ...alignColumns([matrix.header, ...matrix.rows]));
   const cached = describeCache(report);
   if (cached.length > 0) lines.push('', 'Cache (cached batches are not in busy time, time per item or the scaling fit)', ...cached.map((c) => `  ${c}`));
 
