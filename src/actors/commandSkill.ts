@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -65,9 +65,15 @@ export function commandSkill(ref: CommandSkillRef, options: CommandSkillOptions 
       if (ctx.signal.aborted) return Promise.reject(abortError(ctx.signal.reason));
       let child = children.get(ctx.scenario);
       if (!child) {
-        const started = scope.runInAsyncScope(() => new SkillChild({ ...spec, cwd }, name, ctx.scenario, sink, scope, () => {
-          if (children.get(ctx.scenario) === started) children.delete(ctx.scenario);
-        }));
+        let started: SkillChild;
+        try {
+          started = scope.runInAsyncScope(() => new SkillChild({ ...spec, cwd }, name, ctx.scenario, sink, scope, () => {
+            if (children.get(ctx.scenario) === started) children.delete(ctx.scenario);
+          }));
+        } catch (error) {
+          // spawn() refuses some arguments outright (a NUL byte): a failed batch, like a program that is missing.
+          return Promise.reject(new Error(`skill command ${name} of scenario "${ctx.scenario}" could not be started: ${toError(error).message}`));
+        }
         children.set(ctx.scenario, started);
         child = started;
       }
@@ -116,9 +122,18 @@ export function commandIdentity(command: readonly string[], cwd: string): { name
   const candidates = [...args.filter((arg) => !arg.startsWith('-')), ...(program.includes('/') ? [program] : [])];
   for (const candidate of candidates) {
     const path = resolve(cwd, candidate);
-    if (statSync(path, { throwIfNoEntry: false })?.isFile()) return { name: basename(path), version: shortHash(readFileSync(path)) };
+    if (isFile(path)) return { name: basename(path), version: shortHash(readFileSync(path)) };
   }
   return { name: basename(program), version: shortHash(command.join('\0')) };
+}
+
+/** False also for a path no file can have (a NUL byte): spawn refuses that one when the batch runs. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 const shortHash = (data: string | Buffer) => createHash('sha256').update(data).digest('hex').slice(0, 12);
@@ -149,6 +164,7 @@ class SkillChild {
   readonly #label: string;
   readonly #scope: AsyncResource;
   readonly #graceMs: number;
+  readonly #cwd: string;
   readonly #onGone: () => void;
   readonly #say: (line: string) => void;
   readonly #pending = new Map<number, Pending>();
@@ -163,6 +179,7 @@ class SkillChild {
     const [program = '', ...args] = spec.command;
     this.#scope = scope;
     this.#graceMs = spec.cancelGraceMs;
+    this.#cwd = spec.cwd;
     this.#onGone = onGone;
     this.#say = (line) => sink(`[${scenario}] ${line}`);
     // Its own process group, so a kill reaches whatever it started too (a shell's awk, a Python pool).
@@ -328,7 +345,8 @@ class SkillChild {
   }
 
   #howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
-    if (this.#spawnError) return `could not be started: ${this.#spawnError.message}`;
+    // spawn says ENOENT for a missing working directory too, naming the program: say which it was.
+    if (this.#spawnError) return `could not be started: ${this.#spawnError.message}${existsSync(this.#cwd) ? '' : ` (its working directory ${this.#cwd} does not exist)`}`;
     if (this.#killedBecause !== undefined) return `was killed: ${this.#killedBecause}`;
     if (signal) return `was killed by ${signal}`;
     return `exited with code ${code ?? 'unknown'}`;

@@ -153,8 +153,9 @@ describe('commandSkill', () => {
     // The next batch gets a new child.
     const next = skill.run(items(1), ctx('alpha', 1));
     await until(() => skill.pids().alpha !== undefined && skill.pids().alpha !== pid, 'a new child');
+    const refused = expect(next).rejects.toThrow(/was closed while the batch was in flight/);
     await skill.close();
-    await expect(next).rejects.toThrow(/was closed while the batch was in flight/);
+    await refused;
   });
 
   it('keeps a child that answers a cancel within the grace', async () => {
@@ -203,6 +204,20 @@ describe('commandSkill', () => {
     const skill = commandSkill({ command: ['no-such-program-for-scenarios'], cwd: dir });
     open.push(skill);
     await expect(skill.run(items(1), ctx('alpha', 0))).rejects.toThrow(/skill command no-such-program-for-scenarios of scenario "alpha" could not be started: spawn no-such-program-for-scenarios ENOENT/);
+  });
+
+  it('says when its working directory is what is missing', async () => {
+    const skill = commandSkill({ command: [process.execPath, 'echo.cjs'], cwd: join(dir, 'gone') });
+    open.push(skill);
+    await expect(skill.run(items(1), ctx('alpha', 0))).rejects.toThrow(`could not be started: spawn ${process.execPath} ENOENT (its working directory ${join(dir, 'gone')} does not exist)`);
+    // The next batch tries again (the folder may have been created meanwhile).
+    await expect(skill.run(items(1), ctx('alpha', 1))).rejects.toThrow(/could not be started/);
+  });
+
+  it('fails a batch, not the caller, when spawn refuses the command outright', async () => {
+    const skill = commandSkill({ command: [process.execPath, 'a\u0000b'], cwd: dir });
+    open.push(skill);
+    await expect(skill.run(items(1), ctx('alpha', 0))).rejects.toThrow(/skill command node of scenario "alpha" could not be started: .*null bytes/);
   });
 
   it('close() ends every child and what it started, also one that ignores the end of its input', async () => {
