@@ -15,7 +15,7 @@ const template = {
   timeBudgetSeconds: 60,
   memoryLimitMb: 512,
   errorTolerance: 0,
-  expectedQuality: 'basic',
+  expectedQuality: 'basic' as const,
   qualityMetrics: ['accuracy'],
   skillParams: { batchSize: 10 },
 };
