@@ -16,7 +16,7 @@ import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
 import type { OrchestrationStatus, SnapshotStore, StoreOutageEvent, StoredOrchestration } from '../persistence/SnapshotStore.ts';
 import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
 import type { Report } from '../report/schema.ts';
-import { createOrchestration, resolveConfiguredSkill, type Orchestration } from './createOrchestration.ts';
+import { createOrchestration, resolveConfiguredSkill, type Orchestration, type OrchestrationOptions } from './createOrchestration.ts';
 
 /** How a durable run ended for this process. */
 export type DurableOutcome =
@@ -67,6 +67,9 @@ export interface DurableOptions<Row = InputItem> {
   inspect?: (event: InspectionEvent) => void;
   leaseMs?: number;
   owner?: string;
+  /** As for createOrchestration: by default the batch cache lives in `store`; `false` turns it off for this process. */
+  cache?: OrchestrationOptions['cache'];
+  onCacheError?: OrchestrationOptions['onCacheError'];
 }
 
 /**
@@ -98,7 +101,7 @@ export async function createDurableOrchestration<Row = InputItem>(configInput: O
     owner: null,
     leaseExpiresAt: null,
   });
-  const run = drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect, create: (snapshot) => options.store.create(row(snapshot)), ...itemArgs(items, opened) });
+  const run = drive({ config, skill, id, owner, leaseMs, store: options.store, version: 0, inspect: options.inspect, create: (snapshot) => options.store.create(row(snapshot)), ...itemArgs(items, opened), ...cacheArgs(options) });
   return closeOnFailure(run, opened) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
 }
 
@@ -143,6 +146,9 @@ export interface ResumeOptions<Row = InputItem> {
    * (default: process.stderr). Its children are closed before `outcome` settles.
    */
   skillStderr?: (line: string) => void;
+  /** As for createOrchestration: by default the batch cache lives in `store`; `false` turns it off for this process. */
+  cache?: OrchestrationOptions['cache'];
+  onCacheError?: OrchestrationOptions['onCacheError'];
 }
 
 /**
@@ -167,6 +173,7 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const run = drive({
     ...itemArgs(options.items ?? opened?.items, opened),
+    ...cacheArgs(options),
     config,
     skill,
     id,
@@ -240,7 +247,15 @@ interface DriveArgs {
   items?: ItemSource;
   /** Called once this process stops driving the run, or fails to start driving it (closes files opened for it). */
   close?: () => void;
+  cache?: OrchestrationOptions['cache'];
+  onCacheError?: OrchestrationOptions['onCacheError'];
 }
+
+/** The caller's batch cache settings, passed on as given (unset: createOrchestration's default, the store's cache). */
+const cacheArgs = (options: Pick<OrchestrationOptions, 'cache' | 'onCacheError'>) => ({
+  ...(options.cache !== undefined ? { cache: options.cache } : {}),
+  ...(options.onCacheError ? { onCacheError: options.onCacheError } : {}),
+});
 
 async function drive(args: DriveArgs): Promise<DurableOrchestration> {
   const { store, id } = args;
@@ -305,6 +320,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       skill: args.skill,
       journal: store,
       ...(args.items ? { items: args.items } : {}),
+      ...cacheArgs(args),
       ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
       outageSince: () => outage?.since,

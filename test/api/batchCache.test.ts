@@ -92,6 +92,32 @@ describe('a second run with cacheEnabled on one embedded PGlite store', () => {
   });
 });
 
+describe('the batch cache through createDurableOrchestration', () => {
+  it('is off with cache: false, and a store whose cache fails runs the batches and says why through onCacheError', async () => {
+    const store = new MemorySnapshotStore();
+    await durableRun(store, cached(), countingSkill(), 'filled');
+    const off = countingSkill();
+    const run = await createDurableOrchestration(cached(), { store, skill: off, id: 'off', cache: false });
+    run.start();
+    await run.outcome;
+    expect(off.calls).toHaveLength(7);
+
+    const errors: string[] = [];
+    const failing = Object.assign(new MemorySnapshotStore(), {
+      loadCachedBatch: () => Promise.reject(new Error('cache table is gone')),
+      saveCachedBatch: () => Promise.reject(new Error('cache table is gone')),
+    });
+    const unlucky = countingSkill();
+    const broken = await createDurableOrchestration(cached(), { store: failing, skill: unlucky, id: 'failing', onCacheError: (e) => errors.push(e.message) });
+    broken.start();
+    const outcome = await broken.outcome;
+    expect(outcome.kind).toBe('finished');
+    expect(unlucky.calls).toHaveLength(7);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(new Set(errors)).toEqual(new Set(['cache table is gone']));
+  });
+});
+
 describe('the batch cache through createOrchestration', () => {
   const run = async (config: OrchestrationConfigInput, options: Parameters<typeof createOrchestration>[1]) => {
     const orchestration = createOrchestration(config, options);
