@@ -41,6 +41,7 @@ export const commandSpecs = {
       formatOption,
       jsonOption,
       { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
+      { flags: '--concurrency <n>', description: "Most batches in flight at once across all scenarios (overrides the config's maxConcurrency; kept with the run, so resume keeps it)" },
       dbOption,
       {
         flags: '--no-cache',

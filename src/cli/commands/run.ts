@@ -26,6 +26,8 @@ export interface RunOptions {
   format: Format;
   id?: string;
   db?: string;
+  /** `--concurrency`: batches in flight across all scenarios, in place of the config's maxConcurrency. */
+  concurrency?: number;
   inspect?: InspectMode;
   /** `--no-cache`: no batch taken from the cache or stored in it, whatever the config's cacheEnabled. */
   cache?: false;
@@ -46,11 +48,17 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     seed = Number(raw.seed);
     if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer (got ${JSON.stringify(raw.seed)})`);
   }
+  let concurrency: number | undefined;
+  if (raw.concurrency !== undefined) {
+    concurrency = Number(raw.concurrency);
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer (got ${JSON.stringify(raw.concurrency)})`);
+  }
   return {
     format,
     ...(typeof raw.skill === 'string' ? { skill: raw.skill } : {}),
     ...(skillCommand ? { skillCommand } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
     ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
     ...(typeof raw.db === 'string' ? { db: raw.db } : {}),
     ...(inspect ? { inspect } : {}),
@@ -83,6 +91,11 @@ function commandRef(command: string[], configured: SkillRef, cwd: string): Skill
     ...('command' in configured ? { cancelGraceMs: configured.cancelGraceMs } : {}),
     ...(configured.params ? { params: configured.params } : {}),
   });
+}
+
+/** The config with `--concurrency` as its maxConcurrency, stored with the run so a resume keeps the bound. */
+export function withConcurrency(config: OrchestrationConfig, concurrency: number | undefined): OrchestrationConfig {
+  return concurrency === undefined ? config : { ...config, maxConcurrency: concurrency };
 }
 
 export async function resolveRunInputs(
@@ -120,7 +133,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
   let inspection: RunInspection | undefined;
   try {
     inspection = options.inspect ? await startRunInspection(options.inspect, io) : undefined;
-    const run = await createDurableOrchestration(config, {
+    const run = await createDurableOrchestration(withConcurrency(config, options.concurrency), {
       store,
       ...(skill ? { skill } : {}),
       ...(skillModule ? { skillModule } : {}),
