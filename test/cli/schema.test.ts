@@ -39,6 +39,10 @@ describe('scenarios schema', () => {
     // A scenario's dataset is a file or generated.
     const scenario = properties.scenarios?.items;
     expect(scenario?.required).toContain('name');
+    // Editors show what a field means.
+    expect(properties.seed?.description).toContain('same seed gives the same data');
+    expect(scenario?.properties?.skillParams?.properties?.batchSize?.description).toBe('Items per call of the skill');
+    expect(properties.template?.properties?.timeBudgetSeconds?.description).toBe(scenario?.properties?.timeBudgetSeconds?.description);
     expect(scenario?.properties?.dataset?.anyOf?.map((option) => Object.keys(option.properties ?? {}))).toEqual([['file', 'sample', 'fingerprint'], ['distribution']]);
     // "$schema" is allowed, and scenarios may come from a template and a matrix.
     expect(properties.$schema).toMatchObject({ type: 'string', description: expect.stringContaining('ignored') as string });
