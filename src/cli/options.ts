@@ -30,7 +30,7 @@ const formatOption: OptionSpec = { flags: '--format <format>', description: 'Rep
 export const commandSpecs = {
   run: {
     usage: 'run [config]',
-    description: 'Run a skill under every scenario of CONFIG (a JSON file; default: the built-in simple/medium/complex) and print the comparison report',
+    description: 'Run a skill under every scenario of CONFIG (a JSON file, comments allowed; default: the built-in simple/medium/complex) and print the comparison report',
     options: [
       { flags: '--skill <file>', description: 'Skill module (.js or .ts) whose default export is { name, version, run } (default: the config\'s skill, else the built-in "simulated")' },
       {
