@@ -134,6 +134,19 @@ function cacheBehaviour(open: () => Promise<SnapshotStore>, reopen?: () => Promi
 describe('batch cache in the memory store', () => {
   cacheBehaviour(() => Promise.resolve(new MemorySnapshotStore()));
 
+  it('stores a result under the items the batch was looked up with, even if the skill reordered them in place', async () => {
+    const cache = storeBatchCache(new MemorySnapshotStore(), skill);
+    const batch = [...items];
+    expect(await cache.lookup(plan, batch)).toBeUndefined();
+    batch.reverse();
+    await cache.store(plan, batch, result);
+    expect(await cache.lookup(plan, [...items])).toEqual(result);
+    // Without a lookup first (or for other params), the items as they are now make the key.
+    const other = testPlan({ definition: { skillParams: { batchSize: 2, cacheEnabled: true, temperature: 0.9 } } });
+    await cache.store(other, batch, result);
+    expect(await cache.lookup(other, batch)).toEqual(result);
+  });
+
   it('keeps results apart from what the caller does to its objects afterwards', async () => {
     const store = new MemorySnapshotStore();
     const mine: SkillResult = { qualityScore: 0.5, metrics: { f1: 0.5 } };
