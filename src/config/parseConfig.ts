@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../errors.ts';
 import { setOwn } from '../ownKeys.ts';
 import { expandMatrix, locateProblem, matrixProblems, type ConfigPath, type MatrixCombination, type MatrixProblem } from './matrix.ts';
-import { MatrixSchema, OrchestrationConfigSchema, ScenarioTemplateSchema, type OrchestrationConfig, type ParsedConfig } from './schema.ts';
+import { MatrixSchema, OrchestrationConfigSchema, ScenarioDefinitionSchema, ScenarioTemplateSchema, type OrchestrationConfig, type ParsedConfig } from './schema.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -109,7 +109,11 @@ function expandConfigMatrix(input: unknown): ConfigExpansion {
   if (hasMatrix && !hasTemplate && explicit.length === 0) {
     problems.push({ path: ['template'], message: 'is required beside matrix: the scenario fields every combination shares (all but "name")' });
   }
-  if (problems.length > 0 || !hasTemplate || parsedMatrix?.success !== true) return { input: rest, problems, locate: (path) => path };
+  if (problems.length > 0 || !hasTemplate || parsedMatrix?.success !== true) {
+    // Nothing is expanded, so say now what every combination would lack, not only after the matrix is fixed.
+    if (parsedTemplate?.success === true && isPlainObject(config.matrix)) problems.push(...fieldsTemplateLacks(template, Object.keys(config.matrix)));
+    return { input: rest, problems, locate: (path) => path };
+  }
 
   const combinations = expandMatrix(template as Record<string, unknown>, parsedMatrix.data, explicit.map(scenarioName));
   return {
@@ -123,6 +127,17 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
 
 const listsOf = (matrix: Record<string, unknown>): Record<string, unknown[]> =>
   Object.fromEntries(Object.entries(matrix).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+
+/** Required scenario fields that neither the template nor a matrix key gives (as validating a combination would report them). */
+function fieldsTemplateLacks(template: unknown, matrixKeys: readonly string[]): MatrixProblem[] {
+  const parsed = ScenarioDefinitionSchema.safeParse({ ...(template as Record<string, unknown>), name: 'template' }, { reportInput: true });
+  if (parsed.success) return [];
+  const varied = matrixKeys.map((key) => key.split('.'));
+  const related = (a: readonly PropertyKey[], b: readonly PropertyKey[]) => a.every((segment, i) => i >= b.length || segment === b[i]);
+  return describeError(parsed.error, ['template']).filter(
+    (problem) => problem.message.startsWith('is required') && !varied.some((key) => related(key, problem.path.slice(1))),
+  );
+}
 
 const scenarioName = (scenario: unknown): string => {
   const name: unknown = (scenario as { name?: unknown } | null)?.name;

@@ -132,6 +132,15 @@ describe('a scenario matrix', () => {
     expect(validationProblems({ template: { ...template, name: 'x' }, matrix: { inputSize: [1] } })).toEqual([{ path: 'template', message: 'unknown key "name"' }]);
   });
 
+  it('names what the template lacks beside a matrix value that does not fit, not only once the value is fixed', () => {
+    expect(validationProblems({ template: { timeBudgetSeconds: 30, qualityMetrics: ['accuracy'] }, matrix: { 'skillParams.batchSize': [10, -1], memoryLimitMb: [64] } })).toEqual([
+      { path: 'matrix["skillParams.batchSize"][1]', message: 'must be a positive integer' },
+      // skillParams and memoryLimitMb come from the matrix.
+      { path: 'template.errorTolerance', message: 'is required (expected number)' },
+      { path: 'template.expectedQuality', message: 'is required (one of "basic", "good", "excellent")' },
+    ]);
+  });
+
   it('reports a problem that only a combination has at the template field it comes from', () => {
     // The template's generated dataset cannot take a file: the combination fails at dataset.
     expect(validationProblems({ template: { ...template, dataset: { distribution: 'skewed' } }, matrix: { 'dataset.file': ['a.jsonl'] } })).toEqual([
