@@ -6,7 +6,7 @@ import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { storeSpecFor } from '../runIndex.ts';
 import { driveInTerminal, parseFormat } from '../driveInTerminal.ts';
 import { leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
-import { parseSkillCommandOption } from './run.ts';
+import { datasetProgressLines, parseSkillCommandOption } from './run.ts';
 
 export async function resumeCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const format = parseFormat(raw);
@@ -22,7 +22,7 @@ export async function resumeCommand(id: string, raw: Record<string, unknown>, io
   if (!store) throw new ScenarioError('not_found', `no orchestration "${id}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   try {
     const countdown = raw.wait === true ? leaseCountdown(id, io) : undefined;
-    const run = await resumeOrchestration(id, { store, cwd: io.cwd, skillStderr, ...(skill ? { skill } : {}), ...leaseMsFrom(io.env), ...(countdown ? { onLeaseWait: countdown.show } : {}) });
+    const run = await resumeOrchestration(id, { store, cwd: io.cwd, skillStderr, onDatasetProgress: datasetProgressLines(io), ...(skill ? { skill } : {}), ...leaseMsFrom(io.env), ...(countdown ? { onLeaseWait: countdown.show } : {}) });
     countdown?.end();
     io.stderr.write(`orchestration ${run.id} (resumed)\n`);
     return await driveInTerminal(run, format, io);
