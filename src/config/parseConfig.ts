@@ -196,6 +196,6 @@ export function requireInputSizes(config: ParsedConfig): OrchestrationConfig {
   if (hasInputSizes(config)) return config;
   const names = config.scenarios.filter((scenario) => scenario.inputSize === undefined).map((scenario) => `"${scenario.name}"`);
   throw new UsageError(
-    `scenario${names.length > 1 ? 's' : ''} ${names.join(', ')} read${names.length > 1 ? '' : 's'} a dataset file whose record count is not known yet: open the files first (const { config, datasets } = await openDatasets(config)) and pass { datasets }`,
+    `scenario${names.length > 1 ? 's' : ''} ${names.join(', ')} read${names.length > 1 ? '' : 's'} a dataset file whose record count is not known yet: open the files first: const datasets = await openDatasets(config); createOrchestration(datasets.config, { skill, datasets })`,
   );
 }
