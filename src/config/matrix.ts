@@ -15,8 +15,8 @@ export const MAX_MATRIX_COMBINATIONS = 1_000;
 /** A user path inside the config, as zod paths are: keys and indices. */
 export type ConfigPath = readonly PropertyKey[];
 
-/** One problem at a user path, before formatting. */
-export interface MatrixProblem {
+/** One problem at a user path (keys and indices), before formatting. */
+export interface PathProblem {
   path: ConfigPath;
   message: string;
 }
@@ -58,15 +58,15 @@ function fieldAt(key: string): z.ZodType | string {
 }
 
 /** Turns a zod error into problems under `prefix` (parseConfig's wording, so every message reads alike). */
-export type DescribeError = (error: z.ZodError, prefix: ConfigPath) => MatrixProblem[];
+export type DescribeError = (error: z.ZodError, prefix: ConfigPath) => PathProblem[];
 
 /**
  * Problems with the matrix's keys and values themselves, each at the key or value the user wrote. Every
  * value is checked on its own against its field, so a wrong one is named where it was written rather than
  * in each scenario it would make.
  */
-export function matrixProblems(matrix: Readonly<Record<string, readonly unknown[]>>, describe: DescribeError): MatrixProblem[] {
-  const problems: MatrixProblem[] = [];
+export function matrixProblems(matrix: Readonly<Record<string, readonly unknown[]>>, describe: DescribeError): PathProblem[] {
+  const problems: PathProblem[] = [];
   const keys = Object.keys(matrix);
   for (const key of keys) {
     const field = fieldAt(key);

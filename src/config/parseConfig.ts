@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../errors.ts';
 import { setOwn } from '../ownKeys.ts';
-import { expandMatrix, locateProblem, matrixProblems, type ConfigPath, type MatrixCombination, type MatrixProblem } from './matrix.ts';
+import { expandMatrix, locateProblem, matrixProblems, type ConfigPath, type MatrixCombination, type PathProblem } from './matrix.ts';
 import { MatrixSchema, OrchestrationConfigSchema, ScenarioDefinitionSchema, ScenarioTemplateSchema, type OrchestrationConfig, type ParsedConfig } from './schema.ts';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -22,11 +22,11 @@ export function toProblems(error: z.ZodError): ConfigProblem[] {
 }
 
 /** A zod error's issues (each union explained by its closest option) as problems under `prefix`. */
-function describeError(error: z.ZodError, prefix: ConfigPath): MatrixProblem[] {
+function describeError(error: z.ZodError, prefix: ConfigPath): PathProblem[] {
   return closestIssues(error.issues).map((issue) => ({ path: [...prefix, ...issue.path], message: describeIssue(issue) }));
 }
 
-const formatProblem = (problem: MatrixProblem): ConfigProblem => ({ path: formatPath(problem.path), message: problem.message });
+const formatProblem = (problem: PathProblem): ConfigProblem => ({ path: formatPath(problem.path), message: problem.message });
 
 /**
  * A union that matched no option (a dataset, a skill reference) is explained by the option the input came
@@ -77,7 +77,7 @@ interface ConfigExpansion {
   /** The config with the matrix's scenarios after its own, and without `template`. */
   input: unknown;
   /** Problems with `template` and `matrix` themselves. */
-  problems: MatrixProblem[];
+  problems: PathProblem[];
   /** Where the user wrote what a problem's path names (a generated scenario's field is in the template or the matrix). */
   locate: (path: ConfigPath) => ConfigPath;
 }
@@ -98,7 +98,7 @@ function expandConfigMatrix(input: unknown): ConfigExpansion {
 
   const { template, ...rest } = config;
   const explicit = Array.isArray(config.scenarios) ? (config.scenarios as unknown[]) : [];
-  const problems: MatrixProblem[] = [];
+  const problems: PathProblem[] = [];
   const parsedTemplate = hasTemplate ? ScenarioTemplateSchema.safeParse(template, { reportInput: true }) : undefined;
   if (parsedTemplate?.success === false) problems.push(...describeError(parsedTemplate.error, ['template']));
   const parsedMatrix = hasMatrix ? MatrixSchema.safeParse(config.matrix, { reportInput: true }) : undefined;
@@ -129,7 +129,7 @@ const listsOf = (matrix: Record<string, unknown>): Record<string, unknown[]> =>
   Object.fromEntries(Object.entries(matrix).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
 
 /** Required scenario fields that neither the template nor a matrix key gives (as validating a combination would report them). */
-function fieldsTemplateLacks(template: unknown, matrixKeys: readonly string[]): MatrixProblem[] {
+function fieldsTemplateLacks(template: unknown, matrixKeys: readonly string[]): PathProblem[] {
   const parsed = ScenarioDefinitionSchema.safeParse({ ...(template as Record<string, unknown>), name: 'template' }, { reportInput: true });
   if (parsed.success) return [];
   const varied = matrixKeys.map((key) => key.split('.'));
