@@ -1,9 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { loadSkillModule } from '../../src/actors/loadSkill.ts';
 import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
 import { UsageError } from '../../src/errors.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
+import { scenarios, tempDir } from '../cli/spawnCli.ts';
 import { scenarioDefinition } from '../support/plans.ts';
 
 /** Keeps `leakMb` of on-heap arrays per batch in the scenarios named by `leakIn` (see the fixture). */
@@ -88,4 +92,50 @@ describe('isolation "worker": each scenario has its memory limit to itself', () 
     const inCode = { name: 'in-code', version: '1', run: () => ({ qualityScore: 1 }) };
     expect(() => createOrchestration(config({ skill: { name: 'simulated' }, isolation: 'worker' }), { skill: inCode })).toThrow(UsageError);
   });
+});
+
+describe('isolation "worker" from the CLI', () => {
+  const dirs: (() => void)[] = [];
+  afterEach(() => dirs.splice(0).forEach((remove) => remove()));
+
+  function workspace(config: object): string {
+    const { dir, remove } = tempDir('scenarios-isolation-');
+    dirs.push(remove);
+    // A TypeScript skill beside the config, named by a relative path: the worker loads it through tsx itself.
+    writeFileSync(
+      join(dir, 'skill.ts'),
+      [
+        'const kept: number[][] = [];',
+        'export default {',
+        "  name: 'leaky', version: '1.0.0',",
+        '  async run(_items: unknown[], ctx: { scenario: string }) {',
+        "    if (ctx.scenario === 'hog') kept.push(new Array(16 * 131_072).fill(1.5));",
+        '    return { qualityScore: 0.9 };',
+        '  },',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    return dir;
+  }
+
+  it('fails the leaking scenario alone (exit 1) and reports each scenario its own figure and the process once', async () => {
+    const dir = workspace({ skill: { module: './skill.ts' }, isolation: 'worker', barriers: { at: [] }, scenarios: [scenario('hog'), scenario('light')] });
+    const { code, stdout, stderr } = await scenarios(['run', 'config.json', '--db', 'memory', '--json'], dir);
+    expect(code, stderr).toBe(1);
+    const report = ReportSchema.parse(JSON.parse(stdout));
+    expect(report.scenarios.hog).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded' });
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', itemsProcessed: 12 });
+    expect(report.scenarios.light?.memoryUsedMb).toBeGreaterThan(0);
+    expect(report.scenarios.light?.memoryUsedMb).toBeLessThan(48);
+    expect(report.process?.peakRssMb).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('refuses isolation for a command skill (exit 2), which runs in a process of its own', async () => {
+    const dir = workspace({ skill: { command: [process.execPath, 'skill.js'] }, isolation: 'worker', scenarios: [scenario('hog')] });
+    const { code, stderr } = await scenarios(['run', 'config.json', '--db', 'memory'], dir);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/isolation "worker" \(scenarios hog\) applies to JavaScript skills; skill\.command already runs in a process of its own/);
+  }, 60_000);
 });
