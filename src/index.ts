@@ -38,7 +38,10 @@ export type { OrchestrationConfig, OrchestrationConfigInput, ScenarioDefinition,
 export { orchestratorMachine } from './machines/orchestratorMachine.ts';
 export { scenarioMachine } from './machines/scenarioMachine.ts';
 export { MemorySnapshotStore } from './persistence/MemorySnapshotStore.ts';
-export type { SnapshotStore, BatchJournal, BatchRecord, StoredOrchestration } from './persistence/SnapshotStore.ts';
+export type { SnapshotStore, BatchJournal, BatchRecord, StoredOrchestration, BatchResultCache, CachedBatch } from './persistence/SnapshotStore.ts';
+export type { BatchCache } from './actors/batchCache.ts';
+export { storeBatchCache } from './persistence/batchCacheStore.ts';
+export { batchCacheKey } from './actors/batchCacheKey.ts';
 export { buildReport, renderText, renderMarkdown, renderJson } from './report/index.ts';
 export { ReportSchema, ScenarioProgressSchema } from './report/schema.ts';
 export type { Report, ScenarioProgress, BarrierRecord, ScenarioReport } from './report/schema.ts';
