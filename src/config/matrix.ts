@@ -132,7 +132,9 @@ export function expandMatrix(
     for (const key of keys) {
       const value = matrix[key]?.[indices.get(key) ?? 0];
       setAtPath(scenario, segmentsOf(key), deepCopy(value));
-      parts.push(`${labels.get(key) ?? key}-${sanitize(valueLabel(key, value)).replace(/^-+|-+$/g, '')}`);
+      // Dashes that only stand in for brackets or quotes at the ends go; a number keeps its sign.
+      const label = sanitize(valueLabel(key, value));
+      parts.push(`${labels.get(key) ?? key}-${typeof value === 'number' ? label : label.replace(/^-+|-+$/g, '')}`);
     }
     const name = uniqueName(scenarioName(parts), taken);
     taken.add(name);

@@ -69,6 +69,7 @@ describe('a scenario matrix', () => {
       'model-gpt-4o-mini-2',
       'model-t-1',
     ]);
+    expect(names({ template, matrix: { 'skillParams.offset': [-1, 1, 1e21] } })).toEqual(['offset--1', 'offset-1', 'offset-1e-21']);
     const long = names({ template, matrix: { 'skillParams.prompt': ['x'.repeat(100), `${'x'.repeat(100)}y`] } });
     expect(long.map((name) => name.length)).toEqual([64, 64]);
     expect(new Set(long).size).toBe(2);
