@@ -89,6 +89,8 @@ describe('parallel batches in the runner', () => {
     await settle();
     expect(runner.done().map((e) => e.index)).toEqual([0, 1, 2]);
     expect(written).toEqual([0, 1, 2]);
+    // Each row keeps the busy time its batch added, so a replay adds the same (not the batch's whole span).
+    expect((await runner.rows()).map((r) => typeof (r.result as { busyMs?: unknown }).busyMs)).toEqual(['number', 'number', 'number']);
     // Counted in order, so an event's time never runs backwards even though batch 2 finished first.
     const times = runner.done().map((e) => e.at);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
@@ -129,6 +131,26 @@ describe('parallel batches in the runner', () => {
     skill.calls[0]?.resolve(ok());
     await settle();
     expect(skill.calls.map((c) => c.ctx.batchIndex)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('runs one batch at a time with one worker under a shared limit too, in order', async () => {
+    const plan = parallelPlan(5, 1);
+    let inFlight = 0;
+    let most = 0;
+    const skill: Skill = {
+      name: 'counting',
+      version: '1',
+      async run(items) {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight -= 1;
+        return ok(items.length);
+      },
+    };
+    const runner = startRunner({ plan, from: 0, attempt: 1 }, { skill, limit: createConcurrencyLimit(3) });
+    await vi.waitFor(() => expect(runner.done()).toHaveLength(5));
+    expect(most).toBe(1);
+    expect(runner.done().map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('reads items in batch order, one batch after the other, however slowly the item source answers', async () => {
