@@ -56,12 +56,14 @@ export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orc
 
 /**
  * One long-lived actor per working stretch of a scenario: runs batches from `from`, up to
- * `parallelWorkers` of them in flight at once, and sends one event per settled batch, strictly in batch
- * order, until the scenario leaves `processing` (barrier, pause, retry, failure), which stops this actor
- * and aborts every batch in flight. Batches already in the journal are replayed, not re-run, so a restored
- * scenario re-executes at most the batches that were in flight (at most `parallelWorkers`). A batch's row is
- * written before the event that counts it, hence before any snapshot that counts it, and rows are written
- * in batch order, so the journal is always a prefix of the scenario's batches.
+ * `parallelWorkers` of them in flight at once and none past the next barrier, and sends one event per
+ * settled batch, strictly in batch order, until the scenario leaves `processing` (barrier, pause, retry,
+ * failure), which stops this actor and aborts every batch in flight; a result that comes after that is
+ * discarded, and the batch runs again in a later stretch. Batches already in the journal are replayed, not
+ * re-run, so a restored scenario re-executes at most the batches that were in flight (at most
+ * `parallelWorkers`). A batch's row is written before the event that counts it, hence before any snapshot
+ * that counts it, and rows are written in batch order, so the journal is always a prefix of the scenario's
+ * batches.
  */
 export function createBatchRunner(deps: BatchRunnerDeps) {
   const containment = deps.containment ?? new SkillContainment();
