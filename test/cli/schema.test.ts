@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
+import { starterConfig } from '../../src/cli/starterFiles.ts';
+import { defaultConfig } from '../../src/config/defaultConfig.ts';
+import { parseJsonc } from '../../src/config/jsonc.ts';
 import { repoRoot, scenarios, tempDir } from './spawnCli.ts';
 
 const temp = tempDir('scenarios-schema-');
@@ -51,5 +55,25 @@ describe('scenarios schema', () => {
     expect(properties.template?.required ?? []).toEqual([]);
     expect(properties.template?.properties).not.toHaveProperty('name');
     expect(properties.matrix?.description).toContain('one scenario per combination');
+  });
+});
+
+describe('the shipped JSON Schema, as an editor applies it', () => {
+  const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(repoRoot, 'scenarios.schema.json'), 'utf8')) as object);
+  const errorsOf = (config: unknown) => (validate(config) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}`));
+
+  it('accepts the built-in default config, the config scenarios init writes, and one made by a matrix', () => {
+    expect(errorsOf(defaultConfig)).toEqual([]);
+    expect(errorsOf(parseJsonc(starterConfig('skill.ts'), 'starter'))).toEqual([]);
+    const matrixOnly: Record<string, unknown> = { ...defaultConfig, template: { inputSize: 100 }, matrix: { 'skillParams.batchSize': [10, 50] } };
+    delete matrixOnly.scenarios;
+    expect(errorsOf(matrixOnly)).toEqual([]);
+  });
+
+  it('marks a misspelt key, a value out of range and a config with no scenarios', () => {
+    expect(errorsOf({ ...defaultConfig, scenarois: [] })).toContain('(root) must NOT have additional properties');
+    const [first] = defaultConfig.scenarios;
+    expect(errorsOf({ scenarios: [{ ...first, skillParams: { batchSize: 0 } }] })).toContain('/scenarios/0/skillParams/batchSize must be > 0');
+    expect(errorsOf({ seed: 1 })).toContain("(root) must have required property 'scenarios'");
   });
 });
