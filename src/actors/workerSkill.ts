@@ -82,11 +82,16 @@ export function isolateSkill(skill: Skill<unknown>, options: IsolationOptions): 
 
 /**
  * V8's heap caps for a limit of `limitMb`: a young generation of 1/16 of it (1 to 16 MB; V8's own default for
- * small heaps is in that range) and the rest for the old generation, so the two together stay near the limit.
+ * small heaps is in that range), and an old generation of the rest less some room. V8's heap limit comes to
+ * the old generation plus 1.5 times the young one, and the heap in use can pass it by a little before V8
+ * gives up; the room (1/16 of the limit, at least 4 MB) keeps the heap, garbage included, plus the worker's
+ * own memory outside it (about 2 MB of Buffers and the like) under the limit, so only memory the skill keeps
+ * outside the heap can take the worker's figure past it.
  */
 export function heapLimits(limitMb: number): { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number; stackSizeMb: number } {
   const young = Math.min(16, Math.max(1, Math.round(limitMb / 16)));
-  return { maxOldGenerationSizeMb: Math.max(1, Math.round(limitMb - young)), maxYoungGenerationSizeMb: young, stackSizeMb: 4 };
+  const room = Math.max(4, Math.round(limitMb / 16));
+  return { maxOldGenerationSizeMb: Math.max(1, Math.floor(limitMb - 1.5 * young - room)), maxYoungGenerationSizeMb: young, stackSizeMb: 4 };
 }
 
 /**
