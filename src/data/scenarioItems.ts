@@ -14,10 +14,14 @@ export function firstRecords(reader: RecordReader, size: number): ScenarioItems 
       const items: unknown[] = [];
       const wanted = Math.min(count, size - start);
       if (wanted <= 0) return items;
-      await reader.scan(start, (value) => {
-        items.push(value);
-        return items.length < wanted;
-      });
+      await reader.scan(
+        start,
+        (value) => {
+          items.push(value);
+          return items.length < wanted;
+        },
+        wanted,
+      );
       return items;
     },
   };
@@ -60,14 +64,20 @@ export function sampledRecords(reader: RecordReader, args: { seed: number; scena
       let taken = k * SAMPLE_CHECKPOINT_EVERY;
       let from = checkpoints[k] ?? 0;
       if (resumeAt && resumeAt.item <= start && resumeAt.item > taken) ({ item: taken, record: from } = resumeAt);
-      await reader.scan(from, (value, record) => {
-        if (!takes(record, taken)) return true;
-        if (taken >= start) items.push(value);
-        taken += 1;
-        if (taken < end) return true;
-        resumeAt = { item: taken, record: record + 1 };
-        return false;
-      });
+      // About total / size records pass for each one taken.
+      const expected = Math.ceil(((end - taken) * total) / size);
+      await reader.scan(
+        from,
+        (value, record) => {
+          if (!takes(record, taken)) return true;
+          if (taken >= start) items.push(value);
+          taken += 1;
+          if (taken < end) return true;
+          resumeAt = { item: taken, record: record + 1 };
+          return false;
+        },
+        expected,
+      );
       return items;
     },
   };

@@ -61,6 +61,23 @@ describe('dataset files are read record by record, each record one item as writt
   });
 });
 
+describe('records far larger than the average are read whole, across several reads of the file', () => {
+  const rows = Array.from({ length: 60 }, (_, id) => ({ id, text: id === 33 ? 'ü'.repeat(150_000) + ', "quoted"' : `row ${id}` }));
+  it.each([
+    ['jsonl', jsonLines(rows)],
+    ['json', JSON.stringify(rows)],
+    ['csv', 'id,text\n' + rows.map((r) => `${r.id},"${r.text.replaceAll('"', '""')}"`).join('\n') + '\n'],
+  ])('%s', async (ext, text) => {
+    const index = await indexDataset(folder.write(`uneven.${ext}`, text));
+    const items = firstRecords(new RecordReader(index), 60);
+    const batches = [];
+    for (let start = 0; start < 60; start += 10) batches.push(...(await items.read(start, 10)));
+    const expected = ext === 'csv' ? rows.map((r) => ({ id: String(r.id), text: r.text })) : rows;
+    expect(batches).toEqual(expected);
+    expect(await items.read(33, 1)).toEqual([expected[33]]);
+  });
+});
+
 describe('a malformed record fails the pass with the file, the line and what was wrong', () => {
   it('JSON lines', async () => {
     const path = folder.write('bad.jsonl', '{"a":1}\n{"a":2}\n\n{"a":3,}\n{"a":4}\n');
