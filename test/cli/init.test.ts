@@ -27,7 +27,8 @@ interface ResultJson {
   scenarios: Record<string, { status: string; itemsProcessed: number; qualityScores: Record<string, number | null> }>;
 }
 
-describe('scenarios init', () => {
+// Each test starts the CLI two or three times, each through tsx: room for a loaded machine.
+describe('scenarios init', { timeout: 90_000 }, () => {
   it('writes a commented config and a TypeScript skill that run as written', async () => {
     const dir = folder();
     const init = await scenarios(['init'], dir);
