@@ -169,7 +169,8 @@ export function datasetProgressLines(io: Pick<CliIO, 'stderr'>): (progress: Data
   const mb = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`);
   return ({ file, bytesRead, bytesTotal, records, done }) => {
     if (bytesTotal < PROGRESS_FROM_BYTES) return;
-    const tenth = done ? 10 : Math.floor((bytesRead / bytesTotal) * 10);
+    // 0 % to 90 %, then the line saying it is done (a 100 % line would only repeat it).
+    const tenth = done ? 10 : Math.min(9, Math.floor((bytesRead / bytesTotal) * 10));
     if ((told.get(file) ?? -1) >= tenth) return;
     told.set(file, tenth);
     const what = done ? `${records.toLocaleString('en-US')} records, ${mb(bytesTotal)}, all valid` : `${tenth * 10}% (${mb(bytesRead)} of ${mb(bytesTotal)}, ${records.toLocaleString('en-US')} records)`;
