@@ -104,6 +104,18 @@ describe('durable runs over dataset files', () => {
     }
   });
 
+  it('a malformed record refuses the run before anything is stored or run', async () => {
+    const path = folder.write('malformed.jsonl', jsonLines(labelledRows(30)).replace('"id":12,', '"id":12'));
+    const store = new MemorySnapshotStore();
+    let calls = 0;
+    const skill = defineSkill<Row>({ name: 'counting', version: '1', run: () => ((calls += 1), { qualityScore: 1 }) });
+    const error = (await createDurableOrchestration(configOf(scenario('a', { dataset: { file: path } })), { store, id: 'malformed', skill }).catch((e: unknown) => e)) as ScenarioError;
+    expect(error.code).toBe('dataset_invalid');
+    expect(error.message).toContain(`dataset file ${path}, line 13: not valid JSON`);
+    expect(await store.load('malformed')).toBeUndefined();
+    expect(calls).toBe(0);
+  });
+
   it('a batch re-run after a resume gets the same records as before', async () => {
     const path = folder.write('rerun.csv', 'id,text,label\n' + labelledRows(2_500).map((r) => `${r.id},"${r.text}, ""quoted""",${r.label}`).join('\n') + '\n');
     const seen: { index: number; items: unknown[] }[] = [];
