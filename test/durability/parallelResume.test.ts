@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../../src/persistence/openStore.ts';
+import type { SqlClient } from '../../src/persistence/SqlSnapshotStore.ts';
 import { ReportSchema, type Report } from '../../src/report/schema.ts';
 import { runCli, startCli } from '../support/cliProcess.ts';
 import { guaranteeStores } from '../support/postgresServer.ts';
@@ -28,12 +29,26 @@ const totals = (report: Report) =>
     Object.entries(report.scenarios).map(([name, s]) => [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, milestones: s.milestonesReached, quality: s.qualityScores.accuracy }]),
   );
 
+/** Deletes run `id` and its journal from the store at `db`. */
+async function forget(db: string, id: string) {
+  const store = await openStore(db);
+  try {
+    const { client } = store as unknown as { client: SqlClient };
+    await client.query('DELETE FROM batch_results WHERE orchestration_id = $1', [id]);
+    await client.query('DELETE FROM orchestrations WHERE id = $1', [id]);
+  } finally {
+    await store.close();
+  }
+}
+
 describe.each(guaranteeStores(join(work, 'db'), 'parallel crash and resume'))('a SIGKILL with 4 batches in flight ($name)', ({ db }) => {
   it('resumes to the totals of an uninterrupted run, every batch recorded once and at most parallelWorkers re-run per scenario', async () => {
     const baseline = await runCli(['run', config, '--db', 'memory', '--json'], { RECORD_FILE: join(work, `baseline-${Date.now()}.log`) });
     expect(baseline.code, baseline.stderr).toBe(0);
 
-    const id = `parallel-${Date.now()}`;
+    const id = `parallel-${process.pid}-${Date.now()}`;
+    // The server is shared: this run's rows go when the test ends (the PGlite folder goes with `work`).
+    if (db.startsWith('postgres')) onTestFinished(() => forget(db, id));
     const record = join(work, `${id}.log`);
     const env = { RECORD_FILE: record, SCENARIOS_LEASE_MS: '1000' };
     const first = startCli(['run', config, '--db', db, '--id', id], env);
