@@ -41,21 +41,25 @@ interface ChildFigures {
   baselineRssMb: number;
 }
 
-/** A child: open the file, run every record through a no-op skill, report its own peaks. */
-async function child(file: string): Promise<ChildFigures> {
+/**
+ * A child: open the file, run every record through a no-op skill, report its own peaks. With `generated`, the
+ * same number of generated items instead (no file at all): the control that shows what the run itself holds.
+ */
+async function child(file: string, generated?: number): Promise<ChildFigures> {
   const baselineRssMb = process.memoryUsage().rss / MB;
   let peakHeap = 0;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed / MB)), 50);
+  const sample = () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed / MB));
+  const sampler = setInterval(sample, 50);
   const config: OrchestrationConfigInput = {
     barriers: { at: [], timeoutMs: 1_000 },
     scenarios: [
-      { name: 'file', dataset: { file }, timeBudgetSeconds: 3_600, memoryLimitMb: 4_096, errorTolerance: 0, skillParams: { batchSize: BATCH_SIZE }, expectedQuality: 'basic', qualityMetrics: ['accuracy'] },
+      { name: 'file', ...(generated ? { inputSize: generated } : { dataset: { file } }), timeBudgetSeconds: 3_600, memoryLimitMb: 4_096, errorTolerance: 0, skillParams: { batchSize: BATCH_SIZE }, expectedQuality: 'basic', qualityMetrics: ['accuracy'] },
     ],
   };
   const t0 = performance.now();
   const datasets = await openDatasets(config);
   const openWallS = (performance.now() - t0) / 1000;
-  const peakHeapOpenMb = peakHeap;
+  const peakHeapOpenMb = sample();
   const peakRssAfterOpenMb = process.resourceUsage().maxRSS / 1024;
   peakHeap = 0;
   const discard: BatchJournal = { recordBatch: () => Promise.resolve(), loadBatches: () => Promise.resolve([]) };
@@ -64,13 +68,14 @@ async function child(file: string): Promise<ChildFigures> {
   run.start();
   const report = await run.result;
   const runWallS = (performance.now() - t1) / 1000;
+  sample();
   clearInterval(sampler);
   datasets.close();
   const scenario = report.scenarios['file'];
   const fingerprint = datasets.config.scenarios[0]?.dataset;
   return {
-    bytes: statSync(file).size,
-    records: fingerprint && 'fingerprint' in fingerprint ? (fingerprint.fingerprint?.records ?? 0) : 0,
+    bytes: generated ? 0 : statSync(file).size,
+    records: generated ?? (fingerprint && 'fingerprint' in fingerprint ? (fingerprint.fingerprint?.records ?? 0) : 0),
     openWallS,
     runWallS,
     batches: scenario?.batchCount ?? 0,
@@ -101,9 +106,9 @@ async function generate(file: string, records: number): Promise<void> {
   await once(out, 'finish');
 }
 
-function measure(file: string): Promise<ChildFigures> {
+function measure(file: string, generated?: number): Promise<ChildFigures> {
   return new Promise((resolve, reject) => {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child', file], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(fileURLToPath(import.meta.url), ['--child', file, ...(generated ? [String(generated)] : [])], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     proc.once('message', (message) => resolve(message as ChildFigures));
     proc.once('error', reject);
     proc.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the child exited with ${code}`))));
@@ -112,7 +117,7 @@ function measure(file: string): Promise<ChildFigures> {
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  const figures = await child(argv[1] ?? '');
+  const figures = await child(argv[1] ?? '', argv[2] ? Number(argv[2]) : undefined);
   process.send?.(figures);
   process.disconnect?.();
 } else {
@@ -130,14 +135,14 @@ if (argv[0] === '--child') {
       const t0 = performance.now();
       await generate(file, records);
       console.log(`datasetMemory: wrote ${name}.jsonl, ${fmt(statSync(file).size / MB, 0)} MB, ${records.toLocaleString('en-US')} records in ${fmt((performance.now() - t0) / 1000, 1)} s`);
-      const figures = await measure(file);
-      points.push({ name, ...figures });
+      points.push({ name, ...(await measure(file)) });
       rmSync(file, { force: true });
+      points.push({ name: `${name}, generated items (control)`, ...(await measure(file, records)) });
     }
     console.log(
       table(
         ['file', 'size', 'records', 'batches', 'open (validate) s', 'run s', 'peak heap while opening MB', 'peak heap while running MB', 'peak RSS after open MB', 'peak RSS MB'],
-        points.map((p) => [p.name, `${fmt(p.bytes / MB, 0)} MB`, p.records.toLocaleString('en-US'), p.batches.toLocaleString('en-US'), fmt(p.openWallS, 1), fmt(p.runWallS, 1), fmt(p.peakHeapOpenMb, 0), fmt(p.peakHeapRunMb, 0), fmt(p.peakRssAfterOpenMb, 0), fmt(p.peakRssMb, 0)]),
+        points.map((p) => [p.name, p.bytes ? `${fmt(p.bytes / MB, 0)} MB` : '-', p.records.toLocaleString('en-US'), p.batches.toLocaleString('en-US'), fmt(p.openWallS, 1), fmt(p.runWallS, 1), fmt(p.peakHeapOpenMb, 0), fmt(p.peakHeapRunMb, 0), fmt(p.peakRssAfterOpenMb, 0), fmt(p.peakRssMb, 0)]),
       ),
     );
     const file = writeResult('datasetMemory', bench, { batchSize: BATCH_SIZE, points });
