@@ -53,7 +53,7 @@ export class RecordReader {
     }
     throw new ScenarioError(
       'dataset_changed',
-      `dataset file ${this.index.file} changed while the run read it: it ends after ${recordIndex.toLocaleString('en-US')} records, it had ${this.index.fingerprint.records.toLocaleString('en-US')} when the run started`,
+      `dataset file ${this.index.file} changed while the run read it: it has no record ${(recordIndex + 1).toLocaleString('en-US')} any more (it had ${this.index.fingerprint.records.toLocaleString('en-US')} records when the run started)`,
     );
   }
 

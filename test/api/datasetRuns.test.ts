@@ -116,6 +116,27 @@ describe('durable runs over dataset files', () => {
     expect(calls).toBe(0);
   });
 
+  it('a file that changes while the run reads it stops the run as an error, saved as paused (not as a store outage)', async () => {
+    const path = folder.write('shrinking.jsonl', jsonLines(labelledRows(100)));
+    const store = new MemorySnapshotStore();
+    const skill = defineSkill<Row>({
+      name: 'shrinks-its-file',
+      version: '1',
+      run: (_rows, ctx) => {
+        if (ctx.batchIndex === 2) folder.write('shrinking.jsonl', jsonLines(labelledRows(25)));
+        return { qualityScore: 1 };
+      },
+    });
+    const run = await createDurableOrchestration(configOf(scenario('a', { dataset: { file: path } })), { store, id: 'shrinking', skill });
+    run.start();
+    const outcome = await run.outcome;
+    expect(outcome.kind).toBe('error');
+    const error = (outcome as { error: ScenarioError }).error;
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toContain(`dataset file ${path} changed while the run read it: it has no record 31 any more (it had 100 records when the run started)`);
+    expect((await store.load('shrinking'))?.status).toBe('paused');
+  });
+
   it('a batch re-run after a resume gets the same records as before', async () => {
     const path = folder.write('rerun.csv', 'id,text,label\n' + labelledRows(2_500).map((r) => `${r.id},"${r.text}, ""quoted""",${r.label}`).join('\n') + '\n');
     const seen: { index: number; items: unknown[] }[] = [];

@@ -116,6 +116,6 @@ describe('a file that changes under a run is refused when read', () => {
     folder.write('shrinks.jsonl', jsonLines(labelledRows(4)));
     const error = await failure(items.read(0, 10));
     expect(error.code).toBe('dataset_changed');
-    expect(error.message).toContain('it ends after 4 records, it had 10');
+    expect(error.message).toContain('it has no record 5 any more (it had 10 records when the run started)');
   });
 });
