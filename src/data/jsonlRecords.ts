@@ -23,7 +23,7 @@ export async function* jsonlRecords(chunks: AsyncIterable<Buffer>, from: ReadPos
         offset += 3;
       }
     }
-    let buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
       const record = parseLine(buffer, start, end, line, offset + (end - start) + 1);
@@ -33,7 +33,6 @@ export async function* jsonlRecords(chunks: AsyncIterable<Buffer>, from: ReadPos
       if (record) yield record;
     }
     carry = start < buffer.length ? buffer.subarray(start) : undefined;
-    buffer = Buffer.alloc(0);
   }
   if (carry) {
     const record = parseLine(carry, 0, carry.length, line, offset + carry.length);
