@@ -31,6 +31,8 @@ export type WorkerRequest =
   | { type: 'abort'; id: number };
 
 export type WorkerReply =
+  /** The skill is loaded (or failed to load, which its batches will say): batches no longer wait for the start. */
+  | { type: 'ready' }
   | { type: 'done'; id: number; result: unknown; memoryMb: number }
   | { type: 'failed'; id: number; message: string; memoryMb: number };
 
@@ -46,9 +48,13 @@ export function threadMemoryMb(): number {
 function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): void {
   const skill: Promise<Skill<unknown>> = 'module' in data.origin ? loadSkillModule(data.origin.module) : Promise.resolve(builtinSkill(data.origin.builtin));
   // Loading errors are answered per batch (below); this only keeps them from being unhandled meanwhile.
-  skill.catch(() => undefined);
   const inFlight = new Map<number, AbortController>();
   const reply = (message: WorkerReply) => port.postMessage(message);
+  // A load that failed is answered per batch (below), so it is ready either way.
+  skill.then(
+    () => reply({ type: 'ready' }),
+    () => reply({ type: 'ready' }),
+  );
 
   const run = async (items: unknown[], ctx: WorkerBatchContext, controller: AbortController) => {
     const loaded = await skill;

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { OrchestrationConfig } from '../config/schema.ts';
 import { SkillOutOfMemoryError, UsageError, toError } from '../errors.ts';
+import type { ItemSource } from './batchRunner.ts';
 import type { Skill, SkillContext, SkillResult } from './skill.ts';
 import { skillOrigin, type SkillOrigin } from './skillOrigin.ts';
 import type { WorkerBatchContext, WorkerReply, WorkerRequest } from './skillWorker.ts';
@@ -20,7 +21,21 @@ export interface IsolationOptions {
 
 /** A skill whose isolated scenarios run in worker threads of their own; `close()` terminates them. */
 export interface IsolatedSkill extends Skill<unknown> {
+  /** Settles once `scenario`'s worker has loaded the skill (a dead one is replaced first); at once for a scenario in this thread. */
+  ready(scenario: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * `source`, reading a batch's items only once the scenario's worker is ready. The batch runner times the skill
+ * call alone, after the items are read: so a worker's start (loading the skill in a fresh thread, about half a
+ * second for a TypeScript skill through tsx), on the first batch or after a restart, is not the batch's busy time.
+ */
+export function itemsWhenReady(source: ItemSource, skill: IsolatedSkill): ItemSource {
+  return async (plan, start, count) => {
+    await skill.ready(plan.name);
+    return source(plan, start, count);
+  };
 }
 
 /** Scenario name -> memoryLimitMb for the scenarios whose skill runs in a worker (their own `isolation`, else the config's). */
@@ -74,6 +89,7 @@ export function isolateSkill(skill: Skill<unknown>, options: IsolationOptions): 
       // Typed as the skill's result, but checked like any skill's: the batch runner validates what comes back.
       return worker.run(items, ctx) as Promise<SkillResult>;
     },
+    ready: (scenario) => workers.get(scenario)?.ready() ?? Promise.resolve(),
     async close() {
       await Promise.all([...workers.values()].map((worker) => worker.close()));
     },
@@ -136,6 +152,9 @@ interface Thread {
   running: Set<number>;
   /** Why it is gone, once it is. */
   ended?: string;
+  /** Settles when the worker has loaded the skill, or is gone. */
+  ready: Promise<void>;
+  markReady: () => void;
 }
 
 class ScenarioWorker {
@@ -203,6 +222,12 @@ class ScenarioWorker {
     if (!this.thread && !this.closed) this.start();
   }
 
+  /** Settles once the live worker (started now if there is none) has loaded the skill, or has died trying. */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return (this.thread ?? this.start()).ready;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const thread = this.thread;
@@ -228,10 +253,16 @@ class ScenarioWorker {
       workerData: { entry, tsx, origin: this.origin },
       resourceLimits: heapLimits(this.limitMb),
     });
-    const thread: Thread = { worker, pending: new Map(), running: new Set() };
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const thread: Thread = { worker, pending: new Map(), running: new Set(), ready, markReady };
     this.thread = thread;
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'ready') {
+        thread.markReady();
+        return;
+      }
       thread.running.delete(reply.id);
       const waiter = thread.pending.get(reply.id);
       if (!waiter) return;
@@ -271,6 +302,7 @@ class ScenarioWorker {
 
   private retire(thread: Thread, why: string): void {
     thread.ended = why;
+    thread.markReady();
     thread.pending.clear();
     thread.running.clear();
     thread.worker.unref();

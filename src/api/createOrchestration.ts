@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
-import { createBatchRunner, type ItemSource } from '../actors/batchRunner.ts';
+import { createBatchRunner, generatedItems, type ItemSource } from '../actors/batchRunner.ts';
 import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
-import { isolateForConfig } from '../actors/workerSkill.ts';
+import { isolateForConfig, itemsWhenReady } from '../actors/workerSkill.ts';
 import type { Skill } from '../actors/skill.ts';
 import { parseConfig } from '../config/parseConfig.ts';
 import { isFileDataset, type OrchestrationConfig, type OrchestrationConfigInput } from '../config/schema.ts';
@@ -165,6 +165,8 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(cache ? { cache } : {}),
     ...(options.onCacheError ? { onCacheError: options.onCacheError } : {}),
     ...(items ? { items } : {}),
+    // An isolated scenario's items wait for its worker, so the worker's start is not its batch's busy time.
+    ...(isolated ? { items: itemsWhenReady(items ?? generatedItems, isolated) } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
   };
   const machine = orchestratorMachine.provide({

@@ -4,10 +4,10 @@ import { loadSkillModule } from '../../src/actors/loadSkill.ts';
 import { randomFor } from '../../src/actors/seededRandom.ts';
 import { simulatedSkill } from '../../src/actors/simulatedSkill.ts';
 import type { Skill, SkillContext } from '../../src/actors/skill.ts';
-import { heapLimits, isolateForConfig, isolateSkill, type IsolatedSkill } from '../../src/actors/workerSkill.ts';
+import { heapLimits, isolateForConfig, isolateSkill, itemsWhenReady, type IsolatedSkill } from '../../src/actors/workerSkill.ts';
 import { parseConfig } from '../../src/config/parseConfig.ts';
 import { SkillOutOfMemoryError, UsageError } from '../../src/errors.ts';
-import { scenarioDefinition } from '../support/plans.ts';
+import { scenarioDefinition, testPlan } from '../support/plans.ts';
 
 const PROBE = fileURLToPath(new URL('../fixtures/workerProbeSkill.ts', import.meta.url));
 
@@ -187,6 +187,45 @@ describe('isolateSkill: each isolated scenario runs the skill in a worker thread
     const result = (await isolated.run([{ id: 'x', value: 0.5 }], ctx('hog', 0, { latencyMs: 1 }))) as { qualityScore: number; memoryMb: number };
     expect(result.qualityScore).toBeGreaterThanOrEqual(0.85);
     expect(result.memoryMb).toBeGreaterThan(0);
+  });
+});
+
+describe('waiting for the worker before a batch (itemsWhenReady)', () => {
+  it('reads a batch only once its scenario\'s worker has loaded the skill, in the order asked', async () => {
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const skill: IsolatedSkill = { name: 's', version: '1', run: () => ({ qualityScore: 1 }), ready: () => ready, close: () => Promise.resolve() };
+    const read: number[] = [];
+    const source = itemsWhenReady((_plan, start) => {
+      read.push(start);
+      return [start];
+    }, skill);
+    const plan = testPlan();
+    const first = source(plan, 0, 1);
+    const second = source(plan, 1, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(read).toEqual([]);
+    markReady();
+    expect(await Promise.all([first, second])).toEqual([[0], [1]]);
+    expect(read).toEqual([0, 1]);
+  });
+
+  it('is ready once the worker has loaded the skill, and a batch then runs at once', async () => {
+    const skill = await probe({ hog: 64 });
+    await skill.ready('hog');
+    await skill.ready('light'); // not isolated: nothing to wait for
+    expect((await run(skill, ctx('hog', 0))).seen.calls).toBe(1);
+  });
+
+  it('is ready, not stuck, when the worker cannot load the skill: the batch says why', async () => {
+    process.env.WORKER_PROBE_LOAD_FAILS = '1';
+    try {
+      const skill = await probe({ hog: 64 });
+      await skill.ready('hog');
+      await expect(run(skill, ctx('hog', 0))).rejects.toThrow(/this module refuses to load in a worker/);
+    } finally {
+      delete process.env.WORKER_PROBE_LOAD_FAILS;
+    }
   });
 });
 
