@@ -127,7 +127,6 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
   }
   if (signal.aborted) return;
 
-  const last = lastBatchOfStretch(plan, first);
   const workers = parallelWorkers(plan);
   const readItems = deps.items ?? generatedItems;
   const itemsOf = (index: number) => readItems(plan, index * plan.batchSize, Math.min(plan.batchSize, plan.inputSize - index * plan.batchSize));
@@ -159,82 +158,100 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
     return true;
   };
 
-  if (workers === 1 && !deps.limit) {
-    // One batch at a time and no shared limit: the same steps as below, without the hand-over between a
-    // launcher and a counter (two promises a batch, measurable with a fast skill).
-    for (let index = first; index <= last; index += 1) {
+  // One batch at a time and no shared limit: the same steps as `inWindow`, without the hand-over between a
+  // launcher and a counter (two promises a batch, measurable with a fast skill). True when all were counted.
+  const inOrder = async (from: number, last: number): Promise<boolean> => {
+    for (let index = from; index <= last; index += 1) {
       const items = await itemsOf(index);
-      if (signal.aborted) return;
+      if (signal.aborted) return false;
       const settled = await runBatch({ plan, index, attempt: attemptOf(index), items, release: noRelease }, deps, containment, signal, now);
-      if (signal.aborted || !(await countOne(settled))) return;
+      if (signal.aborted || !(await countOne(settled))) return false;
     }
-    return;
-  }
-
-  const limit = deps.limit ?? unlimited;
-  const outcomes = new Map<number, Promise<Settled>>();
-  const launched = new Wakeup();
-  const counted = new Wakeup();
-  let nextToCount = first;
-  let launchError: Error | undefined;
-  const wakeAll = () => {
-    launched.wake();
-    counted.wake();
+    return true;
   };
-  signal.addEventListener('abort', wakeAll, { once: true });
 
-  // Starts batches in index order (so items are read in order), never more than `workers` ahead of the
-  // first one not yet counted, and none past the stretch's last.
-  const launch = async () => {
-    for (let index = first; index <= last; index += 1) {
-      while (!signal.aborted && index >= nextToCount + workers) await counted.wait();
-      if (signal.aborted) return;
-      let release: () => void;
-      try {
-        release = await limit.acquire(signal);
-      } catch {
-        return; // only an abort rejects
-      }
-      let items: unknown[];
-      try {
-        if (signal.aborted) throw signal.reason;
-        items = await itemsOf(index);
-      } catch (error) {
-        release();
-        if (!signal.aborted) launchError = toError(error);
-        launched.wake();
-        return;
-      }
-      if (signal.aborted) {
-        release();
-        return;
-      }
-      outcomes.set(index, runBatch({ plan, index, attempt: attemptOf(index), items, release }, deps, containment, signal, now));
+  // Batches from..last with up to `workers` in flight, counted in index order. True when all were counted.
+  const inWindow = async (from: number, last: number): Promise<boolean> => {
+    const limit = deps.limit ?? unlimited;
+    const outcomes = new Map<number, Promise<Settled>>();
+    const launched = new Wakeup();
+    const counted = new Wakeup();
+    let nextToCount = from;
+    let launchError: Error | undefined;
+    const wakeAll = () => {
       launched.wake();
-    }
-  };
-
-  // Counts settled batches in index order, as each one and all before it have settled.
-  const count = async () => {
-    for (let index = first; index <= last; index += 1) {
-      let outcome = outcomes.get(index);
-      while (outcome === undefined) {
-        // The launcher stopped at this batch (its items could not be read): the earlier ones are counted.
-        if (launchError) throw launchError;
-        if (signal.aborted) return;
-        await launched.wait();
-        outcome = outcomes.get(index);
-      }
-      const settled = await outcome;
-      outcomes.delete(index);
-      if (signal.aborted || !(await countOne(settled))) return;
-      nextToCount = index + 1;
       counted.wake();
-    }
+    };
+    signal.addEventListener('abort', wakeAll, { once: true });
+
+    // Starts batches in index order (so items are read in order), never more than `workers` ahead of the
+    // first one not yet counted, and none past `last`.
+    const launch = async () => {
+      for (let index = from; index <= last; index += 1) {
+        while (!signal.aborted && index >= nextToCount + workers) await counted.wait();
+        if (signal.aborted) return;
+        let release: () => void;
+        try {
+          release = await limit.acquire(signal);
+        } catch {
+          return; // only an abort rejects
+        }
+        let items: unknown[];
+        try {
+          if (signal.aborted) throw signal.reason;
+          items = await itemsOf(index);
+        } catch (error) {
+          release();
+          if (!signal.aborted) launchError = toError(error);
+          launched.wake();
+          return;
+        }
+        if (signal.aborted) {
+          release();
+          return;
+        }
+        outcomes.set(index, runBatch({ plan, index, attempt: attemptOf(index), items, release }, deps, containment, signal, now));
+        launched.wake();
+      }
+    };
+
+    // Counts settled batches in index order, as each one and all before it have settled.
+    const count = async (): Promise<boolean> => {
+      for (let index = from; index <= last; index += 1) {
+        let outcome = outcomes.get(index);
+        while (outcome === undefined) {
+          // The launcher stopped at this batch (its items could not be read): the earlier ones are counted.
+          if (launchError) throw launchError;
+          if (signal.aborted) return false;
+          await launched.wait();
+          outcome = outcomes.get(index);
+        }
+        const settled = await outcome;
+        outcomes.delete(index);
+        if (signal.aborted || !(await countOne(settled))) return false;
+        nextToCount = index + 1;
+        counted.wake();
+      }
+      return true;
+    };
+
+    // A runner error (count rejects) aborts the stretch in createBatchRunner, which wakes the launcher too.
+    const [, done] = await Promise.all([launch(), count()]);
+    signal.removeEventListener('abort', wakeAll);
+    return done;
   };
 
-  // A runner error (count rejects) aborts the stretch in createBatchRunner, which wakes the launcher too.
-  await Promise.all([launch(), count()]);
+  const runRange = workers === 1 && !deps.limit ? inOrder : inWindow;
+  for (let from = first; ; ) {
+    const last = lastBatchOfStretch(plan, from);
+    if (!(await runRange(from, last)) || last >= plan.batchesTotal - 1) return;
+    // Counting the batch that reaches a barrier takes the scenario out of `processing`, which stops this
+    // actor. Should it not stop (its progress counted otherwise than lastBatchOfStretch expects), go on from
+    // there, as one worker would, rather than leave the scenario waiting for a batch nobody runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal.aborted) return;
+    from = last + 1;
+  }
 }
 
 const noRelease = () => undefined;

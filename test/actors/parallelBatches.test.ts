@@ -183,8 +183,19 @@ describe('parallel batches in the runner', () => {
     await settle();
     expect(runner.done().map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
     expect(skill.calls).toHaveLength(5);
+    // The scenario leaves `processing` once the barrier batch is counted, which stops the runner: nothing more runs.
+    runner.stop();
+    await settle();
+    expect(skill.calls).toHaveLength(5);
     // After the release, the next stretch goes on from batch 5 to the end.
     expect(lastBatchOfStretch(plan, 5)).toBe(9);
+  });
+
+  it('goes on past a barrier batch when the scenario does not stop there, rather than leave it waiting for a batch nobody runs', async () => {
+    const plan = parallelPlan(6, 2, { barriers: [50] });
+    const runner = startRunner({ plan, from: 0, attempt: 1 }, { skill: { name: 's', version: '1', run: (items) => ok(items.length) } });
+    await vi.waitFor(() => expect(runner.done()).toHaveLength(6));
+    expect(runner.done().map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it('on a failed attempt with retries left: counts the batches before it, asks for the retry, and stops its successors uncounted', async () => {
