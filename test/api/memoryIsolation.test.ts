@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOrchestration } from '../../src/api/createOrchestration.ts';
+import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
 import { loadSkillModule } from '../../src/actors/loadSkill.ts';
 import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
 import { UsageError } from '../../src/errors.ts';
+import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
 import { scenarios, tempDir } from '../cli/spawnCli.ts';
 import { scenarioDefinition } from '../support/plans.ts';
@@ -138,4 +140,46 @@ describe('isolation "worker" from the CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/isolation "worker" \(scenarios hog\) applies to JavaScript skills; skill\.command already runs in a process of its own/);
   }, 60_000);
+});
+
+describe('isolation "worker" across an interrupt and a resume', () => {
+  const dirs: (() => void)[] = [];
+  afterEach(() => dirs.splice(0).forEach((remove) => remove()));
+
+  it('finishes every batch once, re-running at most the batch each scenario had in flight, in fresh workers', async () => {
+    const { dir, remove } = tempDir('scenarios-isolation-resume-');
+    dirs.push(remove);
+    const log = join(dir, 'calls.log');
+    writeFileSync(log, '');
+    const store = new MemorySnapshotStore();
+    const skill = await loadSkillModule(PROBE);
+    const isolatedConfig = config({
+      isolation: 'worker',
+      skill: { module: PROBE, params: { plain: true, mode: 'sleep', ms: 15, log } },
+      scenarios: [scenario('light'), scenario('steady')],
+    });
+    const first = await createDurableOrchestration(isolatedConfig, { store, skill, skillModule: PROBE, id: 'isolated-resume' });
+    let settled = 0;
+    first.subscribe((event) => {
+      if (event.type === 'batch.settled' && ++settled === 5) void first.interrupt();
+    });
+    first.start();
+    expect((await first.outcome).kind).toBe('interrupted');
+
+    // Loaded again from the module the run recorded, in new workers.
+    const resumed = await resumeOrchestration('isolated-resume', { store });
+    const outcome = await resumed.outcome;
+    if (outcome.kind !== 'finished') throw new Error(`expected the resumed run to finish, got ${outcome.kind}`);
+    for (const name of ['light', 'steady']) {
+      const s = outcome.report.scenarios[name];
+      expect(s, name).toMatchObject({ status: 'complete', itemsProcessed: 12, batchCount: 12 });
+      expect(s?.memoryUsedMb, name).toBeGreaterThan(0);
+    }
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    for (const name of ['light', 'steady']) {
+      const keys = calls.filter((key) => key.startsWith(`isolated-resume/${name}/`));
+      expect(new Set(keys).size, name).toBe(12);
+      expect(keys.length - 12, `${name}: batches run twice`).toBeLessThanOrEqual(1);
+    }
+  }, 120_000);
 });
