@@ -70,6 +70,26 @@ describe('isolation "worker": each scenario has its memory limit to itself', () 
     expect(report.scenarios.steady).toMatchObject({ status: 'complete', itemsProcessed: 12 });
   }, 120_000);
 
+  it('runs parallel batches of an isolated scenario in its one worker, counted in order', async () => {
+    const skill = await loadSkillModule(PROBE);
+    const parallel = { ...scenario('light'), skillParams: { batchSize: 1, parallelWorkers: 4 } };
+    const run = createOrchestration(config({ isolation: 'worker', skill: { module: PROBE, params: { plain: true, mode: 'sleep', ms: 20 } }, scenarios: [parallel] }), { skill });
+    run.start();
+    const report = await run.result;
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', itemsProcessed: 12, batchCount: 12, milestonesReached: [0, 30, 50, 70, 90, 100] });
+  }, 60_000);
+
+  it('stops a synchronous loop in an isolated scenario at its time budget, while the other scenario completes', async () => {
+    const skill = await loadSkillModule(PROBE);
+    // In the orchestrator's thread this loop would hold every scenario, and every timer, for a minute.
+    const spinning = { ...scenario('hog'), timeBudgetSeconds: 0.5, skillParams: { batchSize: 1, mode: 'spin', ms: 60_000 } };
+    const run = createOrchestration(config({ isolation: 'worker', skill: { module: PROBE, params: { plain: true } }, barriers: { at: [] }, scenarios: [spinning, scenario('light')] }), { skill });
+    run.start();
+    const report = await run.result;
+    expect(report.scenarios.hog).toMatchObject({ status: 'failed', failureReason: 'time_budget_exceeded', itemsProcessed: 0 });
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', itemsProcessed: 12 });
+  }, 30_000);
+
   it('isolates only the scenario that asks for it, and judges no limit against the shared process heap', async () => {
     const skill = await loadSkillModule(PROBE);
     const run = createOrchestration(
