@@ -17,6 +17,7 @@ const benchmarks = [
   { name: 'startup', file: 'startup.ts', what: 'CLI start-up against node -e 0' },
   { name: 'parallel', file: 'parallel.ts', what: 'parallelWorkers 1/2/4/8 with a 50 ms skill: busy-time throughput and wall time; maxConcurrency across scenarios' },
   // Writes and reads a 2 GB file: minutes, so only in a full run (or by name).
+  { name: 'isolation', file: 'isolation.ts', what: 'isolation "worker" against the orchestrator\'s thread: a worker\'s start, per-batch cost, each scenario\'s memory figure' },
   { name: 'datasetMemory', file: 'datasetMemory.ts', what: 'peak RSS and heap of a run over a 2 GB JSONL file against one 10x smaller (batches of 100)', fullOnly: true },
 ];
 
