@@ -47,10 +47,9 @@ export function threadMemoryMb(): number {
 
 function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): void {
   const skill: Promise<Skill<unknown>> = 'module' in data.origin ? loadSkillModule(data.origin.module) : Promise.resolve(builtinSkill(data.origin.builtin));
-  // Loading errors are answered per batch (below); this only keeps them from being unhandled meanwhile.
   const inFlight = new Map<number, AbortController>();
   const reply = (message: WorkerReply) => port.postMessage(message);
-  // A load that failed is answered per batch (below), so it is ready either way.
+  // A load that failed is answered per batch (below), so the worker is ready either way (and the rejection handled).
   skill.then(
     () => reply({ type: 'ready' }),
     () => reply({ type: 'ready' }),
