@@ -61,8 +61,8 @@ export function isolateForConfig(skill: Skill<unknown>, config: Pick<Orchestrati
 }
 
 /**
- * Routes each isolated scenario's batches to that scenario's own worker thread, whose heap is capped at the
- * scenario's memoryLimitMb (`resourceLimits`), so the limit is enforced by V8 rather than sampled, a leak
+ * Routes each isolated scenario's batches to that scenario's own worker thread, whose heap is capped under the
+ * scenario's memoryLimitMb (`resourceLimits`, see heapLimits), so the limit is enforced by V8 rather than sampled, a leak
  * fails only its own scenario, and the memory figure of each batch is its worker's own. Other scenarios run
  * `skill` in this thread as usual. The worker loads the skill itself, so `skill` must have come from a
  * module (loadSkillModule) or be a built-in: a skill object made in code cannot move to another thread.
@@ -77,7 +77,7 @@ export function isolateSkill(skill: Skill<unknown>, options: IsolationOptions): 
   }
   const graceMs = options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
   // Started now, not on each scenario's first batch: loading the skill in a fresh thread takes a while (tsx
-  // compiling a TypeScript skill: about half a second), which would otherwise count as that batch's busy time.
+  // compiling a TypeScript skill: about a third of a second), which then overlaps the run's own set-up.
   const workers = new Map([...options.limitsMb].map(([scenario, limitMb]) => [scenario, new ScenarioWorker(scenario, limitMb, origin, graceMs)]));
   for (const worker of workers.values()) worker.warm();
   return {
