@@ -130,9 +130,10 @@ describe('durable runs over dataset files', () => {
     const run = await createDurableOrchestration(configOf(scenario('a', { dataset: { file: path } })), { store, id: 'shrinking', skill });
     run.start();
     const outcome = await run.outcome;
-    expect(outcome.kind).toBe('error');
-    const error = (outcome as { error: ScenarioError }).error;
-    expect(error.code).toBe('dataset_changed');
+    if (outcome.kind !== 'error') throw new Error(`expected the run to stop as an error, got ${outcome.kind}`);
+    const error = outcome.error;
+    expect(error).toBeInstanceOf(ScenarioError);
+    expect((error as ScenarioError).code).toBe('dataset_changed');
     expect(error.message).toContain(`dataset file ${path} changed while the run read it: it has no record 31 any more (it had 100 records when the run started)`);
     expect((await store.load('shrinking'))?.status).toBe('paused');
   });
