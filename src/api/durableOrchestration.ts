@@ -12,11 +12,12 @@ import { ConfigError, ScenarioError, toError } from '../errors.ts';
 import { persistedSnapshotProblems } from '../machines/persistedSnapshotSchema.ts';
 import { MACHINE_VERSION } from '../machines/version.ts';
 import { DEFAULT_LEASE_MS, LeaseKeeper, newOwnerId, type LeaseKeeperOptions } from '../persistence/leaseKeeper.ts';
-import { SnapshotWriter } from '../persistence/snapshotWriter.ts';
+import { SnapshotWriter, type SnapshotWriterStats } from '../persistence/snapshotWriter.ts';
 import type { OrchestrationStatus, SnapshotStore, StoreOutageEvent, StoredOrchestration } from '../persistence/SnapshotStore.ts';
 import { XSTATE_VERSION, sameMinor } from '../persistence/versions.ts';
 import type { Report } from '../report/schema.ts';
 import { createOrchestration, resolveConfiguredSkill, type Orchestration, type OrchestrationOptions } from './createOrchestration.ts';
+import { watchDurableChanges } from './durableChanges.ts';
 
 /** How a durable run ended for this process. */
 export type DurableOutcome =
@@ -37,8 +38,11 @@ export interface DurableOrchestration<Row = InputItem> extends Orchestration<Row
   readonly outcome: Promise<DurableOutcome>;
   /** Pauses every scenario, aborts batches in flight, persists, and releases the lease. */
   interrupt(): Promise<void>;
-  /** Snapshot writes so far and the size of the last one (for benchmarks and `status`). */
-  persistenceStats(): { writes: number; lastBytes: number };
+  /**
+   * Snapshot writes so far, the size of the last one, and the changes of the tree they covered: every change
+   * (`changes`) and those written at once (`durableChanges`: what the journal cannot rebuild). For benchmarks.
+   */
+  persistenceStats(): SnapshotWriterStats;
   /**
    * Told when the store's server becomes unreachable and when it is back (Postgres only). While it is
    * down the scenarios wait (no batch can be made durable) and no deadline runs; its length is downtime.
@@ -324,7 +328,9 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       ...(args.restore ? { snapshot: args.restore.snapshot, downtimeMs: Math.max(0, Date.now() - args.restore.savedAt) } : {}),
       ...(args.inspect ? { inspect: args.inspect } : {}),
       outageSince: () => outage?.since,
-      onChange: () => parts.writer?.schedule(),
+      // Every change: batches counted are written at most every 200 ms (the journal has each one meanwhile);
+      // what the journal cannot rebuild is written at once (watchDurableChanges below).
+      onChange: () => parts.writer?.schedule('routine'),
       // The runner could not record a batch (the store stayed down past its retries): stop here, at the
       // last saved point, rather than leave a scenario paused in a run nobody is watching. A journal row it
       // refused (forged or corrupt) is no outage: the run stops as an error with that message, saved as paused.
@@ -382,6 +388,8 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     },
   );
   parts.writer = snapshotWriter;
+  // Its subscriptions end with the tree (XState drops a stopped actor's observers).
+  watchDurableChanges(run.actor, (childId) => childId.startsWith('scenario:'), () => snapshotWriter.schedule('durable'));
 
   if (args.restore) {
     // createOrchestration already told the restored tree how long it was down (clock.resumed).

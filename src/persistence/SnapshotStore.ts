@@ -109,7 +109,14 @@ export interface SnapshotStore extends BatchJournal, BatchResultCache {
   create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void>;
   /** undefined when nothing is stored under id; never throws for "not found". */
   load(id: string): Promise<StoredOrchestration | undefined>;
-  /** Optimistic concurrency: succeeds only if the stored version is expectedVersion; returns the new version. */
+  /**
+   * Optimistic concurrency: succeeds only if the stored version is expectedVersion; returns the new version.
+   * The store may keep `snapshot` as it is, without a copy (the memory store does; the SQL stores serialise
+   * it before they return): the caller hands it over and must never change it afterwards. A persisted
+   * XState snapshot is safe to hand over: getPersistedSnapshot builds its envelope afresh on every call,
+   * and the contexts it shares with the live actors are never changed in place (assign replaces them), so
+   * machine actions must keep their context immutable. The same holds for `create`'s row.
+   */
   save(id: string, update: { snapshot: unknown; status: OrchestrationStatus; expectedVersion: number }): Promise<number>;
   /**
    * Takes or renews the lease for ttlMs if it is free, expired, already ours, or held by `takeOverFrom` (an

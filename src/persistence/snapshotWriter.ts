@@ -7,30 +7,70 @@ export interface SnapshotSource {
 }
 
 /**
- * Coalesces snapshot writes: at most one in flight; changes made meanwhile collapse into one next write
- * of the latest snapshot. Optimistic concurrency on the row version means a second process driving the
- * same orchestration is detected on its first write.
+ * How much a change matters to a restore. `durable`: something the batch journal cannot rebuild (a
+ * milestone's time, a barrier, a pause, a retry wait, a failure, the end), written at once. `routine`: what
+ * replaying the journal rebuilds (a batch counted), written at most once per interval.
+ */
+export type SnapshotChange = 'durable' | 'routine';
+
+/** How often routine changes are written at most; the journal holds every batch meanwhile. */
+export const ROUTINE_WRITE_INTERVAL_MS = 200;
+
+/**
+ * A durable change waits after the last write ended for this many times as long as that write took: at
+ * once for a tree of a few scenarios (a write takes microseconds), while a tree of thousands, whose
+ * arrivals at a barrier each change it, is not written whole once per arrival (writing stays under a
+ * fifth of the time).
+ */
+const DURABLE_SPACING = 4;
+
+export interface SnapshotWriterStats {
+  /** Snapshots saved. */
+  writes: number;
+  /** Size of the last one saved, as JSON (measured on demand). */
+  lastBytes: number;
+  /** Routine changes the writer was told of (in a durable run, every change of the tree): writes / changes is what coalescing kept. */
+  changes: number;
+  /** Durable changes it was told of, each written at once (several may share one write). */
+  durableChanges: number;
+}
+
+/**
+ * Coalesces snapshot writes: at most one in flight; changes made meanwhile collapse into one later write of
+ * the latest snapshot. A durable change is written as soon as the write in flight (if any) is done; routine
+ * changes wait until `intervalMs` have passed since the last write began, so a run whose batches follow
+ * each other quickly writes a few snapshots a second, not one per batch. Optimistic concurrency on the row
+ * version means a second process driving the same orchestration is detected on its first write.
  */
 export class SnapshotWriter {
   readonly #store: SnapshotStore;
   readonly #id: string;
   readonly #source: SnapshotSource;
   readonly #onError: (error: Error) => void;
+  readonly #intervalMs: number;
   #version: number;
-  #scheduled = false;
-  #dirty = false;
   #inFlight: Promise<void> | undefined;
   #failed: Error | undefined;
   #stopped = false;
   #writes = 0;
+  #changes = 0;
+  #durableChanges = 0;
   #lastWritten: unknown;
+  /** When the last write began and ended (performance.now()); before the first, never. */
+  #lastStart = -Infinity;
+  #lastEnd = -Infinity;
+  /** When the next write is due (performance.now() time), if a change is waiting for one. */
+  #dueAt: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #microtask = false;
 
-  constructor(store: SnapshotStore, id: string, version: number, source: SnapshotSource, onError: (error: Error) => void) {
+  constructor(store: SnapshotStore, id: string, version: number, source: SnapshotSource, onError: (error: Error) => void, options: { intervalMs?: number } = {}) {
     this.#store = store;
     this.#id = id;
     this.#version = version;
     this.#source = source;
     this.#onError = onError;
+    this.#intervalMs = options.intervalMs ?? ROUTINE_WRITE_INTERVAL_MS;
   }
 
   get version(): number {
@@ -38,36 +78,88 @@ export class SnapshotWriter {
   }
 
   /** Measured on demand: serialising every snapshot a second time just for this would tax each write. */
-  get stats(): { writes: number; lastBytes: number } {
-    return { writes: this.#writes, lastBytes: this.#lastWritten === undefined ? 0 : JSON.stringify(this.#lastWritten).length };
+  get stats(): SnapshotWriterStats {
+    return {
+      writes: this.#writes,
+      lastBytes: this.#lastWritten === undefined ? 0 : JSON.stringify(this.#lastWritten).length,
+      changes: this.#changes,
+      durableChanges: this.#durableChanges,
+    };
   }
 
-  /** Called on every snapshot change; cheap when a write is already pending. */
-  schedule(): void {
-    if (this.#scheduled || this.#failed || this.#stopped) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
+  /**
+   * Called on every change of the tree: a few comparisons and a clock read. The clock is checked here, not
+   * only by a timer, because batches that settle at once (a fast skill, the memory store) follow each other
+   * in microtasks, where no timer fires until the stretch ends.
+   */
+  schedule(change: SnapshotChange = 'durable'): void {
+    if (change === 'routine') this.#changes += 1;
+    else this.#durableChanges += 1;
+    if (this.#failed || this.#stopped) return;
+    const due = this.#dueFor(change);
+    const sooner = this.#dueAt === undefined || due < this.#dueAt;
+    if (sooner) this.#dueAt = due;
+    // A write in flight arms the next one when it ends.
+    if (this.#inFlight) return;
+    if (sooner || (this.#dueAt !== undefined && this.#dueAt <= performance.now())) this.#arm();
+  }
+
+  #dueFor(change: SnapshotChange): number {
+    if (change === 'routine') return this.#lastStart + this.#intervalMs;
+    // Not a number before the first write ends (or below 0 while one is in flight): no wait then.
+    const took = this.#lastEnd - this.#lastStart;
+    return took > 0 ? this.#lastEnd + DURABLE_SPACING * took : this.#lastEnd;
+  }
+
+  #arm(): void {
+    if (this.#dueAt === undefined) return;
+    const delay = this.#dueAt - performance.now();
+    if (delay <= 0) {
+      this.#cancelTimer();
+      // Changes made in the same turn (a scenario's and the root's) share one write.
+      if (this.#microtask) return;
+      this.#microtask = true;
+      queueMicrotask(() => {
+        this.#microtask = false;
+        this.#pump();
+      });
+      return;
+    }
+    // For when no further change comes to check the clock (the run waits, or ends).
+    this.#cancelTimer();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.#pump();
-    });
+    }, delay);
+    // The run keeps the process alive, not a pending write: the end of a run flushes what is left.
+    this.#timer.unref();
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   #pump(): void {
-    if (this.#failed || this.#stopped) return;
-    if (this.#inFlight) {
-      this.#dirty = true;
-      return;
-    }
-    this.#inFlight = this.#write().finally(() => {
+    if (this.#failed || this.#stopped || this.#inFlight || this.#dueAt === undefined) return;
+    void this.#startWrite();
+  }
+
+  /** One write of the latest snapshot, taking every change so far; then the next one if a change came meanwhile. */
+  #startWrite(): Promise<void> {
+    this.#dueAt = undefined;
+    this.#cancelTimer();
+    const write = this.#write().finally(() => {
       this.#inFlight = undefined;
-      if (this.#dirty) {
-        this.#dirty = false;
-        this.#pump();
-      }
+      if (!this.#failed && !this.#stopped) this.#arm();
     });
+    this.#inFlight = write;
+    return write;
   }
 
   async #write(): Promise<void> {
+    this.#lastStart = performance.now();
     const { snapshot, status } = this.#source.read();
     try {
       this.#version = await this.#store.save(this.#id, { snapshot, status, expectedVersion: this.#version });
@@ -76,12 +168,16 @@ export class SnapshotWriter {
     } catch (error) {
       this.#failed = toError(error);
       this.#onError(this.#failed);
+    } finally {
+      this.#lastEnd = performance.now();
     }
   }
 
   /** No more writes: the actor is about to stop, and a stopped snapshot must never replace a live one. */
   stop(): void {
     this.#stopped = true;
+    this.#dueAt = undefined;
+    this.#cancelTimer();
   }
 
   /**
@@ -93,9 +189,7 @@ export class SnapshotWriter {
     while (this.#inFlight) await this.#inFlight;
     if (this.#failed instanceof ScenarioError && this.#failed.code === 'store_unavailable') this.#failed = undefined;
     if (this.#failed) throw this.#failed;
-    this.#dirty = false;
-    this.#inFlight = this.#write().finally(() => (this.#inFlight = undefined));
-    await this.#inFlight;
+    await this.#startWrite();
     // Re-read: the write above may have failed while we awaited it.
     const failed = this.#failed as Error | undefined;
     if (failed) throw failed;
