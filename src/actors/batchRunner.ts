@@ -12,7 +12,8 @@ import { unlimited, type ConcurrencyLimit } from './concurrencyLimit.ts';
 import { generateItems } from './inputData.ts';
 import { randomFor } from './seededRandom.ts';
 import { SkillContainment } from './skillGuard.ts';
-import { SkillResultSchema, type Skill, type SkillResult } from './skill.ts';
+import { checkSkillResult } from './checkSkillResult.ts';
+import type { Skill, SkillResult } from './skill.ts';
 
 /**
  * Items [start, start + count) of a scenario's input: the same for the same arguments in any process, so a
@@ -321,7 +322,7 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
   let result: SkillResult | undefined;
   if (failure === undefined) {
     try {
-      result = validateResult(raw, items.length);
+      result = checkSkillResult(raw, items.length);
     } catch (error) {
       failure = toError(error).message;
     }
@@ -391,17 +392,6 @@ function doneEvent(settled: Settled, record: BatchRecord, durationMs: number): B
   if (settled.cached) event.cached = true;
   if (settled.outOfMemoryMb !== undefined) event.outOfMemory = true;
   return event;
-}
-
-function validateResult(raw: unknown, count: number): SkillResult {
-  const parsed = SkillResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`skill returned an invalid result (${z.prettifyError(parsed.error).replaceAll('\n', ' ')}); expected { qualityScore: 0..1, processed?, metrics? }`);
-  }
-  if (parsed.data.processed !== undefined && parsed.data.processed > count) {
-    throw new Error(`skill reported processed=${parsed.data.processed} for a batch of ${count} items`);
-  }
-  return parsed.data;
 }
 
 /** The shape of a journal row; how it must fit its scenario and index is checked in `replayable`. */
