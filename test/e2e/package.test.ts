@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/cliProcess.ts';
+import { moduleLoadRecorder } from '../support/moduleLoads.ts';
 
 const exec = promisify(execFile);
 
@@ -17,7 +18,7 @@ const exec = promisify(execFile);
 let pkg: string;
 beforeAll(async () => {
   pkg = mkdtempSync(join(tmpdir(), 'scenarios-package-'));
-  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bin']) cpSync(join(repoRoot, entry), join(pkg, entry), { recursive: true });
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'bin', 'scripts/build.js']) cpSync(join(repoRoot, entry), join(pkg, entry), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   await exec('npm', ['run', 'build', '--silent'], { cwd: pkg, timeout: 240_000 });
 }, 240_000);
@@ -40,4 +41,46 @@ describe('the built package', () => {
     expect(from).toBe(pathToFileURL(join(pkg, 'dist', 'index.js')).href);
     expect(statuses).toEqual(['complete', 'complete', 'complete']);
   });
+});
+
+describe('the CLI of the built package', () => {
+  const oneItem = {
+    skill: { name: 'simulated', params: { latencyMs: 0 } },
+    scenarios: [{ name: 'one', inputSize: 1, timeBudgetSeconds: 60, memoryLimitMb: 4096, errorTolerance: 0, skillParams: { batchSize: 1 }, expectedQuality: 'basic', qualityMetrics: ['accuracy'] }],
+  };
+  const scenarios = (recorder: ReturnType<typeof moduleLoadRecorder>, args: string[]) =>
+    exec(process.execPath, [...recorder.nodeArgs, join(pkg, 'bin', 'scenarios.js'), ...args], { cwd: pkg, env: { ...process.env, DATABASE_URL: '' }, timeout: 120_000 });
+  const tsx = (loaded: string[]) => loaded.filter((url) => url.includes('/node_modules/tsx/'));
+
+  it('runs from dist/ on plain Node, and loads tsx only for a TypeScript skill', async () => {
+    writeFileSync(join(pkg, 'one-item.json'), JSON.stringify(oneItem));
+    const builtIn = moduleLoadRecorder(pkg, 'built-in-skill');
+    const { stdout } = await scenarios(builtIn, ['run', 'one-item.json', '--db', 'memory', '--json']);
+    expect((JSON.parse(stdout) as { scenarios: Record<string, { status: string }> }).scenarios.one?.status).toBe('complete');
+    expect(builtIn.loaded()).toContain(pathToFileURL(join(pkg, 'dist', 'cli', 'index.js')).href);
+    expect(builtIn.loaded().filter((url) => url.includes('/src/'))).toEqual([]);
+    expect(tsx(builtIn.loaded())).toEqual([]);
+
+    writeFileSync(
+      join(pkg, 'tiny-skill.ts'),
+      `const skill: { name: string; version: string; run(items: unknown[]): Promise<{ qualityScore: number }> } = { name: 'tiny', version: '1.0.0', run: async () => ({ qualityScore: 1 }) };\nexport default skill;\n`,
+    );
+    const typeScript = moduleLoadRecorder(pkg, 'typescript-skill');
+    const withSkill = await scenarios(typeScript, ['run', 'one-item.json', '--skill', 'tiny-skill.ts', '--db', 'memory', '--json']);
+    expect((JSON.parse(withSkill.stdout) as { scenarios: Record<string, { status: string }> }).scenarios.one?.status).toBe('complete');
+    expect(withSkill.stderr).toContain('skill tiny@1.0.0');
+    expect(tsx(typeScript.loaded()).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  // Last in this file: from here on the copy's dist/ is stale.
+  it('runs src/ through tsx once a source file changed after the build, never the stale dist/', async () => {
+    const file = join(pkg, 'src', 'cli', 'createCli.ts');
+    const source = readFileSync(file, 'utf8');
+    expect(source).toContain("cli.version('0.1.0')");
+    writeFileSync(file, source.replace("cli.version('0.1.0')", "cli.version('0.1.0-edited')"));
+    const edited = moduleLoadRecorder(pkg, 'edited');
+    const { stdout } = await scenarios(edited, ['--version']);
+    expect(stdout).toContain('scenarios/0.1.0-edited');
+    expect(tsx(edited.loaded()).length).toBeGreaterThan(0);
+  }, 120_000);
 });
