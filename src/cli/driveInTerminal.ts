@@ -1,14 +1,10 @@
 import type { DurableOrchestration } from '../api/durableOrchestration.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
-import { StoreUnreachableError } from '../persistence/PostgresSnapshotStore.ts';
 import type { StoreOutageEvent } from '../persistence/SnapshotStore.ts';
-import { OrchestrationDeletedError } from '../persistence/storeErrors.ts';
+import { OrchestrationDeletedError, StoreUnreachableError } from '../persistence/storeErrors.ts';
 import type { Report } from '../report/schema.ts';
-import { renderMarkdown } from '../report/renderMarkdown.ts';
-import { renderText } from '../report/renderText.ts';
-import wrapAnsi from 'wrap-ansi';
 import { ExitCode, type CliIO } from './io.ts';
-import { barsView, linesView } from './progressView.ts';
+import { linesView, type ProgressView } from './progressView.ts';
 
 export type Format = 'text' | 'md' | 'json';
 
@@ -22,8 +18,14 @@ export function parseFormat(raw: Record<string, unknown>): Format {
   return format;
 }
 
-export function renderReport(report: Report, format: Format): string {
-  const text = format === 'json' ? JSON.stringify(report, null, 2) : format === 'md' ? renderMarkdown(report) : renderText(report);
+/** The report as `format`; each renderer is imported when asked for (`--json` needs none). */
+export async function renderReport(report: Report, format: Format): Promise<string> {
+  const text =
+    format === 'json'
+      ? JSON.stringify(report, null, 2)
+      : format === 'md'
+        ? (await import('../report/renderMarkdown.ts')).renderMarkdown(report)
+        : (await import('../report/renderText.ts')).renderText(report);
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
@@ -34,10 +36,16 @@ export function terminalColumns(stream: NodeJS.WritableStream): number | undefin
 }
 
 /** Prints the report on stdout; the text format is wrapped to the terminal's width when stdout is one. */
-export function writeReport(io: Pick<CliIO, 'stdout'>, report: Report, format: Format): void {
-  const text = renderReport(report, format);
+export async function writeReport(io: Pick<CliIO, 'stdout'>, report: Report, format: Format): Promise<void> {
+  const text = await renderReport(report, format);
   const columns = format === 'text' ? terminalColumns(io.stdout) : undefined;
-  io.stdout.write(columns === undefined ? text : wrapAnsi(text, columns, { hard: true, trim: false }));
+  if (columns === undefined) {
+    io.stdout.write(text);
+    return;
+  }
+  // Imported only for a terminal: wrap-ansi and its width tables take about 25 ms to load.
+  const { default: wrapAnsi } = await import('wrap-ansi');
+  io.stdout.write(wrapAnsi(text, columns, { hard: true, trim: false }));
 }
 
 export function exitCodeFor(report: Report): number {
@@ -62,11 +70,20 @@ async function savedAsPaused(run: DurableOrchestration): Promise<boolean> {
 }
 
 /**
+ * Bars for a terminal, cli-progress imported only then. They start from the run's state when they are drawn,
+ * so the import's wait loses nothing; the lines view is made at once, so it misses no event.
+ */
+async function barsFor(run: DurableOrchestration, io: CliIO): Promise<ProgressView> {
+  const { barsView } = await import('./progressBars.ts');
+  return barsView(io.stderr, run.progress());
+}
+
+/**
  * Shows progress while a durable run goes on, turns Ctrl+C / SIGTERM into pause-and-persist, and prints
  * the report. Returns the exit code.
  */
 export async function driveInTerminal(run: DurableOrchestration, format: Format, io: CliIO): Promise<number> {
-  const view = format === 'json' ? undefined : io.interactive ? barsView(io.stderr, run.progress()) : linesView(io.stderr);
+  const view = format === 'json' ? undefined : io.interactive ? await barsFor(run, io) : linesView(io.stderr);
   const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
   // The store's outages, on stderr whatever the format (stdout is the report's).
   const unwatchStore = run.watchStore((event) => (view?.note ? view.note(outageLine(event)) : io.stderr.write(`${outageLine(event)}\n`)));
@@ -80,7 +97,7 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
     view?.stop();
     switch (outcome.kind) {
       case 'finished':
-        writeReport(io, outcome.report, format);
+        await writeReport(io, outcome.report, format);
         return exitCodeFor(outcome.report);
       case 'interrupted':
         io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ConfigError, ScenarioError, toError } from '../errors.ts';
 import { createCli } from './createCli.ts';
 import { ExitCode, processIO } from './io.ts';
@@ -19,7 +18,7 @@ async function main(): Promise<void> {
     await cli.runMatchedCommand();
     await exit(io.exitCode);
   } catch (error) {
-    await exit(report(error, io.stderr));
+    await exit(await report(error, io.stderr));
   }
 }
 
@@ -42,14 +41,19 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-function report(error: unknown, stderr: NodeJS.WritableStream): number {
+async function report(error: unknown, stderr: NodeJS.WritableStream): Promise<number> {
   if (error instanceof ConfigError) {
     stderr.write(`scenarios: ${error.message}\n`);
     return ExitCode.usage;
   }
-  if (error instanceof z.ZodError) {
-    stderr.write(`scenarios: invalid input:\n${z.prettifyError(error)}\n`);
-    return ExitCode.usage;
+  // zod is imported here, not up front, so --help and --version do not load it (about 40 ms); a command that
+  // raised a ZodError has loaded it already, and this import gives the same module.
+  if (error instanceof Error && error.name === 'ZodError') {
+    const { z } = await import('zod');
+    if (error instanceof z.ZodError) {
+      stderr.write(`scenarios: invalid input:\n${z.prettifyError(error)}\n`);
+      return ExitCode.usage;
+    }
   }
   if (error instanceof ScenarioError) {
     stderr.write(`scenarios: ${error.message}\n`);

@@ -1,10 +1,7 @@
 import type { InspectionEvent } from 'xstate';
 import type { Orchestration } from '../api/createOrchestration.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
-import { defaultInspectorPort, startInspectorServer } from '../inspect/inspectorServer.ts';
-import { liveInspectorSource } from '../inspect/liveSource.ts';
-import { SourceSlot } from '../inspect/SourceSlot.ts';
-import { startStatelyBridge, statelyInspectorUrl } from '../inspect/statelyBridge.ts';
+import { defaultInspectorPort } from '../inspect/inspectorPort.ts';
 import type { CliIO } from './io.ts';
 
 /** `--inspect[=PORT]`: our page, offline. `--inspect=stately[:PORT]`: the Stately inspector, online. */
@@ -49,15 +46,25 @@ export interface RunInspection {
 export async function startRunInspection(mode: InspectMode, io: CliIO): Promise<RunInspection> {
   let server: { url: string; close(): Promise<void> } | undefined;
   let inspect: RunInspection['inspect'];
-  const slot = new SourceSlot();
+  // What each mode needs is imported only with --inspect: the page's server (with graphviz for its diagrams)
+  // and the Stately bridge would otherwise be a large part of every run's start-up.
+  let showRun: ((run: Orchestration) => void) | undefined;
   try {
     if (mode.kind === 'stately') {
+      const { startStatelyBridge, statelyInspectorUrl } = await import('../inspect/statelyBridge.ts');
       const bridge = await startStatelyBridge({ port: mode.port });
       server = bridge;
       inspect = (event) => bridge.inspect.next?.(event);
       io.stderr.write(`stately inspector: open ${bridge.url} in a browser that can reach ${statelyInspectorUrl} (this mode needs the internet; --inspect alone works offline)\n`);
     } else {
+      const [{ startInspectorServer }, { liveInspectorSource }, { SourceSlot }] = await Promise.all([
+        import('../inspect/inspectorServer.ts'),
+        import('../inspect/liveSource.ts'),
+        import('../inspect/SourceSlot.ts'),
+      ]);
+      const slot = new SourceSlot();
       server = await startInspectorServer(slot, { port: mode.port });
+      showRun = (run) => slot.fill(liveInspectorSource(run));
     }
   } catch (error) {
     if (error instanceof ScenarioError && error.code === 'usage') throw new UsageError(`${error.message}: choose another with --inspect=PORT (0 picks a free one)`);
@@ -71,8 +78,8 @@ export async function startRunInspection(mode: InspectMode, io: CliIO): Promise<
   return {
     inspect,
     attach(run) {
-      if (mode.kind !== 'page' || !server) return;
-      slot.fill(liveInspectorSource(run));
+      if (!showRun || !server) return;
+      showRun(run);
       io.stderr.write(`inspector: ${server.url}\n`);
     },
     async holdOpen(run) {

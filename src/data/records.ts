@@ -1,6 +1,4 @@
 import type { DatasetFormat } from './formats.ts';
-import { csvRecords } from './csvRecords.ts';
-import { jsonArrayRecords } from './jsonArrayRecords.ts';
 import { jsonlRecords } from './jsonlRecords.ts';
 
 /** One record as read from a file, with where the next one may start, so a later read can seek there. */
@@ -45,8 +43,16 @@ export function parseRecords(format: DatasetFormat, chunks: AsyncIterable<Buffer
     case 'jsonl':
       return jsonlRecords(chunks, from);
     case 'json':
-      return jsonArrayRecords(chunks, from);
+      return fromLazyParser(async () => (await import('./jsonArrayRecords.ts')).jsonArrayRecords(chunks, from));
     case 'csv':
-      return csvRecords(chunks, from, state);
+      return fromLazyParser(async () => (await import('./csvRecords.ts')).csvRecords(chunks, from, state));
   }
+}
+
+/**
+ * The JSON-array and CSV parsers (@streamparser/json, csv-parse) are imported when a file of their format is
+ * read, not when the CLI starts: most runs read no such file. JSONL, parsed by hand, stays direct.
+ */
+async function* fromLazyParser(parser: () => Promise<AsyncGenerator<ParsedRecord>>): AsyncGenerator<ParsedRecord> {
+  yield* await parser();
 }

@@ -5,6 +5,7 @@ import { ScenarioError, UsageError, toError } from '../errors.ts';
 import { diagramMachines, exportDiagram, isDiagramMachineName, type DiagramMachineName } from './diagram.ts';
 import { isLocalHost, isSameOriginJson, readJsonBody } from './httpGuards.ts';
 import type { InspectorSource } from './InspectorSource.ts';
+import { defaultInspectorPort } from './inspectorPort.ts';
 import { loadAssets } from './staticAssets.ts';
 
 export interface InspectorServerOptions {
@@ -24,7 +25,7 @@ export interface InspectorServer {
   close(): Promise<void>;
 }
 
-export const defaultInspectorPort = 4319;
+export { defaultInspectorPort };
 
 const ControlBodySchema = z.strictObject({ scenario: z.string().min(1).optional() });
 

@@ -2,8 +2,14 @@ import pg from 'pg';
 import { ScenarioError, toError } from '../errors.ts';
 import { migrate } from './migrations.ts';
 import { SqlSnapshotStore } from './SqlSnapshotStore.ts';
+import { redactUrl } from './redactUrl.ts';
+import { StoreUnreachableError } from './storeErrors.ts';
 import type { CallRunner, SqlClient, SqlQueryable } from './SqlSnapshotStore.ts';
 import type { StoreOutageEvent } from './SnapshotStore.ts';
+
+// Where they were first defined, so imports of them from here keep working; they live apart so the CLI can
+// name a store and tell an outage without loading pg.
+export { redactUrl, StoreUnreachableError };
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -146,20 +152,6 @@ interface RetryHooks {
   where: string;
   refusedAtStartForMs: number;
   onWait?: (message: string) => void;
-}
-
-/** Thrown once the store has been unreachable for the whole retry window (counted from when it went away). */
-export class StoreUnreachableError extends ScenarioError {
-  /** The retry window that ran out. */
-  readonly unreachableForMs: number;
-  readonly since: number;
-
-  constructor(message: string, unreachableForMs: number, since: number, cause: unknown) {
-    super('store_unavailable', message, { cause });
-    this.name = 'StoreUnreachableError';
-    this.unreachableForMs = unreachableForMs;
-    this.since = since;
-  }
 }
 
 /**
@@ -358,18 +350,6 @@ export function serverAddress(connectionString: string): string {
     return `postgres at ${url.hostname || 'localhost'}:${url.port || '5432'}`;
   } catch {
     return 'postgres';
-  }
-}
-
-/** The connection string as it may be shown: no password, in the userinfo or in the query string. */
-export function redactUrl(connectionString: string): string {
-  try {
-    const url = new URL(connectionString);
-    url.password = '';
-    url.searchParams.delete('password');
-    return url.toString();
-  } catch {
-    return connectionString.replace(/:[^:@/]*@/, '@');
   }
 }
 

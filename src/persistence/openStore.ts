@@ -2,9 +2,14 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ScenarioError, toError } from '../errors.ts';
 import { MemorySnapshotStore } from './MemorySnapshotStore.ts';
-import { PgliteSnapshotStore } from './PgliteSnapshotStore.ts';
-import { PostgresSnapshotStore, redactUrl } from './PostgresSnapshotStore.ts';
+import type { PostgresSnapshotStore } from './PostgresSnapshotStore.ts';
+import { redactUrl } from './redactUrl.ts';
 import type { SnapshotStore } from './SnapshotStore.ts';
+
+// Each driver is imported where its store is opened: a `memory` run loads neither PGlite nor pg (together
+// about a third of the CLI's start-up), and a PGlite run does not load pg.
+const postgresStore = async () => (await import('./PostgresSnapshotStore.ts')).PostgresSnapshotStore;
+const pgliteStore = async () => (await import('./PgliteSnapshotStore.ts')).PgliteSnapshotStore;
 
 export interface OpenStoreOptions {
   /**
@@ -57,6 +62,7 @@ async function open(spec: string | undefined, env: NodeJS.ProcessEnv, options: O
   const name = url ? redactUrl(target) : `pglite:${target}`;
   try {
     if (url) {
+      const PostgresSnapshotStore = await postgresStore();
       const open = (migrate: boolean) =>
         PostgresSnapshotStore.open({ connectionString: target, migrate, ...retryWindow(env), ...(options.onNotice ? { onWait: options.onNotice } : {}) });
       if (!existingOnly) return await open(true);
@@ -64,11 +70,11 @@ async function open(spec: string | undefined, env: NodeJS.ProcessEnv, options: O
       if (!(await hasTables(await open(false)))) return undefined;
       return await open(true);
     }
-    if (target.startsWith('memory://')) return existingOnly ? undefined : await PgliteSnapshotStore.open(target);
+    if (target.startsWith('memory://')) return existingOnly ? undefined : await (await pgliteStore()).open(target);
     const fresh = preparePgliteFolder(target, existingOnly);
     if (fresh && existingOnly) return undefined;
     if (fresh) options.onNotice?.(`creating the embedded database in ${target}… (the first run in a folder takes a few seconds)`);
-    return await PgliteSnapshotStore.open(target);
+    return await (await pgliteStore()).open(target);
   } catch (error) {
     if (error instanceof ScenarioError) throw error;
     const reason = toError(error).message.split('\n', 1)[0] ?? '';

@@ -26,3 +26,17 @@ export class VersionOverflowError extends ScenarioError {
     this.name = 'VersionOverflowError';
   }
 }
+
+/** Thrown once the store has been unreachable for the whole retry window (counted from when it went away). */
+export class StoreUnreachableError extends ScenarioError {
+  /** The retry window that ran out. */
+  readonly unreachableForMs: number;
+  readonly since: number;
+
+  constructor(message: string, unreachableForMs: number, since: number, cause: unknown) {
+    super('store_unavailable', message, { cause });
+    this.name = 'StoreUnreachableError';
+    this.unreachableForMs = unreachableForMs;
+    this.since = since;
+  }
+}

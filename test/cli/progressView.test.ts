@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { barsView, userStatus } from '../../src/cli/progressView.ts';
+import { barsView } from '../../src/cli/progressBars.ts';
+import { userStatus } from '../../src/cli/progressView.ts';
 import type { ScenarioProgress } from '../../src/report/schema.ts';
 
 const progress = (name: string, over: Partial<ScenarioProgress> = {}): ScenarioProgress =>

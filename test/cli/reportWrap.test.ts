@@ -22,9 +22,9 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the text report on stdout', () => {
-  it('is wrapped to the terminal width when stdout is a terminal', () => {
+  it('is wrapped to the terminal width when stdout is a terminal', async () => {
     const out = stdout({ columns: 50 });
-    writeReport({ stdout: out }, report, 'text');
+    await writeReport({ stdout: out }, report, 'text');
     const lines = out.text().trimEnd().split('\n');
     expect(renderText(report).split('\n').some((l) => l.length > 50)).toBe(true);
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(50);
@@ -32,12 +32,12 @@ describe('the text report on stdout', () => {
     expect(out.text().replace(/\s+/g, '')).toBe(renderText(report).replace(/\s+/g, ''));
   });
 
-  it('is left unwrapped into a pipe or file, and so are Markdown and JSON', () => {
+  it('is left unwrapped into a pipe or file, and so are Markdown and JSON', async () => {
     const piped = stdout();
-    writeReport({ stdout: piped }, report, 'text');
+    await writeReport({ stdout: piped }, report, 'text');
     expect(piped.text().trimEnd()).toBe(renderText(report).trimEnd());
     const md = stdout({ columns: 50 });
-    writeReport({ stdout: md }, report, 'md');
+    await writeReport({ stdout: md }, report, 'md');
     expect(md.text().split('\n').some((l) => l.length > 50)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { loadStoredRun } from '../../api/storedRun.ts';
 import { ScenarioError, UsageError } from '../../errors.ts';
-import { defaultInspectorPort } from '../../inspect/inspectorServer.ts';
+import { defaultInspectorPort } from '../../inspect/inspectorPort.ts';
 import { serveStoredRun } from '../../inspect/serveInspector.ts';
 import { openExistingStore, storeName } from '../../persistence/openStore.ts';
 import { storeSpecFor } from '../runIndex.ts';
@@ -31,7 +31,7 @@ export async function inspectCommand(id: string, raw: Record<string, unknown>, i
     return ExitCode.ok;
   }
   io.stdout.write(`${run.id}: stored as ${run.status}\n`);
-  writeReport(io, run.report, 'text');
+  await writeReport(io, run.report, 'text');
   const server = await serveStoredRun(run, { port });
   io.stderr.write(`inspector: ${server.url} (press Ctrl+C to exit)\n`);
   await untilInterrupted();

@@ -92,7 +92,7 @@ export function reportCommand(id: string, raw: Record<string, unknown>, io: CliI
   const format = parseFormat(raw);
   return withStore(raw, io, async (store) => {
     const run = await loadStoredRun(store, id);
-    writeReport(io, run.report, format);
+    await writeReport(io, run.report, format);
     return 0;
   }, id);
 }
