@@ -12,6 +12,8 @@ export class MemorySnapshotStore implements SnapshotStore {
   readonly description = 'memory';
   readonly #rows = new Map<string, StoredOrchestration>();
   readonly #batches = new Map<string, Map<number, BatchRecord>>();
+  /** The highest batch index recorded, per orchestration and scenario. */
+  readonly #lastIndex = new Map<string, number>();
   readonly #cache = new Map<string, CachedBatch>();
   #clock: () => number;
 
@@ -26,12 +28,15 @@ export class MemorySnapshotStore implements SnapshotStore {
     // A shallow copy is enough: the runner builds each record (and its zod-parsed result) afresh. Cloning
     // deeply here cost a tenth of the per-batch time in bench/perBatch.ts.
     if (!byIndex.has(record.batchIndex)) byIndex.set(record.batchIndex, { ...record });
+    if (record.batchIndex > (this.#lastIndex.get(key) ?? -1)) this.#lastIndex.set(key, record.batchIndex);
     return Promise.resolve();
   }
 
   loadBatches(orchestrationId: string, scenario: string, fromIndex: number): Promise<BatchRecord[]> {
-    const byIndex = this.#batches.get(`${orchestrationId}\u0000${scenario}`);
-    if (!byIndex) return Promise.resolve([]);
+    const key = `${orchestrationId}\u0000${scenario}`;
+    const byIndex = this.#batches.get(key);
+    // Each working stretch asks from where it starts: in a run never restored nothing is recorded from there on.
+    if (!byIndex || (this.#lastIndex.get(key) ?? -1) < fromIndex) return Promise.resolve([]);
     const records = [...byIndex.values()].filter((r) => r.batchIndex >= fromIndex).sort((a, b) => a.batchIndex - b.batchIndex);
     return Promise.resolve(records.map((r) => structuredClone(r)));
   }

@@ -17,12 +17,17 @@ export type SnapshotChange = 'durable' | 'routine';
 export const ROUTINE_WRITE_INTERVAL_MS = 200;
 
 /**
- * A durable change waits after the last write ended for this many times as long as that write took: at
- * once for a tree of a few scenarios (a write takes microseconds), while a tree of thousands, whose
- * arrivals at a barrier each change it, is not written whole once per arrival (writing stays under a
- * fifth of the time).
+ * A durable change waits after the last write ended for this many times what a write costs this thread
+ * (reading the tree and handing it to the store, which serialises it), once that is over a millisecond: a
+ * tree of thousands, whose every arrival at a barrier is a durable change, is then not written whole once
+ * per arrival (writing stays under a fifth of the time), while a tree of a few scenarios (microseconds a
+ * write) is written at once. The cost is the least of the last few writes, so one slowed by a garbage
+ * collection or another process does not make the next change wait. A wait ends with the next change
+ * after it or a timer (none fires while batches settle in microtasks: then the next change writes).
  */
 const DURABLE_SPACING = 4;
+const SPACED_FROM_MS = 1;
+const COSTS_KEPT = 3;
 
 export interface SnapshotWriterStats {
   /** Snapshots saved. */
@@ -59,6 +64,8 @@ export class SnapshotWriter {
   /** When the last write began and ended (performance.now()); before the first, never. */
   #lastStart = -Infinity;
   #lastEnd = -Infinity;
+  /** What the last few writes took on this thread before they waited for the store (ms), newest last. */
+  readonly #costs: number[] = [];
   /** When the next write is due (performance.now() time), if a change is waiting for one. */
   #dueAt: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -106,9 +113,8 @@ export class SnapshotWriter {
 
   #dueFor(change: SnapshotChange): number {
     if (change === 'routine') return this.#lastStart + this.#intervalMs;
-    // Not a number before the first write ends (or below 0 while one is in flight): no wait then.
-    const took = this.#lastEnd - this.#lastStart;
-    return took > 0 ? this.#lastEnd + DURABLE_SPACING * took : this.#lastEnd;
+    const cost = this.#costs.length === COSTS_KEPT ? Math.min(...this.#costs) : 0;
+    return cost >= SPACED_FROM_MS ? this.#lastEnd + DURABLE_SPACING * cost : -Infinity;
   }
 
   #arm(): void {
@@ -162,7 +168,10 @@ export class SnapshotWriter {
     this.#lastStart = performance.now();
     const { snapshot, status } = this.#source.read();
     try {
-      this.#version = await this.#store.save(this.#id, { snapshot, status, expectedVersion: this.#version });
+      const saved = this.#store.save(this.#id, { snapshot, status, expectedVersion: this.#version });
+      this.#costs.push(performance.now() - this.#lastStart);
+      if (this.#costs.length > COSTS_KEPT) this.#costs.shift();
+      this.#version = await saved;
       this.#writes += 1;
       this.#lastWritten = snapshot;
     } catch (error) {

@@ -89,6 +89,31 @@ describe('SnapshotWriter: durable changes at once, routine ones coalesced', () =
     writer.stop();
   });
 
+  it('spaces the durable writes of a tree that takes milliseconds to write (thousands of scenarios), so writing stays a fraction of the time', async () => {
+    const store = new RecordingStore();
+    await store.create({ id: 'big', config: {}, skill: { name: 's', version: '1' }, status: 'running', snapshot: {}, machineVersion: 'm', xstateVersion: 'x', owner: null, leaseExpiresAt: null });
+    let n = 0;
+    const costly = () => {
+      const t0 = performance.now();
+      while (performance.now() - t0 < 15); // reading a big tree
+      return { snapshot: { n }, status: 'running' as const };
+    };
+    const writer = new SnapshotWriter(store, 'big', 0, { read: costly }, () => undefined, { intervalMs: 60_000 });
+    for (let i = 1; i <= 3; i++) {
+      n = i;
+      writer.schedule('durable');
+      await until(() => store.saved.length === i);
+    }
+    // Each write cost about 15 ms: the next durable change waits about 60 ms after the last one ended.
+    n = 4;
+    writer.schedule('durable');
+    await turn();
+    expect(store.saved).toHaveLength(3);
+    await until(() => store.saved.length === 4);
+    expect(store.saved.at(-1)).toEqual({ n: 4 });
+    writer.stop();
+  });
+
   it('writes nothing pending after stop(), and flush() writes the latest state whatever is pending', async () => {
     const { store, state, writer } = await writerOver({ intervalMs: 40 });
     writer.schedule('routine');
