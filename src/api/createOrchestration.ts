@@ -15,8 +15,8 @@ import type { OpenedDatasets } from '../data/openDatasets.ts';
 import { ScenarioError, UsageError, toError } from '../errors.ts';
 import { orchestratorMachine, scenarioActorId, type OrchestratorOutput } from '../machines/orchestratorMachine.ts';
 import { scenarioMachine } from '../machines/scenarioMachine.ts';
+import { finishedProgress } from '../machines/finishedScenarios.ts';
 import { planScenario } from '../machines/scenarioPlan.ts';
-import { ownValue } from '../ownKeys.ts';
 import { isBatchResultCache, storeBatchCache } from '../persistence/batchCacheStore.ts';
 import { MemorySnapshotStore } from '../persistence/MemorySnapshotStore.ts';
 import type { BatchJournal } from '../persistence/SnapshotStore.ts';
@@ -169,7 +169,10 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(isolated ? { items: itemsWhenReady(items ?? generatedItems, isolated) } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
   };
+  // Scenarios whose event the root is handling (their arrival, their finish): see the root subscriber.
+  const reporting = new Set<string>();
   const machine = orchestratorMachine.provide({
+    actions: { scenarioReported: (_, params) => void reporting.add(scenarioActorId(params.scenario)) },
     actors: {
       alarm,
       scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, ...runnerExtras }) } }),
@@ -187,10 +190,16 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 
-  // Root subscribers do not hear child-only changes, so each scenario actor is watched on its own.
+  // Root subscribers do not hear child-only changes, so each scenario actor is watched on its own. The
+  // children map is a new object only when an actor is spawned or stopped (all scenarios at once, a
+  // barrier's alarm), so it is scanned then, not on every change of the root.
   const watched = new Set<string>();
+  let childrenSeen: unknown;
   const watchScenarios = () => {
-    for (const [childId, child] of Object.entries(actor.getSnapshot().children)) {
+    const children = actor.getSnapshot().children;
+    if (children === childrenSeen) return;
+    childrenSeen = children;
+    for (const [childId, child] of Object.entries(children)) {
       if (!child || watched.has(childId) || !childId.startsWith('scenario:')) continue;
       watched.add(childId);
       child.subscribe({
@@ -206,7 +215,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const progress = (): ScenarioProgress[] => {
     const snapshot = actor.getSnapshot();
     return config.scenarios.flatMap((s) => {
-      const finished = ownValue(snapshot.context.finished, s.name);
+      const finished = finishedProgress(snapshot.context.finished, s.name);
       if (finished) return [finished];
       const child = snapshot.children[scenarioActorId(s.name)] as { getSnapshot(): { context: { progress: ScenarioProgress } } } | undefined;
       return child ? [child.getSnapshot().context.progress] : [];
@@ -222,11 +231,13 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     actor.subscribe({
       next: (snapshot) => {
         // The root changes inside a scenario's transition (its arrival, its finish) before that scenario's
-        // own subscribers hear of it: report the scenarios' news first, so the stream stays in causal order.
-        for (const childId of watched) {
-          const child = snapshot.children[childId] as { getSnapshot(): Snapshot<unknown> } | undefined;
+        // own subscribers hear of it: report that scenario's news first, so the stream stays in causal
+        // order. The machine names it (scenarioReported), so no other scenario is looked at.
+        for (const childId of reporting) {
+          const child = watched.has(childId) ? (snapshot.children[childId] as { getSnapshot(): Snapshot<unknown> } | undefined) : undefined;
           if (child) tracker.observeScenario(childId, child.getSnapshot());
         }
+        reporting.clear();
         tracker.observeOrchestrator(snapshot);
         onChange?.();
         watchScenarios();

@@ -38,6 +38,8 @@ export class ProgressTracker {
   readonly #seen = new Map<string, Seen>();
   #released = 0;
   readonly #arrivals = new Set<string>();
+  /** Per open barrier (milestone), how many of its arrivals were read: only later ones are new. */
+  readonly #arrivalsRead = new Map<number, number>();
 
   readonly emit: (event: ProgressEvent) => void;
 
@@ -82,8 +84,14 @@ export class ProgressTracker {
   #onOrchestrator(snapshot: MachineSnapshotLike): void {
     const { book, startedAt } = snapshot.context as { book?: BarrierBook; startedAt?: number | null };
     if (!book) return;
+    // An open barrier's arrivals only grow (at the end), so each root change reads just the new ones.
     for (const open of book.open) {
-      for (const [scenario, at] of open.arrivals) this.#arrival(scenario, open.milestone, at - (startedAt ?? at));
+      const read = this.#arrivalsRead.get(open.milestone) ?? 0;
+      for (let i = read; i < open.arrivals.length; i += 1) {
+        const [scenario, at] = open.arrivals[i] ?? ['', 0];
+        this.#arrival(scenario, open.milestone, at - (startedAt ?? at));
+      }
+      if (open.arrivals.length !== read) this.#arrivalsRead.set(open.milestone, open.arrivals.length);
     }
     const released: BarrierRecord[] = book.released;
     if (released.length > this.#released) {

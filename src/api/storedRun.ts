@@ -2,8 +2,8 @@ import type { OrchestrationConfig } from '../config/schema.ts';
 import { ScenarioError } from '../errors.ts';
 import type { OrchestratorContext } from '../machines/orchestratorMachine.ts';
 import { scenarioActorId } from '../machines/orchestratorMachine.ts';
+import { finishedProgress } from '../machines/finishedScenarios.ts';
 import type { OrchestrationStatus, SnapshotStore } from '../persistence/SnapshotStore.ts';
-import { ownValue } from '../ownKeys.ts';
 import { buildReport } from '../report/buildReport.ts';
 import type { BarrierRecord, Report, ScenarioProgress } from '../report/schema.ts';
 import { toOutcome } from './createOrchestration.ts';
@@ -45,7 +45,7 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
   const tree = row.snapshot as PersistedTree;
   const context = tree.context;
   const progress = config.scenarios.flatMap((s) => {
-    const finished = ownValue(context.finished, s.name);
+    const finished = finishedProgress(context.finished, s.name);
     if (finished) return [finished];
     const live = tree.children[scenarioActorId(s.name)]?.snapshot?.context?.progress;
     if (!live) return [];

@@ -1,9 +1,9 @@
 import { assertEvent, assign, enqueueActions, fromCallback, setup } from 'xstate';
 import type { EventObject } from 'xstate';
-import { copyRecord, emptyRecord, ownValue } from '../ownKeys.ts';
 import type { BarrierRecord, ScenarioProgress } from '../report/schema.ts';
-import { arrive, emptyBarrierBook, release, releasable, shiftDeadlines, type BarrierBook } from './barrier.ts';
+import { arrive, emptyBarrierBook, liveSet, release, releasable, shiftDeadlines, withoutLive, type BarrierBook } from './barrier.ts';
 import type { OrchestratorEvent } from './events.ts';
+import { finishedProgress, noneFinished, withFinished, type FinishedScenarios } from './finishedScenarios.ts';
 import { notProvided } from './notProvided.ts';
 import type { ScenarioPlan } from './scenarioPlan.ts';
 import { scenarioMachine, type AlarmInput } from './scenarioMachine.ts';
@@ -26,8 +26,8 @@ export interface OrchestratorContext {
   finishedAt: number | null;
   downtimeMs: number;
   book: BarrierBook;
-  /** Final progress by scenario name (a name may be `toString` or `constructor`: read with Object.hasOwn). */
-  finished: Record<string, ScenarioProgress>;
+  /** Final progress by scenario name, in buckets (read with finishedProgress / finishedByName). */
+  finished: FinishedScenarios;
   /** Scenario actors that have stopped (their done event arrived): the run ends only after the last. */
   stopped: number;
 }
@@ -67,9 +67,14 @@ export const orchestratorMachine = setup({
     allFinished: ({ context }) => context.live.length === 0 && context.stopped >= context.names.length,
   },
   actions: {
-    spawnScenarios: enqueueActions(({ context, enqueue }) => {
-      for (const plan of context.plans) enqueue.spawnChild('scenario', { id: scenarioActorId(plan.name), input: { plan } });
+    // Spawned in one assign, so XState builds the children map once; a spawnChild action per scenario
+    // would copy the growing map at each spawn (O(N^2): minutes at 10,000 scenarios).
+    spawnScenarios: assign(({ context, spawn }) => {
+      for (const plan of context.plans) spawn('scenario', { id: scenarioActorId(plan.name), input: { plan } });
+      return {};
     }),
+    /** The scenario whose event the root is handling: createOrchestration reports its news first (causal order). */
+    scenarioReported: (_, _params: { scenario: string }) => undefined,
     markStarted: assign(({ event }) => ({ startedAt: event.at })),
     startScenarios: enqueueActions(({ context, event, enqueue }) => {
       for (const name of context.live) enqueue.sendTo(scenarioActorId(name), { type: 'scenario.start', at: event.at });
@@ -89,7 +94,8 @@ export const orchestratorMachine = setup({
     handleArrival: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'barrier.arrived');
       const startedAt = context.startedAt ?? event.at;
-      const outcome = arrive(context.book, event.scenario, event.milestone, event.at, startedAt, context.barrierTimeoutMs);
+      enqueue(reportedBy(event.scenario));
+      const outcome = arrive(context.book, event.scenario, event.milestone, event.at, startedAt, context.barrierTimeoutMs, context.live);
       if (outcome.kind === 'pass-through') {
         enqueue.assign({ book: outcome.book });
         enqueue.sendTo(scenarioActorId(event.scenario), { type: 'barrier.release', milestone: event.milestone, at: event.at });
@@ -115,15 +121,16 @@ export const orchestratorMachine = setup({
       if (!record) return;
       enqueue.assign({ book });
       enqueue.stopChild(barrierAlarmId(event.milestone));
-      for (const name of record.arrived.filter((n) => context.live.includes(n))) {
+      const live = liveSet(context.live);
+      for (const name of record.arrived.filter((n) => live.has(n))) {
         enqueue.sendTo(scenarioActorId(name), { type: 'barrier.release', milestone: event.milestone, at: event.at });
       }
     }),
     recordFinished: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'scenario.finished');
-      const finished = copyRecord(context.finished);
-      finished[event.scenario] = event.progress;
-      const next = { ...context, live: context.live.filter((n) => n !== event.scenario), finished };
+      enqueue(reportedBy(event.scenario));
+      const finished = withFinished(context.finished, event.scenario, event.progress);
+      const next = { ...context, live: withoutLive(context.book, context.live, event.scenario), finished };
       const ready = releaseReady(next, event.at);
       enqueue.assign({ live: next.live, finished: next.finished, book: ready.book, finishedAt: next.live.length === 0 ? event.at : context.finishedAt });
       for (const r of ready.releases) {
@@ -145,7 +152,7 @@ export const orchestratorMachine = setup({
     finishedAt: null,
     downtimeMs: 0,
     book: emptyBarrierBook,
-    finished: emptyRecord<ScenarioProgress>(),
+    finished: noneFinished(input.plans.length),
     stopped: 0,
   }),
   initial: 'ready',
@@ -181,10 +188,19 @@ export const orchestratorMachine = setup({
     startedAt: context.startedAt,
     finishedAt: context.finishedAt,
     downtimeMs: context.downtimeMs,
-    scenarios: context.names.map((n) => ownValue(context.finished, n)).filter((p): p is ScenarioProgress => p !== undefined),
+    scenarios: context.names.map((n) => finishedProgress(context.finished, n)).filter((p): p is ScenarioProgress => p !== undefined),
     barriers: context.book.released,
   }),
 });
+
+/**
+ * The named action `scenarioReported` for a scenario, to enqueue: enqueueActions' types know only inline
+ * actions of a machine still being set up, though XState resolves a named one by its type at run time.
+ */
+function reportedBy(scenario: string): never {
+  const action = { type: 'scenarioReported', params: { scenario } };
+  return action as never;
+}
 
 function barrierTimeoutEvent(milestone: number): AlarmInput['event'] {
   const event: Omit<Extract<OrchestratorEvent, { type: 'barrier.timeout' }>, 'at'> = { type: 'barrier.timeout', milestone };
@@ -199,7 +215,8 @@ function releaseReady(context: OrchestratorContext, at: number): { book: Barrier
   for (const open of releasable(book, context.live)) {
     const result = release(book, open.milestone, 'all-arrived', at, startedAt, context.live);
     book = result.book;
-    if (result.record) releases.push({ milestone: open.milestone, to: result.record.arrived.filter((n) => context.live.includes(n)) });
+    const live = liveSet(context.live);
+    if (result.record) releases.push({ milestone: open.milestone, to: result.record.arrived.filter((n) => live.has(n)) });
   }
   return { book, releases };
 }

@@ -48,7 +48,7 @@ export const OrchestratorContextSchema = z.object({
   finishedAt: z.number().nullable(),
   downtimeMs: z.number(),
   book: BarrierBookSchema,
-  finished: z.record(z.string(), ScenarioProgressSchema),
+  finished: z.array(z.record(z.string(), ScenarioProgressSchema)).min(1),
   stopped: z.int().nonnegative(),
 });
 

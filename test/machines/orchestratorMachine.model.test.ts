@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyActorLogic, AnyActorRef, SnapshotFrom } from 'xstate';
 import { adjacencyMapToArray, createTestModel, getAdjacencyMap } from 'xstate/graph';
+import { finishedByName } from '../../src/machines/finishedScenarios.ts';
 import { orchestratorMachine } from '../../src/machines/orchestratorMachine.ts';
 import { batchDone } from '../support/controls.ts';
 import { allStateNodeIds, allTransitionKeys, CoverageCollector, muteStoppedActorWarnings, RouteLedger } from '../support/coverage.ts';
@@ -216,7 +217,7 @@ function expectMatchesModel(h: OrchestratorHarness, kind: ScenarioKind, real: Or
   const m = expected.context;
   expect(real.value, `${label}: state`).toEqual(expected.value);
   expect(real.context.live, `${label}: live scenarios`).toEqual(liveOf(m));
-  expect(Object.keys(real.context.finished).sort(), `${label}: finished scenarios`).toEqual(NAMES.filter((n) => isFinished(m.phase[n])));
+  expect(Object.keys(finishedByName(real.context.finished)).sort(), `${label}: finished scenarios`).toEqual(NAMES.filter((n) => isFinished(m.phase[n])));
   for (const name of NAMES) kind.expectAt(h, name, m, label);
   for (const milestone of BARRIERS) {
     const b = m.barriers[milestone];
@@ -249,8 +250,9 @@ const downtimeWhenOpened = (h: OrchestratorHarness, milestone: number): number =
 /** Invariants after every step: nothing goes back, finished stays finished, the books balance. */
 function checkInvariants(h: OrchestratorHarness, kind: ScenarioKind, prev: OrchestratorSnapshot | undefined, real: OrchestratorSnapshot, label: string): void {
   const c = real.context;
-  expect(c.live.length + Object.keys(c.finished).length, `${label}: live + finished = all`).toBe(c.names.length);
-  expect([...c.live, ...Object.keys(c.finished)].sort(), `${label}: every scenario is live or finished`).toEqual([...c.names].sort());
+  const finished = finishedByName(c.finished);
+  expect(c.live.length + Object.keys(finished).length, `${label}: live + finished = all`).toBe(c.names.length);
+  expect([...c.live, ...Object.keys(finished)].sort(), `${label}: every scenario is live or finished`).toEqual([...c.names].sort());
   expect(c.book.released.map((r) => r.milestone), `${label}: released barriers ascend`).toEqual(c.book.released.map((r) => r.milestone).sort((a, b) => a - b));
   for (const r of c.book.released) {
     expect(r.arrived.filter((n) => r.late.includes(n)), `${label}: nobody both arrived and late`).toEqual([]);
@@ -276,7 +278,7 @@ function checkInvariants(h: OrchestratorHarness, kind: ScenarioKind, prev: Orche
   }
   if (prev) {
     expect(c.live.every((n) => prev.context.live.includes(n)), `${label}: nobody comes back to life`).toBe(true);
-    for (const [name, progress] of Object.entries(prev.context.finished)) expect(c.finished[name], `${label}: a finished scenario's result is kept`).toEqual(progress);
+    for (const [name, progress] of Object.entries(finishedByName(prev.context.finished))) expect(finished[name], `${label}: a finished scenario's result is kept`).toEqual(progress);
     for (const r of prev.context.book.released) {
       const now = c.book.released.find((x) => x.milestone === r.milestone);
       expect({ ...now, arrivedAtMs: undefined }, `${label}: a released barrier stays released`).toEqual({ ...r, arrivedAtMs: undefined });

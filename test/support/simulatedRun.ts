@@ -5,6 +5,7 @@ import type { Skill } from '../../src/actors/skill.ts';
 import { parseConfig } from '../../src/config/parseConfig.ts';
 import type { OrchestrationConfigInput, ScenarioDefinitionInput } from '../../src/config/schema.ts';
 import type { OrchestratorEvent } from '../../src/machines/events.ts';
+import { finishedProgress } from '../../src/machines/finishedScenarios.ts';
 import { orchestratorMachine, scenarioActorId } from '../../src/machines/orchestratorMachine.ts';
 import { scenarioMachine } from '../../src/machines/scenarioMachine.ts';
 import { planScenario } from '../../src/machines/scenarioPlan.ts';
@@ -47,7 +48,7 @@ export function startSimulatedRun(configInput: OrchestrationConfigInput, skill: 
   /** A scenario's progress, live or final. */
   const progress = (name: string): ScenarioProgress => {
     const snapshot = actor.getSnapshot();
-    const finished = snapshot.context.finished[name];
+    const finished = finishedProgress(snapshot.context.finished, name);
     if (finished) return finished;
     const child = snapshot.children[scenarioActorId(name)] as { getSnapshot(): { context: { progress: ScenarioProgress } } } | undefined;
     if (!child) throw new Error(`no scenario ${name}`);
