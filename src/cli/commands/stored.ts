@@ -6,7 +6,6 @@ import { driverState } from '../../persistence/leaseKeeper.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
 import { parseFormat, writeReport } from '../driveInTerminal.ts';
 import { storeOptions, type CliIO } from '../io.ts';
-import { plainTable } from '../table.ts';
 import { storeSpecFor } from '../runIndex.ts';
 
 /**
@@ -30,6 +29,9 @@ async function withStore<T>(raw: Record<string, unknown>, io: CliIO, use: (store
   }
 }
 
+// cli-table3, only for the text tables of list and status (`report` and --json print none).
+const tables = () => import('../table.ts');
+
 const iso = (ms: number | null) => (ms === null ? '-' : isoFromEpochMs(ms));
 
 export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<number> {
@@ -48,7 +50,7 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
       const driver = state === 'live' ? `driven by ${r.owner}` : state === 'gone' ? `driver ${r.owner} is gone` : '';
       return [r.id, r.status, r.skill, iso(r.updatedAt), driver];
     });
-    io.stdout.write(plainTable(['id', 'status', 'skill', 'updated', 'driver'], table));
+    io.stdout.write((await tables()).plainTable(['id', 'status', 'skill', 'updated', 'driver'], table));
     return 0;
   });
 }
@@ -82,7 +84,7 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
       `${p.batchCount}/${p.batchesTotal}`,
       p.currentMilestone === null ? '-' : `${p.currentMilestone}%`,
     ]);
-    io.stdout.write(plainTable(['scenario', 'status', 'progress', 'items', 'batches', 'milestone'], rows, { align: ['left', 'left', 'right', 'right', 'right', 'right'], indent: '  ' }));
+    io.stdout.write((await tables()).plainTable(['scenario', 'status', 'progress', 'items', 'batches', 'milestone'], rows, { align: ['left', 'left', 'right', 'right', 'right', 'right'], indent: '  ' }));
     for (const b of run.barriers) io.stdout.write(`  barrier ${b.milestone}%: released by ${b.releasedBy}${b.late.length ? `, late: ${b.late.join(', ')}` : ''}\n`);
     return 0;
   }, id);
