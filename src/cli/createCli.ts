@@ -5,6 +5,9 @@ import type { CliIO } from './io.ts';
 function register(cli: CAC, spec: CommandSpec, action: (...args: unknown[]) => Promise<void>) {
   const command = cli.command(spec.usage, spec.description);
   for (const option of spec.options) command.option(option.flags, option.description);
+  // cac gives a `--no-x` flag the default `x: true` and prints "(default: true)" after it, which reads as
+  // "this is on by default"; `x` stays undefined unless the flag is given (the commands test `=== false`).
+  for (const option of command.options) if (option.negated) option.config.default = undefined;
   for (const example of spec.examples) command.example(example);
   command.action(action);
 }

@@ -155,6 +155,12 @@ describe('scenarios run --skill-command', () => {
     expect(() => parseSkillCommandOption('python3 *.py')).toThrow('so "*.py" cannot be used');
   });
 
+  it('names an unset variable that left an empty word, instead of a bare schema error', () => {
+    expect(() => parseSkillCommandOption('perl "skill.pl" $NOPE', {})).toThrow('--skill-command: argument 2 is empty ($NOPE is not set)');
+    expect(() => parseSkillCommandOption('$RUNNER skill.py', {})).toThrow('--skill-command: the program is empty ($RUNNER is not set)');
+    expect(() => parseSkillCommandOption('perl skill.pl ""', {})).toThrow('--skill-command: argument 2 is empty; every word must be a non-empty string');
+  });
+
   it('refuses a command line that needs a shell, and --skill with --skill-command', async () => {
     const piped = await runCli(['run', '--skill-command', 'python3 skill.py | tee log', '--db', 'memory'], {}, workspace.dir);
     expect(piped.code).toBe(2);

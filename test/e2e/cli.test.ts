@@ -116,4 +116,12 @@ describe.concurrent('scenarios CLI (end to end)', () => {
     expect(stdout).toContain('run [config]');
     expect(stdout).toContain('scenarios run --help');
   });
+
+  it('run --help does not call --no-cache a default (cac would print "(default: true)" after it)', async () => {
+    const { code, stdout } = await scenarios(['run', '--help']);
+    expect(code).toBe(0);
+    const line = stdout.split('\n').find((l) => l.includes('--no-cache')) ?? '';
+    expect(line).toContain('Run the skill for every batch');
+    expect(line).not.toContain('(default:');
+  });
 });

@@ -74,13 +74,24 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
 export function parseSkillCommandOption(raw: unknown, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || raw.trim() === '') throw new UsageError('--skill-command needs a program and its arguments, e.g. --skill-command "python3 my_skill.py"');
-  const words = parseShellWords(raw, env as Record<string, string>);
+  const unset = new Set<string>();
+  const words = parseShellWords(raw, (name: string) => {
+    const value = env[name];
+    if (value === undefined) unset.add(name);
+    return value ?? '';
+  });
   const syntax = words.find((word) => typeof word !== 'string');
   if (syntax !== undefined) {
     const what = 'op' in syntax ? (syntax.op === 'glob' ? syntax.pattern : syntax.op) : `#${syntax.comment}`;
     throw new UsageError(`--skill-command runs one program with its arguments, without a shell, so ${JSON.stringify(what)} cannot be used; for shell syntax run a shell: --skill-command "bash -c '…'"`);
   }
-  return words as string[];
+  const args = words as string[];
+  const empty = args.findIndex((word) => word === '');
+  if (empty !== -1) {
+    const why = unset.size > 0 ? ` (${[...unset].map((name) => `$${name}`).join(', ')} ${unset.size > 1 ? 'are' : 'is'} not set)` : '';
+    throw new UsageError(`--skill-command: ${empty === 0 ? 'the program' : `argument ${empty}`} is empty${why}; every word must be a non-empty string`);
+  }
+  return args;
 }
 
 /** `--skill-command` in place of the config's skill (keeping its params and cancelGraceMs), run from `cwd`. */
