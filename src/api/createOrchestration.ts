@@ -25,6 +25,7 @@ import type { BarrierRecord, ProcessMemory, Report, RunOutcome, ScenarioProgress
 import { EventChannel } from './eventChannel.ts';
 import { ProcessMemoryPeak } from './processMemory.ts';
 import type { ProgressEvent } from './progressEvents.ts';
+import { withLeanFinish } from './leanFinish.ts';
 import { ProgressTracker, statePath } from './progressTracker.ts';
 
 const OUTAGE_ALARM_SLACK_MS = 20;
@@ -181,7 +182,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const plans = config.scenarios.map((definition) =>
     planScenario({ orchestrationId: id, definition, seed: config.seed, milestones: config.milestones, barriers: config.barriers.at, retry: config.retry, skillParams: config.skill.params }),
   );
-  const actor = createActor(machine, {
+  const actor = createActor(withLeanFinish(machine), {
     id: 'orchestrator',
     input: { orchestrationId: id, plans, barrierTimeoutMs: config.barriers.timeoutMs },
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),

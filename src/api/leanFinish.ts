@@ -31,7 +31,8 @@ function endsRun(snapshot: RootSnapshot, event: { type: string }): boolean {
 function withoutDoneChildren(snapshot: RootSnapshot): RootSnapshot {
   const children: RootSnapshot['children'] = {};
   for (const [id, child] of Object.entries(snapshot.children)) {
-    if (child && child.getSnapshot().status === 'active') children[id] = child;
+    const status = (child?.getSnapshot() as { status?: unknown } | undefined)?.status;
+    if (child && status === 'active') children[id] = child;
   }
   // The same spread XState's own cloneMachineSnapshot makes (a machine snapshot is a plain object).
   return { ...snapshot, children };
