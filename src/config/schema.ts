@@ -179,6 +179,14 @@ export const OrchestrationConfigSchema = z
     { when: () => true },
   )
   .superRefine((config, ctx) => {
+    // skill.params are the skill's own, except the ones the orchestrator reads from the merged params too:
+    // checked like a scenario's skillParams, so a wrong type is refused instead of silently doing nothing.
+    const params = config.skill.params ?? {};
+    for (const key of ['cacheEnabled', 'parallelWorkers'] as const) {
+      if (!Object.hasOwn(params, key)) continue;
+      const checked = SkillParamsSchema.shape[key].safeParse(params[key]);
+      if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ code: 'custom', path: ['skill', 'params', key], message: issue.message });
+    }
     const seen = new Map<string, number>();
     config.scenarios.forEach((scenario, index) => {
       const first = seen.get(scenario.name);

@@ -148,6 +148,14 @@ describe('barriers', () => {
 });
 
 describe('skill', () => {
+  it('checks the params the orchestrator reads in skill.params too (cacheEnabled, parallelWorkers), like a scenario\'s skillParams', () => {
+    expect(configProblems({ ...defaultConfig, skill: { name: 'simulated', params: { cacheEnabled: 'yes', parallelWorkers: 100 } } })).toEqual([
+      { path: 'skill.params.cacheEnabled', message: expect.stringContaining('expected boolean') as string },
+      { path: 'skill.params.parallelWorkers', message: 'must be at most 64' },
+    ]);
+    expect(parseConfig({ ...defaultConfig, skill: { name: 'simulated', params: { cacheEnabled: true, parallelWorkers: 4, anything: 'x' } } }).skill.params).toEqual({ cacheEnabled: true, parallelWorkers: 4, anything: 'x' });
+  });
+
   it('says what a skill reference must look like when it names both a built-in and a module', () => {
     expect(() => parseConfig({ ...defaultConfig, skill: { name: 'simulated', module: './x.ts' } })).toThrow(/skill: must be \{ "name": "<built-in skill>" \}, \{ "module": "<path to a skill module>" \} or \{ "command": \[/);
   });
