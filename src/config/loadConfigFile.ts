@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, toError } from '../errors.ts';
-import { parseJsonc } from './jsonc.ts';
 import { validateConfig } from './parseConfig.ts';
 import type { ParsedConfig } from './schema.ts';
 
@@ -19,7 +18,21 @@ export async function loadConfigFile(path: string, cwd = process.cwd()): Promise
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: `cannot read ${absolute}: ${toError(error).message}` }]);
   }
-  return anchorPaths(validateConfig(parseJsonc(text, path), path), dirname(absolute));
+  const parsed = plainJson(text) ?? { value: (await import('./jsonc.ts')).parseJsonc(text, path) };
+  return anchorPaths(validateConfig(parsed.value, path), dirname(absolute));
+}
+
+/**
+ * The file as plain JSON when it is that (JSON.parse gives what parseJsonc would: own keys, `"__proto__"`
+ * included, the last of duplicate keys), so jsonc-parser is loaded only for comments, trailing commas or a
+ * syntax error to point at.
+ */
+function plainJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The config with its relative paths made absolute against `folder` (the config file's). */

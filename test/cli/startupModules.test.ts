@@ -19,6 +19,8 @@ const unusedHere = {
   csv: /\/csv-parse\//,
   jsonArrays: /\/@streamparser\/json\//,
   textReport: /\/report\/render(Text|Markdown)\.[jt]s$/,
+  // The config is plain JSON: no comments to strip.
+  jsonc: /\/jsonc-parser\//,
 };
 
 let work: ReturnType<typeof tempDir>;
