@@ -6,6 +6,12 @@ import { checkInvocation } from './suggest.ts';
 /** The only place that ends the process: every failure becomes one message and an exit code. */
 async function main(): Promise<void> {
   const io = processIO();
+  // A reader that went away (`scenarios status x | head -1`) ends the command quietly, as a shell tool does,
+  // instead of with an unhandled EPIPE and its stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(io.exitCode);
+    throw error;
+  });
   try {
     const cli = createCli(io);
     cli.parse(process.argv, { run: false });

@@ -19,6 +19,18 @@ describe.concurrent('scenarios CLI output', { timeout: 180_000 }, () => {
     expect(Object.keys(report.scenarios)).toHaveLength(300);
   });
 
+  it('ends quietly when the reader of its output goes away (| head -1): no EPIPE stack trace, exit 0', async () => {
+    const db = join(temp.dir, 'epipe-db');
+    const run = await scenarios(['run', fixture('fast-config.json'), '--db', db, '--id', 'orch-epipe'], temp.dir);
+    expect(run.code, run.stderr).toBe(0);
+    for (const command of [['status', 'orch-epipe'], ['report', 'orch-epipe', '--format', 'md']]) {
+      const piped = await scenariosPiped([...command, '--db', db], 'head -1', temp.dir);
+      expect(piped.stderr, command.join(' ')).not.toMatch(/EPIPE|Unhandled|at .*\.ts:\d+/);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    }
+  });
+
   it('keeps stdout for the report: the orchestration id goes to stderr in every format', async () => {
     const md = await scenarios(['run', fixture('fast-config.json'), '--format', 'md', '--db', 'memory', '--id', 'orch-md1'], temp.dir);
     expect(md.code, md.stderr).toBe(0);
