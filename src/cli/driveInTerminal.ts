@@ -83,7 +83,8 @@ async function barsFor(run: DurableOrchestration, io: CliIO): Promise<ProgressVi
  * the report. Returns the exit code.
  */
 export async function driveInTerminal(run: DurableOrchestration, format: Format, io: CliIO): Promise<number> {
-  const view = format === 'json' ? undefined : io.interactive ? await barsFor(run, io) : linesView(io.stderr);
+  // Progress goes to stderr in every format, --json too: stdout holds only the report.
+  const view = io.interactive ? await barsFor(run, io) : linesView(io.stderr);
   const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
   // The store's outages, on stderr whatever the format (stdout is the report's).
   const unwatchStore = run.watchStore((event) => (view?.note ? view.note(outageLine(event)) : io.stderr.write(`${outageLine(event)}\n`)));

@@ -19,6 +19,13 @@ describe.concurrent('scenarios CLI output', { timeout: 180_000 }, () => {
     expect(Object.keys(report.scenarios)).toHaveLength(300);
   });
 
+  it('--json keeps progress on stderr, as --help says, and only the report on stdout', async () => {
+    const { code, stdout, stderr } = await scenarios(['run', fixture('fast-config.json'), '--json', '--db', 'memory'], temp.dir);
+    expect(code, stderr).toBe(0);
+    expect(() => ReportSchema.parse(JSON.parse(stdout))).not.toThrow();
+    expect(stderr).toMatch(/\[barrier 30%\] released by all-arrived/);
+  });
+
   it('ends quietly when the reader of its output goes away (| head -1): no EPIPE stack trace, exit 0', async () => {
     const db = join(temp.dir, 'epipe-db');
     const run = await scenarios(['run', fixture('fast-config.json'), '--db', db, '--id', 'orch-epipe'], temp.dir);
