@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexDataset } from '../../src/data/datasetIndex.ts';
 import { RecordReader } from '../../src/data/recordReader.ts';
@@ -110,12 +111,80 @@ describe('a malformed record fails the pass with the file, the line and what was
 });
 
 describe('a file that changes under a run is refused when read', () => {
-  it('fewer records than indexed', async () => {
+  it('fewer records than indexed: its size, and the records it no longer has', async () => {
     const path = folder.write('shrinks.jsonl', jsonLines(labelledRows(10)));
     const items = firstRecords(new RecordReader(await indexDataset(path)), 10);
+    expect(await items.read(0, 5)).toHaveLength(5);
     folder.write('shrinks.jsonl', jsonLines(labelledRows(4)));
-    const error = await failure(items.read(0, 10));
+    const error = await failure(items.read(5, 5));
     expect(error.code).toBe('dataset_changed');
-    expect(error.message).toContain('it has no record 5 any more (it had 10 records when the run started)');
+    expect(error.message).toContain(`dataset file ${path} changed while the run read it: it has no record 6 any more (it had 10 records when the run started); its size went from 384 to 154 bytes`);
+    expect((await failure(items.read(0, 5))).message).toContain('changed while the run read it: its size went from 384 to 154 bytes');
+  });
+});
+
+/** Overwrites `text` where `at` first occurs in the file with as many bytes: the size stays the same. */
+function overwriteInPlace(path: string, at: string, text: string): void {
+  const offset = readFileSync(path).indexOf(at);
+  expect(offset).toBeGreaterThan(-1);
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, text, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a file written to in place (the same size) under a run is refused before its records are read', () => {
+  it('a write that moves the modification time', async () => {
+    const path = folder.write('edited.jsonl', jsonLines(labelledRows(300)));
+    const items = firstRecords(new RecordReader(await indexDataset(path)), 300);
+    expect(await items.read(0, 10)).toEqual(labelledRows(300).slice(0, 10));
+    const size = statSync(path).size;
+    overwriteInPlace(path, 'row 150', 'XXX 150');
+    expect(statSync(path).size).toBe(size);
+    const error = await failure(items.read(150, 10));
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toMatch(new RegExp(`^dataset file ${path} changed while the run read it: it was written to at \\S+ \\(last written at \\S+ when the run indexed it\\); it must stay as it was when the run started$`));
+    // Every later read too, even of records the write did not touch.
+    expect((await failure(items.read(0, 10))).code).toBe('dataset_changed');
+  });
+
+  it('a write whose modification time is then set back (its change time still moves)', async () => {
+    const path = folder.write('set-back.jsonl', jsonLines(labelledRows(50)));
+    // Whole seconds, which utimes sets back exactly.
+    const lastWritten = Math.floor(Date.now() / 1000) - 60;
+    utimesSync(path, lastWritten, lastWritten);
+    const items = firstRecords(new RecordReader(await indexDataset(path)), 50);
+    overwriteInPlace(path, 'row 20', 'XXX 20');
+    utimesSync(path, lastWritten, lastWritten);
+    expect(statSync(path).mtimeMs).toBe(lastWritten * 1000);
+    const error = await failure(items.read(20, 5));
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toContain('(its modification time kept or set back)');
+  });
+
+  it('a file replaced by another (renamed over it) before the first read', async () => {
+    const path = folder.write('replaced.jsonl', jsonLines(labelledRows(20)));
+    const items = firstRecords(new RecordReader(await indexDataset(path)), 20);
+    renameSync(folder.write('replacement.jsonl', jsonLines(labelledRows(20, 'new'))), path);
+    const error = await failure(items.read(0, 5));
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toContain('it was replaced by another file');
+  });
+
+  it('a file written while it is validated is refused, not fingerprinted half old and half new', async () => {
+    const path = folder.write('growing.jsonl', jsonLines(labelledRows(40_000)));
+    let wrote = false;
+    const error = await failure(
+      indexDataset(path, (progress) => {
+        if (wrote || progress.done) return;
+        wrote = true;
+        overwriteInPlace(path, 'row 39999', 'XXX 39999');
+      }),
+    );
+    expect(wrote).toBe(true);
+    expect(error.code).toBe('dataset_changed');
+    expect(error.message).toContain(`dataset file ${path} changed while it was being validated: it was written to at`);
   });
 });
