@@ -112,14 +112,20 @@ export function heapLimits(limitMb: number): { maxOldGenerationSizeMb: number; m
 
 /**
  * Starts the worker program from this file's sibling: skillWorker.ts through tsx when running from the
- * sources (vitest, the CLI), skillWorker.js from dist/. Plain CommonJS run with `eval`, so it needs no loader
- * of its own and resolves tsx from this package, whatever the working directory.
+ * sources (vitest, the CLI when src/ changed after the build), skillWorker.js from dist/. Plain CommonJS run
+ * with `eval`, so it needs no loader of its own and resolves tsx from this package, whatever the working directory.
+ * From the sources, tsx is registered for the whole thread, as bin/scenarios.js does in the orchestrator's, not
+ * through tsImport: tsImport marks every module it loads with ?tsx-namespace=…, so loadSkill.ts's own URL
+ * would carry a mark, the mark it adds for the skill would not be read as its own, and its format hook would
+ * leave a .ts skill outside a "type": "module" package to tsx, which loads it as CommonJS, whose imports then
+ * fail on a package that exports only to `import` (such as this one's canonicalize).
  */
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const entry = pathToFileURL(workerData.entry).href;
-(workerData.tsx ? import(workerData.tsx).then((tsx) => tsx.tsImport(entry, entry)) : import(entry)).catch((error) => {
+const load = workerData.tsx ? import(workerData.tsx).then((tsx) => { tsx.register(); return import(entry); }) : import(entry);
+load.catch((error) => {
   setImmediate(() => { throw error; });
 });
 `;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { UsageError } from '../../src/errors.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
 import { scenarios, tempDir } from '../cli/spawnCli.ts';
+import { repoRoot } from '../support/cliProcess.ts';
 import { scenarioDefinition } from '../support/plans.ts';
 
 /** Keeps `leakMb` of on-heap arrays per batch in the scenarios named by `leakIn` (see the fixture). */
@@ -114,6 +115,44 @@ describe('isolation "worker": each scenario has its memory limit to itself', () 
     const inCode = { name: 'in-code', version: '1', run: () => ({ qualityScore: 1 }) };
     expect(() => createOrchestration(config({ skill: { name: 'simulated' }, isolation: 'worker' }), { skill: inCode })).toThrow(UsageError);
   });
+});
+
+describe('isolation "worker" with a TypeScript skill in an ordinary npm project (no "type": "module")', () => {
+  const dirs: (() => void)[] = [];
+  afterEach(() => dirs.splice(0).forEach((remove) => remove()));
+
+  it('loads the skill as an ES module in its worker, as in the orchestrator\'s thread, so it can import a package that exports only to `import`', async () => {
+    const { dir, remove } = tempDir('scenarios-isolation-commonjs-');
+    dirs.push(remove);
+    // As `npm init -y` writes it: no "type", so tsx alone would load skill.ts as CommonJS and require() its imports.
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'my-project', version: '1.0.0', main: 'index.js' }));
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    // canonicalize's package.json exports only an `import` condition, like scenario-orchestrator's own dependencies.
+    writeFileSync(
+      join(dir, 'skill.ts'),
+      [
+        "import canonicalize from 'canonicalize';",
+        'export default {',
+        "  name: 'canonical', version: '1.0.0',",
+        '  async run(items: unknown[]) {',
+        "    return { qualityScore: canonicalize({ b: 1, a: 2 }) === '{\"a\":2,\"b\":1}' ? 1 : 0, processed: items.length };",
+        '  },',
+        '};',
+        '',
+      ].join('\n'),
+    );
+    const module = join(dir, 'skill.ts');
+    const skill = await loadSkillModule(module);
+    const run = createOrchestration(config({ isolation: 'worker', skill: { module }, barriers: { at: [] }, scenarios: [scenario('light'), { ...scenario('shared'), isolation: 'none' }] }), { skill });
+    run.start();
+    const report = await run.result;
+    for (const name of ['light', 'shared']) {
+      expect(report.scenarios[name], name).toMatchObject({ status: 'complete', itemsProcessed: 12, itemsFailed: 0, errors: [] });
+    }
+    // The isolated scenario's batches ran in its worker, whose own memory is their figure; the other's is not measured.
+    expect(report.scenarios.light?.memoryUsedMb).toBeGreaterThan(0);
+    expect(report.scenarios.shared?.memoryUsedMb).toBe(0);
+  }, 60_000);
 });
 
 describe('isolation "worker" from the CLI', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,7 +72,40 @@ describe('the CLI of the built package', () => {
     expect(tsx(typeScript.loaded()).length).toBeGreaterThan(0);
   }, 120_000);
 
-  // Last in this file: from here on the copy's dist/ is stale.
+  /**
+   * What a user who follows the README gets: an ordinary npm project (`npm init -y`: no "type": "module") with
+   * the package installed, `scenarios init`, then `"isolation": "worker"`; the starter skill.ts imports
+   * scenario-orchestrator, whose dependencies (canonicalize) export only to `import`.
+   */
+  const projects: string[] = [];
+  afterAll(() => projects.forEach((project) => rmSync(project, { recursive: true, force: true })));
+  function starterProject(): string {
+    const project = mkdtempSync(join(tmpdir(), 'scenarios-package-project-'));
+    projects.push(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-project', version: '1.0.0', main: 'index.js', license: 'ISC' }));
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(pkg, join(project, 'node_modules', 'scenario-orchestrator'), 'dir');
+    return project;
+  }
+  type Outcome = Record<string, { status: string; itemsFailed: number; memoryUsedMb: number }>;
+  async function runStarterInWorkers(project: string): Promise<Outcome> {
+    const cli = (args: string[]) => exec(process.execPath, [join(pkg, 'bin', 'scenarios.js'), ...args], { cwd: project, env: { ...process.env, DATABASE_URL: '' }, timeout: 120_000 });
+    await cli(['init']);
+    const config = join(project, 'scenarios.config.jsonc');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"skill": {', '"isolation": "worker", "skill": {').replace('"delayMs": 5', '"delayMs": 0'));
+    const { stdout } = await cli(['run', 'scenarios.config.jsonc', '--db', 'memory', '--json']);
+    return (JSON.parse(stdout) as { scenarios: Outcome }).scenarios;
+  }
+
+  it('runs the starter skill of `scenarios init` in worker threads, in a project that is not "type": "module"', async () => {
+    const scenarios = await runStarterInWorkers(starterProject());
+    expect(Object.keys(scenarios)).toHaveLength(3);
+    for (const [name, s] of Object.entries(scenarios)) expect(s, name).toMatchObject({ status: 'complete', itemsFailed: 0 });
+    // Each figure is its worker's own memory: the batches ran in workers.
+    expect(Object.values(scenarios).every((s) => s.memoryUsedMb > 0)).toBe(true);
+  }, 120_000);
+
+  // Last in this file but one: from here on the copy's dist/ is stale.
   it('runs src/ through tsx once a source file changed after the build, never the stale dist/', async () => {
     const file = join(pkg, 'src', 'cli', 'createCli.ts');
     const source = readFileSync(file, 'utf8');
@@ -82,5 +115,11 @@ describe('the CLI of the built package', () => {
     const { stdout } = await scenarios(edited, ['--version']);
     expect(stdout).toContain('scenarios/0.1.0-edited');
     expect(tsx(edited.loaded()).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('runs the starter skill in worker threads from src/ through tsx as well, once dist/ is stale', async () => {
+    const scenarios = await runStarterInWorkers(starterProject());
+    expect(Object.keys(scenarios)).toHaveLength(3);
+    for (const [name, s] of Object.entries(scenarios)) expect(s, name).toMatchObject({ status: 'complete', itemsFailed: 0 });
   }, 120_000);
 });
