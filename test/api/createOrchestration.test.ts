@@ -65,6 +65,34 @@ describe('createOrchestration', () => {
   });
 
   describe('progress stream', () => {
+    it('with many scenarios, tells each scenario\'s news before the barrier hears of it, each arrival and release once', async () => {
+      const names = Array.from({ length: 120 }, (_, i) => `s${i}`);
+      const run = createOrchestration(
+        simConfig(names.map((name, i) => simScenario(name, 10 + (i % 3) * 10, { skillParams: { batchSize: 2 } }))),
+      );
+      const events = collect(run);
+      run.start();
+      const report = await run.result;
+      expect(run.progress().map((p) => [p.name, p.status])).toEqual(names.map((n) => [n, 'complete']));
+      const index = (pred: (e: ProgressEvent) => boolean) => events.findIndex(pred);
+      for (const milestone of [30, 70]) {
+        const released = events.filter((e) => e.type === 'barrier.released' && e.barrier.milestone === milestone);
+        expect(released).toHaveLength(1);
+        const releasedAt = index((e) => e.type === 'barrier.released' && e.barrier.milestone === milestone);
+        for (const name of names) {
+          const arrivals = events.filter((e) => e.type === 'barrier.arrived' && e.milestone === milestone && e.scenario === name);
+          expect(arrivals, `${name} at ${milestone}`).toHaveLength(1);
+          const arrivedAt = events.indexOf(arrivals[0] as ProgressEvent);
+          // The scenario's own events come first: it reached the milestone and stood at the barrier, then arrived.
+          expect(index((e) => e.type === 'milestone.reached' && e.scenario === name && e.milestone === milestone)).toBeLessThan(arrivedAt);
+          expect(index((e) => e.type === 'scenario.state' && e.scenario === name && e.state === 'running.atBarrier')).toBeLessThan(arrivedAt);
+          expect(arrivedAt).toBeLessThan(releasedAt);
+        }
+      }
+      for (const name of names) expect(index((e) => e.type === 'scenario.state' && e.scenario === name && e.state === 'complete')).toBeLessThan(events.length - 1);
+      expect(events.at(-1)).toEqual({ type: 'orchestration.finished', report });
+    });
+
     it('emits well-formed events, per scenario in order, and orchestration.finished last and once', async () => {
       const run = createOrchestration(quickConfig());
       const events = collect(run);

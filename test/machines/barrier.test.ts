@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrive, emptyBarrierBook, release, releasable, type BarrierBook } from '../../src/machines/barrier.ts';
+import { arrive, emptyBarrierBook, release, releasable, withoutLive, type BarrierBook } from '../../src/machines/barrier.ts';
 
 const T0 = 1_000_000;
 
@@ -70,5 +70,47 @@ describe('barrier', () => {
     b = release(b, 70, 'timeout', T0 + 600, T0, ['a']).book;
     b = release(b, 30, 'timeout', T0 + 700, T0, ['a']).book;
     expect(b.released.map((r) => r.milestone)).toEqual([30, 70]);
+  });
+
+  describe('counting who a barrier still waits for (as the orchestrator calls it, with the live list)', () => {
+    const live = ['a', 'b', 'c'];
+    const arriveAll = (names: string[], from: BarrierBook = emptyBarrierBook) =>
+      names.reduce((b, name, i) => arrive(b, name, 30, T0 + 100 + i, T0, 500, live).book, from);
+
+    it('is releasable exactly when the last live scenario arrives, a repeated arrival counting once', () => {
+      const two = arriveAll(['a', 'b']);
+      expect(releasable(arrive(two, 'a', 30, T0 + 300, T0, 500, live).book, live)).toEqual([]);
+      expect(releasable(arriveAll(['c'], two), live).map((o) => o.milestone)).toEqual([30]);
+    });
+
+    it('is releasable once the only scenario not there finishes, and not when one that is there does', () => {
+      const two = arriveAll(['a', 'b']);
+      const arrivedFinished = withoutLive(two, live, 'a');
+      expect(releasable(two, arrivedFinished)).toEqual([]);
+      const missingFinished = withoutLive(two, live, 'c');
+      expect(releasable(two, missingFinished).map((o) => o.milestone)).toEqual([30]);
+    });
+
+    it('answers for an earlier book or live list from its own data, after later ones were made from it', () => {
+      const one = arriveAll(['a']);
+      const two = arriveAll(['b'], one);
+      const three = arriveAll(['c'], two);
+      const fewer = withoutLive(three, live, 'b');
+      expect(releasable(three, live).map((o) => o.milestone)).toEqual([30]);
+      expect(releasable(one, live)).toEqual([]);
+      expect(releasable(one, ['a']).map((o) => o.milestone)).toEqual([30]);
+      expect(releasable(two, live)).toEqual([]);
+      expect(releasable(two, fewer)).toEqual([]);
+      expect(arrive(one, 'b', 30, T0 + 400, T0, 500, live).kind).toBe('waiting');
+      expect(arrive(one, 'b', 30, T0 + 400, T0, 500, live).book.open[0]?.arrivals.map(([n]) => n)).toEqual(['a', 'b']);
+      expect(release(two, 30, 'timeout', T0 + 600, T0, live).record).toMatchObject({ arrived: ['a', 'b'], late: ['c'] });
+    });
+
+    it('counts from the data of a book restored from JSON (no index carried over)', () => {
+      const restored = JSON.parse(JSON.stringify(arriveAll(['a', 'b']))) as BarrierBook;
+      expect(releasable(restored, live)).toEqual([]);
+      expect(releasable(arrive(restored, 'c', 30, T0 + 300, T0, 500, live).book, live).map((o) => o.milestone)).toEqual([30]);
+      expect(arrive(restored, 'a', 30, T0 + 300, T0, 500, live)).toEqual({ kind: 'waiting', book: restored });
+    });
   });
 });
