@@ -9,6 +9,7 @@ import { isKind, prepare, skillFor } from './contenders.ts';
 import { timed, report } from './harness.ts';
 import type { BenchShape } from './benchConfig.ts';
 import type { BatchRecord, OrchestrationStatus } from '../src/persistence/SnapshotStore.ts';
+import type { ProgressEvent } from '../src/api/progressEvents.ts';
 
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
@@ -58,18 +59,19 @@ async function scale(kind: string, scenarios: number): Promise<void> {
     const run = await timed(async () => {
       const created = await timed(() => createDurableOrchestration(benchConfig(shape), { store, skill: noopSkill }));
       const orchestration = created.value;
+      const releases = watchReleases(orchestration);
       state.done = () => store.recorded;
       state.phase = 'starting';
       const started = await timed(() => orchestration.start());
       state.phase = 'running';
       const outcome = await orchestration.outcome;
-      return { outcome, createMs: created.wallMs, startMs: started.wallMs, stats: orchestration.persistenceStats() };
+      return { outcome, createMs: created.wallMs, startMs: started.wallMs, stats: orchestration.persistenceStats(), releases };
     });
-    const { outcome, createMs, startMs, stats } = run.value;
+    const { outcome, createMs, startMs, stats, releases } = run.value;
     if (outcome.kind !== 'finished') throw new Error(`scale run ended ${outcome.kind}`);
     const barriers = outcome.report.barriers.map((b) => {
       const lastArrival = Math.max(...Object.values(b.arrivedAtMs));
-      return { milestone: b.milestone, releasedBy: b.releasedBy, arrived: b.arrived.length, firstArrivalMs: Math.min(...Object.values(b.arrivedAtMs)), lastArrivalMs: lastArrival, releasedAtMs: b.releasedAtMs, releaseLatencyMs: b.releasedAtMs - lastArrival };
+      return { milestone: b.milestone, releasedBy: b.releasedBy, arrived: b.arrived.length, firstArrivalMs: Math.min(...Object.values(b.arrivedAtMs)), lastArrivalMs: lastArrival, releasedAtMs: b.releasedAtMs, releaseLatencyMs: releases.latencyMs(b.milestone), stampedLatencyMs: b.releasedAtMs - lastArrival };
     });
     const batches = Object.values(outcome.report.scenarios).reduce((n, s) => n + s.batchCount, 0);
     await report({
@@ -79,6 +81,30 @@ async function scale(kind: string, scenarios: number): Promise<void> {
   } finally {
     clearInterval(tick);
   }
+}
+
+/**
+ * Barrier release latency as a user would see it, in real time: from the progress stream's last
+ * `barrier.arrived` of a milestone to the last scenario leaving that barrier (its `scenario.state` past
+ * `running.atBarrier`). The report's own times are event stamps, equal for the last arrival and the release.
+ */
+function watchReleases(run: { subscribe(listener: (event: ProgressEvent) => void): () => void }): { latencyMs(milestone: number): number } {
+  const lastArrival = new Map<number, number>();
+  const lastPass = new Map<number, number>();
+  const waitingAt = new Map<string, number>();
+  run.subscribe((event) => {
+    const t = performance.now();
+    if (event.type === 'barrier.arrived') {
+      lastArrival.set(event.milestone, t);
+      waitingAt.set(event.scenario, event.milestone);
+    } else if (event.type === 'scenario.state' && event.state !== 'running.atBarrier') {
+      const milestone = waitingAt.get(event.scenario);
+      if (milestone === undefined) return;
+      waitingAt.delete(event.scenario);
+      lastPass.set(milestone, t);
+    }
+  });
+  return { latencyMs: (milestone) => (lastPass.get(milestone) ?? NaN) - (lastArrival.get(milestone) ?? NaN) };
 }
 
 const [mode, ...args] = process.argv.slice(2);
