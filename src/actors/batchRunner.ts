@@ -7,6 +7,7 @@ import type { BatchRunnerInput } from '../machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
 import type { BatchJournal, BatchRecord } from '../persistence/SnapshotStore.ts';
 import type { BatchCache } from './batchCache.ts';
+import { BatchFold, type FoldedProgress } from './batchFold.ts';
 import { lastBatchOfStretch, parallelWorkers } from './batchWindow.ts';
 import { unlimited, type ConcurrencyLimit } from './concurrencyLimit.ts';
 import { generateItems } from './inputData.ts';
@@ -50,6 +51,8 @@ export interface BatchRunnerDeps {
   onRunnerError?: (error: Error) => void;
   /** Runs each batch's skill call in its own async context, so a stray rejection or exit attempt fails that batch. */
   containment?: SkillContainment;
+  /** Told the progress after each batch folded into one event but the last, so the progress stream reports every batch (see BatchFold). */
+  onFolded?: FoldedProgress;
 }
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
@@ -57,8 +60,9 @@ export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orc
 
 /**
  * One long-lived actor per working stretch of a scenario: runs batches from `from`, up to
- * `parallelWorkers` of them in flight at once and none past the next barrier, and sends one event per
- * settled batch, strictly in batch order, until the scenario leaves `processing` (barrier, pause, retry,
+ * `parallelWorkers` of them in flight at once and none past the next barrier, and counts settled batches
+ * strictly in batch order (folded into one event per thing the machine decides on: BatchFold), until the
+ * scenario leaves `processing` (barrier, pause, retry,
  * failure), which stops this actor and aborts every batch in flight; a result that comes after that is
  * discarded, and the batch runs again in a later stretch. Batches already in the journal are replayed, not
  * re-run, so a restored scenario re-executes at most the batches that were in flight (at most
@@ -68,15 +72,31 @@ export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orc
  */
 export function createBatchRunner(deps: BatchRunnerDeps) {
   const containment = deps.containment ?? new SkillContainment();
-  return fromCallback<EventObject, BatchRunnerInput>(({ input, sendBack }) => {
+  return fromCallback<EventObject, BatchRunnerInput>(({ input, sendBack, receive, self }) => {
     const controller = new AbortController();
-    const send = (event: ScenarioEvent) => sendBack(event);
-    runBatches(input, deps, containment, controller, send).catch((cause: unknown) => {
+    const fold = new BatchFold({
+      plan: input.plan,
+      send: (event) => sendBack(event),
+      stopped: () => controller.signal.aborted,
+      ...(deps.onFolded ? { onFolded: deps.onFolded } : {}),
+      ...(self._parent ? { parent: self._parent } : {}),
+    });
+    // Anything else the machine hears from this runner comes after every batch counted before it.
+    const send = (event: ScenarioEvent) => {
+      fold.flush();
+      sendBack(event);
+    };
+    receive((event) => {
+      if (event.type === 'runner.flush') fold.flushForPause();
+    });
+    runBatches(input, deps, containment, controller, { send, count: (event) => fold.add(event) }).catch((cause: unknown) => {
       if (controller.signal.aborted) return;
       const error = toError(cause);
-      // Nothing more of this stretch counts: the batches still in flight are stopped at once.
+      // The batches counted so far are the machine's; nothing more of this stretch counts: the batches still
+      // in flight are stopped at once.
+      fold.flush();
       controller.abort(error);
-      send({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
+      sendBack({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
       deps.onRunnerError?.(error);
     });
     return () => controller.abort();
@@ -113,7 +133,14 @@ class Wakeup {
   }
 }
 
-async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, containment: SkillContainment, controller: AbortController, send: (e: ScenarioEvent) => void) {
+/** Where a stretch's events go: counted batches to be folded, anything else at once (after them). */
+interface RunnerOutbox {
+  count: (event: BatchDoneEvent) => void;
+  send: (event: ScenarioEvent) => void;
+}
+
+async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, containment: SkillContainment, controller: AbortController, outbox: RunnerOutbox) {
+  const { send, count: countEvent } = outbox;
   const { plan } = input;
   const { signal } = controller;
   const now = deps.now ?? Date.now;
@@ -123,7 +150,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
   const replay = replayable(plan, first, await deps.journal.loadBatches(plan.orchestrationId, plan.name, first));
   for (const record of replay) {
     if (signal.aborted) return;
-    send(replayedEvent(record));
+    countEvent(replayedEvent(record));
     first += 1;
   }
   if (signal.aborted) return;
@@ -155,7 +182,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
     const record = toRecord(plan, settled, at, workers > 1 ? durationMs : undefined);
     await deps.journal.recordBatch(record);
     if (signal.aborted) return false;
-    send(doneEvent(settled, record, durationMs));
+    countEvent(doneEvent(settled, record, durationMs));
     return true;
   };
 
@@ -286,10 +313,20 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
     return { index, attempt, items: items.length, startedAt: at, finishedAt: at, t0: 0, t1: 0, result: undefined, failure: 'aborted', outOfMemoryMb: undefined, cached: false };
   }
   // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
-  // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands.
-  const batch = new AbortController();
-  const abortBatch = () => batch.abort(stretch.reason);
-  stretch.addEventListener('abort', abortBatch, { once: true });
+  // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands. Made
+  // when the skill first reads it (or the batch is aborted): an AbortController and its listener cost a
+  // no-op batch more than the rest of its call.
+  let batch: AbortController | undefined;
+  let settledCall = false;
+  const abortBatch = () => batch?.abort(stretch.reason);
+  const batchController = (): AbortController => {
+    if (batch) return batch;
+    batch = new AbortController();
+    if (stretch.aborted) batch.abort(stretch.reason);
+    else if (!settledCall) stretch.addEventListener('abort', abortBatch, { once: true });
+    return batch;
+  };
+  let random: (() => number) | undefined;
   const startedAt = now();
   const t0 = performance.now();
   let t1: number;
@@ -300,23 +337,27 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
     const ctx = {
       scenario: plan.name,
       params: plan.params,
-      signal: batch.signal,
+      get signal() {
+        return batchController().signal;
+      },
       batchIndex: index,
       attempt,
       idempotencyKey: idempotencyKey(plan, index),
       seed: plan.seed,
-      random: randomFor(plan.seed, plan.name, 'batch', index, attempt),
+      // Seeded on the first draw: the same draws, without hashing the seed for a skill that never draws.
+      random: () => (random ??= randomFor(plan.seed, plan.name, 'batch', index, attempt))(),
     };
     // A fault the skill's code raises outside its own promise (a refused process.exit, a rejection nobody
     // awaited) fails this batch like a throw, and aborts its signal.
-    raw = await containment.runBatch(plan.name, index, (reason) => batch.abort(reason), () => deps.skill.run(items, ctx));
+    raw = await containment.runBatch(plan.name, index, (reason) => batchController().abort(reason), () => deps.skill.run(items, ctx));
   } catch (error) {
     failure = toError(error).message;
     if (error instanceof SkillOutOfMemoryError) outOfMemoryMb = error.limitMb;
   } finally {
     // Busy time is the skill's alone: validating its result (below) is ours.
     t1 = performance.now();
-    stretch.removeEventListener('abort', abortBatch);
+    settledCall = true;
+    if (batch) stretch.removeEventListener('abort', abortBatch);
     release();
   }
   let result: SkillResult | undefined;

@@ -18,7 +18,7 @@ function progressAfter(plan: ScenarioPlan, index: number): number {
 }
 
 /** The first batch whose settling reaches `milestone` %. */
-function batchReaching(plan: ScenarioPlan, milestone: number): number {
+export function batchReaching(plan: ScenarioPlan, milestone: number): number {
   // Progress only depends on how many items have settled, so the batch is known before any runs; start
   // from the arithmetic guess and step to the exact answer of the machine's own formula.
   let index = Math.max(0, Math.ceil((milestone * plan.inputSize) / (100 * plan.batchSize)) - 1);

@@ -176,7 +176,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     actions: { scenarioReported: (_, params) => void reporting.add(scenarioActorId(params.scenario)) },
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, ...runnerExtras }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, onFolded: (scenario, each) => tracker.batchesFolded(scenario, each), ...runnerExtras }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>

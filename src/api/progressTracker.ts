@@ -38,6 +38,8 @@ export class ProgressTracker {
   readonly #seen = new Map<string, Seen>();
   #released = 0;
   readonly #arrivals = new Set<string>();
+  /** Per scenario: the progress after each batch the runner folded into its last event but the last one. */
+  readonly #folded = new Map<string, readonly ScenarioProgress[]>();
   /** Per open barrier (milestone), how many of its arrivals were read: only later ones are new. */
   readonly #arrivalsRead = new Map<number, number>();
 
@@ -50,6 +52,14 @@ export class ProgressTracker {
   /** A scenario actor's new snapshot (from subscribing to it: cheaper than system-wide inspection). */
   observeScenario(actorId: string, snapshot: Snapshot<unknown>): void {
     if (isMachineSnapshot(snapshot)) this.#onScenario(actorId, snapshot);
+  }
+
+  /**
+   * The runner folded several batches into one event (BatchFold): the progress after each but the last,
+   * reported as the scenario's snapshot counting them arrives, so the stream still has every batch in order.
+   */
+  batchesFolded(scenario: string, progress: readonly ScenarioProgress[]): void {
+    this.#folded.set(scenario, progress);
   }
 
   observeOrchestrator(snapshot: Snapshot<unknown>): void {
@@ -66,7 +76,18 @@ export class ProgressTracker {
       this.emit({ type: 'batch.retrying', scenario: name, batchIndex: last?.batchIndex ?? -1, attempt: (last?.attempt ?? 0) + 1, error: last?.message ?? '' });
     }
     if (progress.batchCount > before.batchCount) {
-      this.emit({ type: 'batch.settled', scenario: name, batchIndex: progress.batchCount - 1, failed: progress.itemsFailed > before.itemsFailed, progress });
+      let itemsFailed = before.itemsFailed;
+      const folded = this.#folded.get(name);
+      if (folded) {
+        this.#folded.delete(name);
+        for (const each of folded) {
+          // Only those this snapshot counts: the machine stops counting a folded event at a decision.
+          if (each.batchCount <= before.batchCount || each.batchCount >= progress.batchCount) continue;
+          this.emit({ type: 'batch.settled', scenario: name, batchIndex: each.batchCount - 1, failed: each.itemsFailed > itemsFailed, progress: each });
+          itemsFailed = each.itemsFailed;
+        }
+      }
+      this.emit({ type: 'batch.settled', scenario: name, batchIndex: progress.batchCount - 1, failed: progress.itemsFailed > itemsFailed, progress });
     }
     for (const milestone of progress.milestonesReached.slice(before.milestones)) {
       this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: ownValue(progress.milestoneElapsedMs, String(milestone)) ?? 0 });

@@ -26,6 +26,22 @@ export interface BatchDoneEvent {
   cached?: boolean;
   /** True when the skill ran out of its scenario's memory (see SkillOutOfMemoryError): the scenario fails with `memory_limit_exceeded`. */
   outOfMemory?: boolean;
+  /**
+   * Batches settled after this one, in index order, counted in the same step: the runner folds batches
+   * the scenario decides nothing on into one event (see BatchFold). The machine stops counting at the
+   * first that decides something (a barrier, a limit, the last batch); any after it are in the journal
+   * and replayed by the next stretch.
+   */
+  following?: BatchDoneEvent[];
+  /** Set when the runner flushed these because a pause was asked for: they settled before it, so the pause waits for the next. */
+  settledBeforePause?: boolean;
+  /**
+   * The progress after this batch and each following one, as the runner counted them (countBatch) from
+   * `from`, the scenario's progress object when it did, with the same downtime and resume time: the machine
+   * takes them when `from` is still its progress (the same object, so nothing counted in between), instead
+   * of counting each batch a second time.
+   */
+  counted?: { from: ScenarioProgress; downtimeMs: number; resumedAt: number; progress: ScenarioProgress[] };
 }
 
 /** An attempt failed and another is allowed: the scenario waits `retryAt` and tries again. */

@@ -1,8 +1,8 @@
-import { assertEvent, assign, fromCallback, sendParent, setup } from 'xstate';
+import { assertEvent, assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { EventObject } from 'xstate';
 import type { FailureReason, ScenarioProgress } from '../report/schema.ts';
 import type { BatchDoneEvent, OrchestratorEvent, ScenarioEvent } from './events.ts';
-import { applyBatch, elapsedAt, initialProgress, nextAwaitedBarrier, withMilestones, type ScenarioPlan } from './scenarioPlan.ts';
+import { countBatch, decidesAfter, elapsedAt, initialProgress, nextAwaitedBarrier, withMilestones, type ScenarioPlan } from './scenarioPlan.ts';
 import { notProvided } from './notProvided.ts';
 
 /** What the batch runner actor needs to run (or replay) batches from `from` on. */
@@ -100,17 +100,25 @@ export const scenarioMachine = setup({
     keepBudgetLeft: assign(({ context, event }) => ({ budgetRemainingMs: Math.max(0, context.budgetDeadline - timeOf(context, event)) })),
     recordBatch: assign(({ context, event }) => {
       assertEvent(event, 'batch.done');
-      const at = timeOf(context, event);
-      const settled: BatchDoneEvent = at === event.at ? event : { ...event, at };
-      const applied = applyBatch(context.progress, context.plan, settled, context.downtimeMs);
-      // The skill ran out of its memory (SkillOutOfMemoryError): the memoryLimitExceeded guard fails the scenario next.
-      const progress: ScenarioProgress = event.outOfMemory === true ? { ...applied, failureReason: 'memory_limit_exceeded' } : applied;
-      return {
-        progress,
-        cursor: context.cursor + 1,
-        attempt: 1,
-        awaitingBarrier: nextAwaitedBarrier(context.plan, progress, context.passedBarriers),
-      };
+      const { plan, passedBarriers, downtimeMs, resumedAt } = context;
+      // The batch and those the runner folded after it, one by one, up to the first that decides
+      // something: the guards below then see the scenario exactly as after that batch.
+      let progress = context.progress;
+      let cursor = context.cursor;
+      let awaitingBarrier = context.awaitingBarrier;
+      let next: BatchDoneEvent | undefined = event;
+      const { counted } = event;
+      const precounted = counted !== undefined && counted.from === progress && counted.downtimeMs === downtimeMs && counted.resumedAt === resumedAt ? counted.progress : undefined;
+      for (let i = 0; next !== undefined && next.index === cursor; i += 1) {
+        progress = precounted?.[i] ?? countBatch(progress, plan, next, downtimeMs, resumedAt);
+        cursor += 1;
+        awaitingBarrier = nextAwaitedBarrier(plan, progress, passedBarriers);
+        if (awaitingBarrier !== null || decidesAfter(progress, plan, cursor)) break;
+        next = event.following?.[i];
+      }
+      // Flushed for a pause: these settled before it was asked for, so it completes at the next one.
+      if (event.settledBeforePause === true) return { progress, cursor, attempt: 1, awaitingBarrier, drainFrom: cursor };
+      return { progress, cursor, attempt: 1, awaitingBarrier };
     }),
     scheduleRetry: assign(({ context, event }) => {
       assertEvent(event, 'batch.failed');
@@ -156,6 +164,8 @@ export const scenarioMachine = setup({
       },
     })),
     requestDrain: assign(({ context }) => ({ drainFrom: context.cursor })),
+    // Batches the runner has settled but not yet sent are counted before the pause takes effect.
+    flushRunner: sendTo('runner', { type: 'runner.flush' }),
     markPaused: assign(({ context, event }) => ({ pausedAt: timeOf(context, event), progress: { ...context.progress, status: 'paused' as const } })),
     markUnpaused: assign(({ context, event }) => ({
       pausedAt: null,
@@ -263,7 +273,7 @@ export const scenarioMachine = setup({
               states: {
                 active: {
                   always: [...afterBatchSettled, { guard: 'isAwaitingBarrier', target: '#scenario.running.atBarrier' }],
-                  on: { 'scenario.pause': { target: 'draining', actions: 'requestDrain' } },
+                  on: { 'scenario.pause': { target: 'draining', actions: ['requestDrain', 'flushRunner'] } },
                 },
                 draining: {
                   // Pausing wins over a barrier the batch in flight reached: resume goes to the barrier.

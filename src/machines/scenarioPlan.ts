@@ -174,6 +174,28 @@ export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event
   return withMilestones(next, plan, event.at, downtimeMs);
 }
 
+/**
+ * Counts one settled batch as the scenario machine does: its time is never before the last resume (a batch
+ * replayed from the journal counts as happening then), and a skill that ran out of memory marks the failure.
+ */
+export function countBatch(progress: ScenarioProgress, plan: ScenarioPlan, event: BatchDoneEvent, downtimeMs: number, resumedAt: number): ScenarioProgress {
+  const settled: BatchDoneEvent = event.at < resumedAt ? { ...event, at: resumedAt } : event;
+  const applied = applyBatch(progress, plan, settled, downtimeMs);
+  if (event.outOfMemory !== true) return applied;
+  applied.failureReason = 'memory_limit_exceeded';
+  return applied;
+}
+
+/** True when, with `settled` batches counted, the scenario has something to decide: a limit breached or no batch left. */
+export function decidesAfter(progress: ScenarioProgress, plan: ScenarioPlan, settled: number): boolean {
+  return (
+    settled >= plan.batchesTotal ||
+    progress.memoryUsedMb > plan.memoryLimitMb ||
+    progress.failureReason === 'memory_limit_exceeded' ||
+    progress.itemsFailed / plan.inputSize > plan.errorTolerance
+  );
+}
+
 /** The smallest barrier milestone reached but not yet passed, if any. */
 export function nextAwaitedBarrier(plan: ScenarioPlan, progress: ScenarioProgress, passed: readonly number[]): number | null {
   for (const b of plan.barriers) if (progress.milestonesReached.includes(b) && !passed.includes(b)) return b;

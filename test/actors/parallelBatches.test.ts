@@ -1,3 +1,4 @@
+import { unfoldBatches } from '../../src/actors/batchFold.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { createActor, setup, type EventObject } from 'xstate';
@@ -48,7 +49,8 @@ function startRunner(input: BatchRunnerInput, deps: Partial<BatchRunnerDeps> & P
   const parent = setup({
     types: { events: {} as EventObject },
     actors: { runner },
-    actions: { record: ({ event }) => void events.push(event as ScenarioEvent) },
+    // Folded batches are counted one by one, as the scenario machine counts them.
+    actions: { record: ({ event }) => void events.push(...unfoldBatches(event as ScenarioEvent)) },
   }).createMachine({
     initial: 'running',
     states: { running: { invoke: { src: 'runner', input }, on: { stop: 'stopped', '*': { actions: 'record' } } }, stopped: {} },
