@@ -57,7 +57,7 @@ export async function* jsonArrayRecords(chunks: AsyncIterable<Buffer>, from: Rea
       const message = toError(error).message;
       const position = /absolute position "(\d+)"/.exec(message)?.[1];
       const at = base + (position === undefined ? lastOffset : Number(position));
-      throw new RecordError(lines.at(at), `not valid JSON: ${message.replace(/ at chunk position "\d+" \(absolute position "\d+"\)/, '').replace(/ in state \w+$/, '')}`);
+      throw new RecordError(lines.at(at), `not valid JSON (${whatWasUnexpected(message)}): ${lines.textAround(at)}`);
     }
   };
 
@@ -68,6 +68,19 @@ export async function* jsonArrayRecords(chunks: AsyncIterable<Buffer>, from: Rea
   }
   if (!started) throw new RecordError(lines.at(base + lastOffset), 'the file is empty: expected a JSON array');
   if (!closed) throw new RecordError(lines.total(), 'not valid JSON: the file ends inside the array (a missing "]"?)');
+}
+
+/**
+ * @streamparser/json's message, on one line: the tokenizer quotes the character it did not expect as it is
+ * (a line break breaks the message), the token parser names the token (`COMMA (",")`); both become
+ * `unexpected ","`, the character quoted as JSON.
+ */
+function whatWasUnexpected(message: string): string {
+  const character = /^Unexpected "([\s\S]*)" at chunk position/.exec(message)?.[1];
+  if (character !== undefined) return `unexpected ${JSON.stringify(character)}`;
+  const token = /^Unexpected [A-Z_]+ \(([\s\S]*)\) in state (\w+)$/.exec(message);
+  if (token) return `unexpected ${token[1] ?? ''}${token[2] === 'ENDED' ? ' after the array ended' : ''}`;
+  return JSON.stringify(message).slice(1, -1);
 }
 
 /** Line numbers of byte offsets, counted forward through the chunks as they pass (each byte looked at once). */
@@ -92,6 +105,19 @@ class LineCounter {
     for (let i = this.chunk.indexOf(NEWLINE, this.scanned); i !== -1 && i < until; i = this.chunk.indexOf(NEWLINE, i + 1)) this.line += 1;
     this.scanned = Math.max(this.scanned, until);
     return this.line;
+  }
+  /**
+   * The line holding `offset`, as far as this chunk has it, quoted as JSON on one line (as a JSON-lines error
+   * quotes its line): on a long line (a whole array on one line), only some 40 bytes either side of `offset`.
+   */
+  textAround(offset: number): string {
+    const at = Math.min(Math.max(offset - this.chunkStart, 0), this.chunk.length);
+    const lineStart = this.chunk.lastIndexOf(NEWLINE, at - 1) + 1;
+    const lineEnd = this.chunk.indexOf(NEWLINE, at) === -1 ? this.chunk.length : this.chunk.indexOf(NEWLINE, at);
+    const start = Math.max(lineStart, at - 40);
+    const end = Math.min(lineEnd, Math.max(at + 1, start) + 40);
+    const text = JSON.stringify(this.chunk.toString('utf8', start, end).trim());
+    return `${start > lineStart ? '…' : ''}${text}${end < lineEnd ? '…' : ''}`;
   }
   /** The line after everything seen so far. */
   total(): number {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexDataset } from '../../src/data/datasetIndex.ts';
 import { RecordReader } from '../../src/data/recordReader.ts';
@@ -104,9 +104,26 @@ describe('a malformed record fails the pass with the file, the line and what was
     expect((await failure(indexDataset(quote))).message).toMatch(/line \d: not valid CSV: Quote Not Closed/);
   });
 
-  it('an unknown extension or a missing file is named', async () => {
-    expect((await failure(indexDataset(folder.write('rows.txt', 'x')))).message).toContain('use .jsonl');
-    expect((await failure(indexDataset(`${folder.dir}/missing.jsonl`))).message).toContain('cannot read dataset file');
+  it('a JSON array pretty-printed over lines: the bad character and its line quoted on one line, as for JSON lines', async () => {
+    const path = folder.write('pretty.json', '[\n  {"a": 1},\n  {"a": 2},\n  {"a": 3},\n  {"a": 4},\n  {"a": "x\n  }\n]\n');
+    const error = await failure(indexDataset(path));
+    expect(error.message).toBe(`dataset file ${path}, line 6: not valid JSON (unexpected "\\n"): "{\\"a\\": \\"x"`);
+    const extra = folder.write('extra.json', '[\n  {"a": 1},\n  {"a": 2} {"a": 3}\n]\n');
+    expect((await failure(indexDataset(extra))).message).toBe(`dataset file ${extra}, line 3: not valid JSON (unexpected "{"): "{\\"a\\": 2} {\\"a\\": 3}"`);
+    // A whole array on one line: only the bytes around the bad one.
+    const long = folder.write('one-line.json', JSON.stringify(labelledRows(2_000)).replace('"row 1000"', '"row 1000",'));
+    expect((await failure(indexDataset(long))).message).toBe(
+      `dataset file ${long}, line 1: not valid JSON (unexpected ","): …"l\\":\\"spam\\"},{\\"id\\":1000,\\"text\\":\\"row 1000\\",,\\"label\\":\\"ham\\"},{\\"id\\":1001,\\"text\\":\\"row 10"…`,
+    );
+  });
+
+  it('an unknown extension is refused with every accepted one; a missing file or a directory is named, in words', async () => {
+    expect((await failure(indexDataset(folder.write('rows.txt', 'x')))).message).toBe(
+      `dataset file ${folder.dir}/rows.txt: cannot tell its format from ".txt"; use .jsonl or .ndjson (one JSON value per line), .json (an array) or .csv (a header row)`,
+    );
+    expect((await failure(indexDataset(`${folder.dir}/missing.jsonl`))).message).toBe(`cannot read dataset file ${folder.dir}/missing.jsonl: no such file`);
+    mkdirSync(`${folder.dir}/folder.json`);
+    expect((await failure(indexDataset(`${folder.dir}/folder.json`))).message).toBe(`cannot read dataset file ${folder.dir}/folder.json: is a directory, not a file`);
   });
 });
 
