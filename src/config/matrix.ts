@@ -156,6 +156,26 @@ export function locateProblem(scenarioPath: ConfigPath, combination: MatrixCombi
 }
 
 /**
+ * The combination that made each scenario of a validated config, by scenario name, found from the config
+ * alone (its template is gone): validateConfig puts the combinations after the config's own scenarios, in
+ * order, named as expandMatrix names them. A scenario written by hand has none. For a problem found after
+ * validation (a dataset file's record count), so locateProblem can name where the user wrote it.
+ */
+export function combinationsByName(
+  scenarios: readonly { name: string }[],
+  matrix: Readonly<Record<string, readonly unknown[]>> | undefined,
+): Map<string, MatrixCombination> {
+  const found = new Map<string, MatrixCombination>();
+  if (matrix === undefined) return found;
+  const own = scenarios.length - combinationCount(matrix);
+  if (own < 0) return found;
+  expandMatrix({}, matrix, scenarios.slice(0, own).map((scenario) => scenario.name)).forEach((combination, k) => {
+    if (scenarios[own + k]?.name === combination.name) found.set(combination.name, combination);
+  });
+  return found;
+}
+
+/**
  * Each scenario's value of every matrix key, for the report: read from the scenario as it runs, so a
  * scenario written by hand has its values too (`undefined` where it has none).
  */

@@ -1,12 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import { generatedItems, type ItemSource } from '../actors/batchRunner.ts';
-import { validateConfig } from '../config/parseConfig.ts';
+import { combinationsByName, locateProblem, type ConfigPath } from '../config/matrix.ts';
+import { formatPath, validateConfig } from '../config/parseConfig.ts';
 import { MAX_INPUT_SIZE, isFileDataset, type OrchestrationConfig, type OrchestrationConfigInput, type ParsedConfig, type ScenarioDefinition } from '../config/schema.ts';
-import { ConfigError, ScenarioError, type ConfigProblem } from '../errors.ts';
+import { ConfigError, ScenarioError } from '../errors.ts';
 import { indexDataset, type DatasetIndex, type DatasetProgress } from './datasetIndex.ts';
 import { fingerprintChanges } from './fingerprint.ts';
+import { knownFormat, unknownFormatMessage } from './formats.ts';
 import { RecordReader } from './recordReader.ts';
 import { firstRecords, sampledRecords, type ScenarioItems } from './scenarioItems.ts';
+import { whyUnreadable } from './unreadableFile.ts';
 
 export interface OpenDatasetsOptions {
   /** What a relative `dataset.file` is resolved against (default: the working directory). */
@@ -31,10 +34,12 @@ export interface OpenedDatasets {
  * Opens the dataset files a config's scenarios read: one streaming pass per distinct file (scenarios that
  * share a file share it) validates every record, counts them and hashes the file, before anything runs,
  * so a malformed record fails here (ScenarioError 'dataset_invalid', naming the file and line) and nothing
- * is half-run. Each scenario's `inputSize` defaults to its file's record count; a smaller one takes the
- * first records or, with `sample: "random"`, a sample seeded by the config's seed and the scenario's name.
- * A fingerprint already in the config (a stored run's) must match the file, else ScenarioError
- * 'dataset_changed' says what changed.
+ * is half-run. A file with an unknown extension, missing or a directory, and an `inputSize` the file cannot
+ * fill, are ConfigError problems at the field the user wrote (a scenario's, or the template's or matrix
+ * value's that made it), each naming its scenarios. Each scenario's `inputSize` defaults to its file's
+ * record count; a smaller one takes the first records or, with `sample: "random"`, a sample seeded by the
+ * config's seed and the scenario's name. A fingerprint already in the config (a stored run's) must match
+ * the file, else ScenarioError 'dataset_changed' says what changed.
  * @example
  * ```ts
  * const datasets = await openDatasets(config);
@@ -46,16 +51,37 @@ export async function openDatasets(input: ParsedConfig | OrchestrationConfigInpu
   const parsed = validateConfig(input, source);
   const cwd = options.cwd ?? process.cwd();
   const absolute = (file: string) => (isAbsolute(file) ? file : resolve(cwd, file));
+  const problems = new ScenarioProblems(parsed);
 
-  const indexes = new Map<string, DatasetIndex>();
-  for (const scenario of parsed.scenarios) {
+  // Every file is looked at (its extension, that it can be opened) before any is read, so a missing one is
+  // told at once, with every other such problem, not after a long pass over another.
+  const unreadable = new Map<string, string>();
+  const files = new Set<string>();
+  for (const [i, scenario] of parsed.scenarios.entries()) {
     if (!isFileDataset(scenario.dataset)) continue;
     const file = absolute(scenario.dataset.file);
-    if (!indexes.has(file)) indexes.set(file, await indexDataset(file, options.onProgress));
+    if (knownFormat(file) === undefined) problems.add(i, ['dataset', 'file'], `${file}: ${unknownFormatMessage(file)}`);
+    else files.add(file);
   }
+  await Promise.all([...files].map(async (file) => {
+    const reason = await whyUnreadable(file);
+    if (reason !== undefined) unreadable.set(file, reason);
+  }));
+  for (const [i, scenario] of parsed.scenarios.entries()) {
+    if (!isFileDataset(scenario.dataset)) continue;
+    const file = absolute(scenario.dataset.file);
+    const reason = unreadable.get(file);
+    if (reason === undefined) continue;
+    // A stored run's file that is gone changed since the run started: putting it back lets the run resume.
+    if (scenario.dataset.fingerprint) throw new ScenarioError('dataset_changed', `dataset file ${file} of scenario "${scenario.name}" changed since the run started: ${reason}`);
+    problems.add(i, ['dataset', 'file'], `${file}: ${reason}`);
+  }
+  problems.throwIfAny(source);
+
+  const indexes = new Map<string, DatasetIndex>();
+  for (const file of files) indexes.set(file, await indexDataset(file, options.onProgress));
   const readers = new Map([...indexes].map(([file, index]) => [file, new RecordReader(index)]));
 
-  const problems: ConfigProblem[] = [];
   const views = new Map<string, ScenarioItems>();
   const scenarios = parsed.scenarios.map((scenario, i): ScenarioDefinition => {
     const dataset = scenario.dataset;
@@ -71,11 +97,10 @@ export async function openDatasets(input: ParsedConfig | OrchestrationConfigInpu
     }
     const records = fingerprint.records;
     const inputSize = scenario.inputSize ?? records;
-    const where = `scenarios[${i}]`;
-    if (records === 0) problems.push({ path: `${where}.dataset.file`, message: `${file} holds no records` });
-    else if (inputSize > records) problems.push({ path: `${where}.inputSize`, message: `is ${inputSize.toLocaleString('en-US')}, but ${file} holds only ${records.toLocaleString('en-US')} records` });
+    if (records === 0) problems.add(i, ['dataset', 'file'], `${file} holds no records`);
+    else if (inputSize > records) problems.add(i, ['inputSize'], `is ${inputSize.toLocaleString('en-US')}, but ${file} holds only ${records.toLocaleString('en-US')} records`);
     else if (inputSize > MAX_INPUT_SIZE) {
-      problems.push({ path: `${where}.inputSize`, message: `${file} holds ${records.toLocaleString('en-US')} records, more than one scenario may run (10,000,000): set inputSize, or split the file` });
+      problems.add(i, ['inputSize'], `${file} holds ${records.toLocaleString('en-US')} records, more than one scenario may run (10,000,000): set inputSize, or split the file`);
     }
     const view =
       dataset.sample === 'random' && inputSize < records
@@ -84,7 +109,12 @@ export async function openDatasets(input: ParsedConfig | OrchestrationConfigInpu
     views.set(scenario.name, view);
     return { ...scenario, inputSize, dataset: { ...dataset, file, fingerprint } };
   });
-  if (problems.length > 0) throw new ConfigError(source, problems);
+  try {
+    problems.throwIfAny(source);
+  } catch (error) {
+    for (const reader of readers.values()) reader.close();
+    throw error;
+  }
 
   const config: OrchestrationConfig = { ...parsed, scenarios };
   let closed = false;
@@ -100,4 +130,37 @@ export async function openDatasets(input: ParsedConfig | OrchestrationConfigInpu
       for (const reader of readers.values()) reader.close();
     },
   };
+}
+
+/**
+ * Problems found in the files a config's scenarios read, each at the field the user wrote: `scenarios[i]`
+ * for a scenario of their own; for one a matrix made, the matrix value or template field it came from,
+ * where several scenarios may share one problem (a template's file), so each line names its scenarios.
+ */
+class ScenarioProblems {
+  private readonly byLine = new Map<string, { path: string; message: string; scenarios: string[] }>();
+  private combinations: ReturnType<typeof combinationsByName> | undefined;
+  private readonly config: ParsedConfig;
+
+  constructor(config: ParsedConfig) {
+    this.config = config;
+  }
+
+  add(index: number, field: ConfigPath, message: string): void {
+    const name = this.config.scenarios[index]?.name ?? '';
+    // Found only when there is a problem to place: most configs have none.
+    this.combinations ??= combinationsByName(this.config.scenarios, this.config.matrix);
+    const combination = this.combinations.get(name);
+    const path = formatPath(combination ? locateProblem(field, combination) : ['scenarios', index, ...field]);
+    const key = `${path}\u0000${message}`;
+    const line = this.byLine.get(key) ?? { path, message, scenarios: [] };
+    line.scenarios.push(name);
+    this.byLine.set(key, line);
+  }
+
+  throwIfAny(source: string): void {
+    if (this.byLine.size === 0) return;
+    const named = (names: readonly string[]) => `scenario${names.length > 1 ? 's' : ''} ${names.map((name) => `"${name}"`).join(', ')}`;
+    throw new ConfigError(source, [...this.byLine.values()].map(({ path, message, scenarios }) => ({ path, message: `${message} (${named(scenarios)})` })));
+  }
 }

@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { ScenarioError, toError } from '../errors.ts';
 
 /**
@@ -30,4 +32,15 @@ const REASONS: Readonly<Record<string, string>> = {
 export function unreadableReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && Object.hasOwn(REASONS, code) ? (REASONS[code] ?? code) : toError(error).message;
+}
+
+/** Why `file` cannot be read as a dataset (missing, a directory, not readable), or undefined if it can. */
+export async function whyUnreadable(file: string): Promise<string | undefined> {
+  try {
+    if ((await stat(file)).isDirectory()) return unreadableReason({ code: 'EISDIR' });
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return unreadableReason(error);
+  }
 }
