@@ -158,6 +158,8 @@ interface Thread {
   running: Set<number>;
   /** Why it is gone, once it is. */
   ended?: string;
+  /** Until the worker says it has loaded the skill (or failed to): memory it runs out of is the load's. */
+  loading: boolean;
   /** Settles when the worker has loaded the skill, or is gone. */
   ready: Promise<void>;
   markReady: () => void;
@@ -167,6 +169,12 @@ class ScenarioWorker {
   private thread: Thread | undefined;
   private nextId = 0;
   private closed = false;
+  /**
+   * Set when a worker ran out of memory while loading the skill: a fresh one would too (same skill, same
+   * cap), so none is started and every batch fails at once with this message, instead of a batch waiting,
+   * as busy time, for another worker to run out.
+   */
+  private loadOutOfMemory: string | undefined;
 
   private readonly scenario: string;
   private readonly limitMb: number;
@@ -183,6 +191,7 @@ class ScenarioWorker {
   run(items: unknown[], ctx: SkillContext): Promise<unknown> {
     if (ctx.signal.aborted) return Promise.reject(toError(ctx.signal.reason ?? new Error('aborted')));
     if (this.closed) return Promise.reject(new Error(`the skill's worker thread for scenario "${this.scenario}" is closed (the run has ended)`));
+    if (this.loadOutOfMemory !== undefined) return Promise.reject(new SkillOutOfMemoryError(this.loadOutOfMemory, this.limitMb));
     const thread = this.thread ?? this.start();
     const id = this.nextId++;
     const batch: WorkerBatchContext = {
@@ -225,12 +234,12 @@ class ScenarioWorker {
 
   /** Starts the thread (and its loading of the skill) ahead of the first batch. */
   warm(): void {
-    if (!this.thread && !this.closed) this.start();
+    if (!this.thread && !this.closed && this.loadOutOfMemory === undefined) this.start();
   }
 
   /** Settles once the live worker (started now if there is none) has loaded the skill, or has died trying. */
   ready(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || this.loadOutOfMemory !== undefined) return Promise.resolve();
     return (this.thread ?? this.start()).ready;
   }
 
@@ -261,11 +270,12 @@ class ScenarioWorker {
     });
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const thread: Thread = { worker, pending: new Map(), running: new Set(), ready, markReady };
+    const thread: Thread = { worker, pending: new Map(), running: new Set(), ready, markReady, loading: true };
     this.thread = thread;
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'ready') {
+        thread.loading = false;
         thread.markReady();
         return;
       }
@@ -285,12 +295,25 @@ class ScenarioWorker {
     return thread;
   }
 
-  /** The heap reached its cap: every batch the worker held fails with the scenario's memory limit. */
+  /**
+   * The heap reached its cap: every batch the worker held fails with the scenario's memory limit. While the
+   * worker was still loading the skill, no batch is to blame, and every later batch fails the same way at once.
+   */
   private outOfMemory(thread: Thread): void {
     if (thread.ended !== undefined) return;
     const waiting = [...thread.pending.values()];
-    const where = waiting.length === 0 ? 'while loading the skill' : `during batch ${waiting.map((p) => p.batchIndex).join(', ')}`;
-    const message = `the skill ran out of memory in its worker thread ${where}: its heap reached the scenario's memoryLimitMb (${this.limitMb} MB)`;
+    let message: string;
+    if (thread.loading) {
+      const { maxOldGenerationSizeMb, maxYoungGenerationSizeMb } = heapLimits(this.limitMb);
+      message =
+        `the worker ran out of memory while loading the skill (memoryLimitMb ${this.limitMb} is too small to load it; its heap is capped at ` +
+        `${maxOldGenerationSizeMb + 1.5 * maxYoungGenerationSizeMb} MB, which must hold Node's own start, the skill's modules and, for a TypeScript skill, tsx before any batch runs): ` +
+        `raise the scenario's memoryLimitMb, or set its isolation to "none"`;
+      this.loadOutOfMemory = message;
+    } else {
+      const where = waiting.length === 0 ? 'between batches' : `during batch ${waiting.map((p) => p.batchIndex).join(', ')}`;
+      message = `the skill ran out of memory in its worker thread ${where}: its heap reached the scenario's memoryLimitMb (${this.limitMb} MB)`;
+    }
     this.retire(thread, 'out of memory');
     for (const waiter of waiting) waiter.reject(new SkillOutOfMemoryError(message, this.limitMb));
   }

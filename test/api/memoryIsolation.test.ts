@@ -71,6 +71,21 @@ describe('isolation "worker": each scenario has its memory limit to itself', () 
     expect(report.scenarios.steady).toMatchObject({ status: 'complete', itemsProcessed: 12 });
   }, 120_000);
 
+  it('fails the scenario with memory_limit_exceeded, saying its limit is too small to load the skill, when its worker runs out while loading', async () => {
+    const skill = await loadSkillModule(PROBE);
+    const tiny = { ...scenario('tiny'), memoryLimitMb: 4 };
+    const run = createOrchestration(config({ isolation: 'worker', skill: { module: PROBE, params: { plain: true } }, scenarios: [tiny, scenario('light')] }), { skill });
+    run.start();
+    const report = await run.result;
+    // One batch, not retried (a fresh worker would run out too), failed for the load rather than for itself.
+    expect(report.scenarios.tiny).toMatchObject({ status: 'failed', failureReason: 'memory_limit_exceeded', itemsProcessed: 0, batchCount: 1, memoryUsedMb: 4 });
+    expect(report.scenarios.tiny?.errors).toEqual([
+      expect.objectContaining({ batchIndex: 0, message: expect.stringMatching(/^the worker ran out of memory while loading the skill \(memoryLimitMb 4 is too small to load it; /) as unknown }),
+    ]);
+    expect(report.budgets.tiny?.memory).toEqual({ held: false, limit: 4, actual: 4, unit: 'MB' });
+    expect(report.scenarios.light).toMatchObject({ status: 'complete', itemsProcessed: 12 });
+  }, 60_000);
+
   it('runs parallel batches of an isolated scenario in its one worker, counted in order', async () => {
     const skill = await loadSkillModule(PROBE);
     const parallel = { ...scenario('light'), skillParams: { batchSize: 1, parallelWorkers: 4 } };
