@@ -15,13 +15,13 @@ interface CsvRow {
  * "007"). A row with more or fewer fields than the header is an error. Mid-file, rows are read with the
  * header kept from the first read.
  */
-export async function* csvRecords(chunks: AsyncIterable<Buffer>, from: ReadPosition, state: FormatState): AsyncGenerator<ParsedRecord> {
+export async function* csvRecords(chunks: AsyncIterable<Uint8Array>, from: ReadPosition, state: FormatState): AsyncGenerator<ParsedRecord> {
   const fresh = from.offset === 0;
   // Offsets reported by csv-parse count from the first byte it was given (a byte-order mark included).
   const parser = parse({ bom: true, info: true, skip_empty_lines: true });
   // pipeline, not pipe: a read that stops early destroys the parser, and the source's complaint about that
   // (premature close) must go to this callback, not become an unhandled error; a read error reaches the parser.
-  pipeline(Readable.from(chunks), parser, () => undefined);
+  pipeline(Readable.from(asBuffers(chunks)), parser, () => undefined);
   let header = fresh ? undefined : state.header;
   let line = from.line;
   try {
@@ -47,6 +47,11 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, from: ReadPosit
     parser.destroy();
   }
   if (header === undefined) throw new RecordError(line, 'the file is empty: expected a header row naming the columns');
+}
+
+/** csv-parse takes Buffers (or strings), not any Uint8Array: a Buffer over the same bytes (no copy). */
+async function* asBuffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function checkHeader(names: string[], line: number): string[] {

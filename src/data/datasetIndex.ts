@@ -73,7 +73,7 @@ async function indexOpenFile(file: string, format: DatasetFormat, handle: FileHa
   let records = 0;
   let toldAt = -Infinity;
   const tell = (done: boolean) => onProgress?.({ file, bytesRead, bytesTotal, records, done });
-  async function* hashed(): AsyncGenerator<Buffer> {
+  async function* hashed(): AsyncGenerator<Uint8Array> {
     for await (const chunk of fileChunks(handle, 0, 1 << 20)) {
       hash.update(chunk);
       bytesRead += chunk.length;

@@ -14,7 +14,7 @@ export interface FileStamp {
   ino: number;
 }
 
-export const stampOf = (stats: Stats): FileStamp => ({ bytes: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino });
+const stampOf = (stats: Stats): FileStamp => ({ bytes: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino });
 
 /**
  * The stamp of an open file. Synchronous on purpose: fstat of an open descriptor never waits on the disk,

@@ -11,7 +11,7 @@ const OPEN_ARRAY = Buffer.from('[');
  * `[` and then the bytes from that element on, and stops once it has what it needs (the rest of the file is
  * never read). Only one element is held at a time (`keepStack: false`).
  */
-export async function* jsonArrayRecords(chunks: AsyncIterable<Buffer>, from: ReadPosition): AsyncGenerator<ParsedRecord> {
+export async function* jsonArrayRecords(chunks: AsyncIterable<Uint8Array>, from: ReadPosition): AsyncGenerator<ParsedRecord> {
   const fresh = from.offset === 0;
   // The tokenizer counts from 0; mid-file, its byte 0 is the `[` fed first, one before `from.offset`.
   const base = fresh ? 0 : from.offset - 1;
@@ -63,7 +63,8 @@ export async function* jsonArrayRecords(chunks: AsyncIterable<Buffer>, from: Rea
 
   if (!fresh) feed(OPEN_ARRAY);
   for await (const chunk of chunks) {
-    feed(chunk);
+    // A Buffer over the same bytes (no copy), for the line counter's byte search and decoding.
+    feed(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     yield* ready.splice(0);
   }
   if (!started) throw new RecordError(lines.at(base + lastOffset), 'the file is empty: expected a JSON array');

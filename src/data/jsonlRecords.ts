@@ -9,12 +9,14 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * Lines are cut on bytes, not characters, so offsets are exact byte offsets; a line split across chunks
  * is joined first. Blank lines (a trailing newline, spacing) are not records but still count as lines.
  */
-export async function* jsonlRecords(chunks: AsyncIterable<Buffer>, from: ReadPosition): AsyncGenerator<ParsedRecord> {
+export async function* jsonlRecords(chunks: AsyncIterable<Uint8Array>, from: ReadPosition): AsyncGenerator<ParsedRecord> {
   let offset = from.offset;
   let line = from.line;
   let carry: Buffer | undefined;
   let first = from.offset === 0;
-  for await (let chunk of chunks) {
+  for await (const bytes of chunks) {
+    // A Buffer over the same bytes (no copy), for its byte search and decoding.
+    let chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (first) {
       first = false;
       // A byte-order mark some editors write is not part of the first record.

@@ -34,11 +34,12 @@ export class RecordError extends Error {
 }
 
 /**
- * The records of `chunks` (the file's bytes from `from.offset` on), in file order. From offset 0 it also
+ * The records of `chunks` (the file's bytes from `from.offset` on), in file order. Chunks are Uint8Array (a
+ * Node buffer is one), so the shipped declarations need no Node types. From offset 0 it also
  * reads what the format declares up front (a CSV's header) into `state`; from elsewhere it uses `state`.
  * Throws RecordError at the first malformed record. Stops reading when the caller stops iterating.
  */
-export function parseRecords(format: DatasetFormat, chunks: AsyncIterable<Buffer>, from: ReadPosition, state: FormatState): AsyncGenerator<ParsedRecord> {
+export function parseRecords(format: DatasetFormat, chunks: AsyncIterable<Uint8Array>, from: ReadPosition, state: FormatState): AsyncGenerator<ParsedRecord> {
   switch (format) {
     case 'jsonl':
       return jsonlRecords(chunks, from);
