@@ -6,6 +6,9 @@ import type { PostgresSnapshotStore } from './PostgresSnapshotStore.ts';
 import { redactUrl } from './redactUrl.ts';
 import type { SnapshotStore } from './SnapshotStore.ts';
 
+/** Environment variables, as `process.env` holds them (a plain type, so the declarations need no Node types). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 // Each driver is imported where its store is opened: a `memory` run loads neither PGlite nor pg (together
 // about a third of the CLI's start-up), and a PGlite run does not load pg.
 const postgresStore = async () => (await import('./PostgresSnapshotStore.ts')).PostgresSnapshotStore;
@@ -28,7 +31,7 @@ export interface OpenStoreOptions {
  * @throws ScenarioError `store_unavailable` with a one-line message naming the target; `usage` when a
  * PGlite folder is a file.
  */
-export async function openStore(spec?: string, env: NodeJS.ProcessEnv = process.env, options: OpenStoreOptions = {}): Promise<SnapshotStore> {
+export async function openStore(spec?: string, env: Environment = process.env, options: OpenStoreOptions = {}): Promise<SnapshotStore> {
   const store = await open(spec, env, options, false);
   if (!store) throw new ScenarioError('internal', 'openStore created no store');
   return store;
@@ -38,12 +41,12 @@ export async function openStore(spec?: string, env: NodeJS.ProcessEnv = process.
  * For read-only use: opens the store only if it already exists, and creates nothing (no folder, no
  * embedded database, no tables). Resolves undefined when there is no such store.
  */
-export function openExistingStore(spec?: string, env: NodeJS.ProcessEnv = process.env, options: OpenStoreOptions = {}): Promise<SnapshotStore | undefined> {
+export function openExistingStore(spec?: string, env: Environment = process.env, options: OpenStoreOptions = {}): Promise<SnapshotStore | undefined> {
   return open(spec, env, options, true);
 }
 
 /** The store `spec` names, as messages show it. */
-export function storeName(spec?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function storeName(spec?: string, env: Environment = process.env, cwd = process.cwd()): string {
   const target = resolveTarget(spec, env, cwd);
   if (target === 'memory') return 'memory';
   return isUrl(target) ? redactUrl(target) : `pglite:${target}`;
@@ -51,11 +54,11 @@ export function storeName(spec?: string, env: NodeJS.ProcessEnv = process.env, c
 
 const isUrl = (target: string) => /^postgres(ql)?:\/\//i.test(target);
 
-function resolveTarget(spec: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+function resolveTarget(spec: string | undefined, env: Environment, cwd: string): string {
   return spec ?? (env.DATABASE_URL || path.join(cwd, '.scenarios', 'db'));
 }
 
-async function open(spec: string | undefined, env: NodeJS.ProcessEnv, options: OpenStoreOptions, existingOnly: boolean): Promise<SnapshotStore | undefined> {
+async function open(spec: string | undefined, env: Environment, options: OpenStoreOptions, existingOnly: boolean): Promise<SnapshotStore | undefined> {
   const target = resolveTarget(spec, env, options.cwd ?? process.cwd());
   if (target === 'memory') return existingOnly ? undefined : new MemorySnapshotStore();
   const url = isUrl(target);
@@ -112,7 +115,7 @@ function preparePgliteFolder(dir: string, existingOnly: boolean): boolean {
 }
 
 /** `SCENARIOS_STORE_RETRY_MS`: how long a Postgres server may stay unreachable before a run gives up (default 30 s). */
-function retryWindow(env: NodeJS.ProcessEnv): { retryForMs?: number } {
+function retryWindow(env: Environment): { retryForMs?: number } {
   const value = Number(env.SCENARIOS_STORE_RETRY_MS);
   return env.SCENARIOS_STORE_RETRY_MS && Number.isFinite(value) && value >= 100 ? { retryForMs: value } : {};
 }
