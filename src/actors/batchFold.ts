@@ -111,6 +111,8 @@ export class BatchFold {
     let cursor = context.cursor;
     const each: ScenarioProgress[] = [];
     for (const event of batches) {
+      // Counted already (a runner restored from an older snapshot replays from where it was invoked).
+      if (event.index < cursor) continue;
       if (event.index !== cursor) break;
       progress = countBatch(progress, plan, event, downtimeMs, resumedAt);
       cursor += 1;

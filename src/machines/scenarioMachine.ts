@@ -81,7 +81,9 @@ export const scenarioMachine = setup({
     alarm: fromCallback<EventObject, AlarmInput>(notProvided('alarm')),
   },
   guards: {
-    isCurrentBatch: ({ context, event }) => 'index' in event && event.index === context.cursor,
+    // A folded batch.done counts if the current batch is among its batches: a runner restored from a snapshot
+    // replays from where it was invoked, so its first batches may be ones the machine has already counted.
+    isCurrentBatch: ({ context, event }) => 'index' in event && (event.index === context.cursor || (event.type === 'batch.done' && event.index < context.cursor && (event.following?.at(-1)?.index ?? -1) >= context.cursor)),
     errorToleranceExceeded: ({ context }) => context.progress.itemsFailed / context.plan.inputSize > context.plan.errorTolerance,
     // Past the limit by the batch's figure, or cut off at it (an isolated worker's heap reached its cap: recordBatch).
     memoryLimitExceeded: ({ context }) => context.progress.memoryUsedMb > context.plan.memoryLimitMb || context.progress.failureReason === 'memory_limit_exceeded',
@@ -106,15 +108,18 @@ export const scenarioMachine = setup({
       let progress = context.progress;
       let cursor = context.cursor;
       let awaitingBarrier = context.awaitingBarrier;
-      let next: BatchDoneEvent | undefined = event;
-      const { counted } = event;
-      const precounted = counted !== undefined && counted.from === progress && counted.downtimeMs === downtimeMs && counted.resumedAt === resumedAt ? counted.progress : undefined;
-      for (let i = 0; next !== undefined && next.index === cursor; i += 1) {
-        progress = precounted?.[i] ?? countBatch(progress, plan, next, downtimeMs, resumedAt);
+      const { counted, following } = event;
+      // Batches before the cursor were counted already (see isCurrentBatch): counting starts at the cursor.
+      let i = event.index >= cursor ? 0 : cursor - event.index;
+      let next: BatchDoneEvent | undefined = i === 0 ? event : following?.[i - 1];
+      const precounted =
+        counted !== undefined && counted.from === progress && counted.downtimeMs === downtimeMs && counted.resumedAt === resumedAt && next?.index === cursor ? counted.progress : undefined;
+      for (let c = 0; next !== undefined && next.index === cursor; c += 1, i += 1) {
+        progress = precounted?.[c] ?? countBatch(progress, plan, next, downtimeMs, resumedAt);
         cursor += 1;
         awaitingBarrier = nextAwaitedBarrier(plan, progress, passedBarriers);
         if (awaitingBarrier !== null || decidesAfter(progress, plan, cursor)) break;
-        next = event.following?.[i];
+        next = following?.[i];
       }
       // Flushed for a pause: these settled before it was asked for, so it completes at the next one.
       if (event.settledBeforePause === true) return { progress, cursor, attempt: 1, awaitingBarrier, drainFrom: cursor };
