@@ -53,6 +53,11 @@ export interface BatchRunnerDeps {
   containment?: SkillContainment;
   /** Told the progress after each batch folded into one event but the last, so the progress stream reports every batch (see BatchFold). */
   onFolded?: FoldedProgress;
+  /**
+   * The folds of the runners working now, so a request made from inside a skill's call (a cancel) can
+   * count what they hold before it takes effect: a stopped runner drops what it had not sent.
+   */
+  liveFolds?: Set<BatchFold>;
 }
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
@@ -89,6 +94,7 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     receive((event) => {
       if (event.type === 'runner.flush') fold.flushForPause();
     });
+    deps.liveFolds?.add(fold);
     runBatches(input, deps, containment, controller, { send, count: (event) => fold.add(event) }).catch((cause: unknown) => {
       if (controller.signal.aborted) return;
       const error = toError(cause);
@@ -99,7 +105,10 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
       sendBack({ type: 'runner.error', at: (deps.now ?? Date.now)(), error: error.message });
       deps.onRunnerError?.(error);
     });
-    return () => controller.abort();
+    return () => {
+      deps.liveFolds?.delete(fold);
+      controller.abort();
+    };
   });
 }
 

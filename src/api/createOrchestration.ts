@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
+import type { BatchFold } from '../actors/batchFold.ts';
 import { createBatchRunner, generatedItems, type ItemSource } from '../actors/batchRunner.ts';
 import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import type { InputItem } from '../actors/inputData.ts';
@@ -157,6 +158,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   };
   const alarm = createAlarm(now, () => (tree.root?.getSnapshot().context.downtimeMs ?? 0) + pendingDowntimeMs + ongoingOutageMs());
   const containment = new SkillContainment();
+  const liveFolds = new Set<BatchFold>();
   // Scenarios with `isolation: "worker"` run the skill in worker threads of their own, which live as long as the tree.
   const isolated = isolateForConfig(skill, config);
   const processMemory = new ProcessMemoryPeak();
@@ -176,7 +178,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     actions: { scenarioReported: (_, params) => void reporting.add(scenarioActorId(params.scenario)) },
     actors: {
       alarm,
-      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, onFolded: (scenario, each) => tracker.batchesFolded(scenario, each), ...runnerExtras }) } }),
+      scenario: scenarioMachine.provide({ actors: { alarm, batchRunner: createBatchRunner({ skill: isolated ?? skill, journal, now: stamp, containment, onFolded: (scenario, each) => tracker.batchesFolded(scenario, each), liveFolds, ...runnerExtras }) } }),
     },
   });
   const plans = config.scenarios.map((definition) =>
@@ -329,7 +331,11 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
       checkName(scenario);
       actor.send({ type: 'orchestration.resume', at: stamp(), ...(scenario !== undefined ? { scenario } : {}) });
     },
-    cancel: () => actor.send({ type: 'orchestration.cancel', at: stamp() }),
+    cancel: () => {
+      // Called from inside a skill's call, batches counted in this turn are still folded: count them first.
+      for (const fold of liveFolds) fold.flush();
+      actor.send({ type: 'orchestration.cancel', at: stamp() });
+    },
     progress,
     barriers: () => {
       const { book, startedAt } = actor.getSnapshot().context;

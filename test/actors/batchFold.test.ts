@@ -4,6 +4,7 @@ import { createOrchestration, type Orchestration } from '../../src/api/createOrc
 import type { ProgressEvent } from '../../src/api/progressEvents.ts';
 import { defineSkill } from '../../src/actors/skill.ts';
 import { scenarioMachine, type AlarmInput, type BatchRunnerInput } from '../../src/machines/scenarioMachine.ts';
+import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { batchDone } from '../support/controls.ts';
 import { testPlan } from '../support/plans.ts';
 import { simConfig, simScenario } from '../support/simulatedRun.ts';
@@ -107,5 +108,30 @@ describe('batches folded into one event per decision of the scenario machine', (
     actor.send({ ...batchDone(1, 1_006), following: [batchDone(2, 1_006), batchDone(3, 1_006)] });
     expect(actor.getSnapshot().context).toMatchObject({ cursor: 4, progress: { batchCount: 4, itemsProcessed: 4 } });
     actor.stop();
+  });
+});
+
+describe('a cancel asked for from inside a skill call', () => {
+  it('counts the batches folded in that turn before it takes effect: the report agrees with the journal', async () => {
+    const journal = new MemorySnapshotStore();
+    const holder: { run?: Orchestration } = {};
+    const cancelling = defineSkill({
+      name: 'cancelling',
+      version: '1',
+      run: (_items, ctx) => {
+        if (ctx.scenario === 'a' && ctx.batchIndex === 12) holder.run?.cancel();
+        return { qualityScore: 1 };
+      },
+    });
+    // No barrier before 12 %: batches 0-11 settle in the turn of the cancel, folded, none of them decisive.
+    const run = createOrchestration(simConfig([simScenario('a', 100)], { milestones: [0, 50, 100], barriers: { at: [], timeoutMs: 30_000 } }), { skill: cancelling, journal });
+    holder.run = run;
+    run.start();
+    const report = await run.result;
+    const rows = await journal.loadBatches(run.id, 'a', 0);
+    expect(rows.length).toBeGreaterThan(0);
+    const a = report.scenarios.a;
+    expect(a?.status).toBe('failed');
+    expect(a?.itemsProcessed).toBe(rows.reduce((sum, row) => sum + row.items - row.itemsFailed, 0));
   });
 });
