@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReportSchema, type Report } from '../../src/report/schema.ts';
 import { runCli, startCli } from '../support/cliProcess.ts';
+import { executions, recordedCalls, totals } from '../support/crashRuns.ts';
 import { serverUrl, skipWithoutServer } from '../support/postgresServer.ts';
 
 const config = 'test/fixtures/small-three.json';
@@ -11,17 +12,6 @@ const skill = 'test/fixtures/recordingSkill.ts';
 const batchesPerScenario = { simple: 6, medium: 6, complex: 6 };
 const work = mkdtempSync(join(tmpdir(), 'scenarios-crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function executions(file: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const key of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  return counts;
-}
-
-const totals = (report: Report) =>
-  Object.fromEntries(
-    Object.entries(report.scenarios).map(([name, s]) => [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, milestones: s.milestonesReached, quality: s.qualityScores.accuracy }]),
-  );
 
 async function uninterrupted(): Promise<Report> {
   const record = join(work, `baseline-${Date.now()}.log`);
@@ -43,7 +33,7 @@ async function crashAndResume(db: string, id: string) {
   await new Promise((r) => setTimeout(r, 1200));
   const resumed = await runCli(['resume', id, '--db', db, '--json'], env);
   expect(resumed.code, resumed.stderr).toBe(0);
-  return { report: ReportSchema.parse(JSON.parse(resumed.stdout)), executed: executions(record) };
+  return { report: ReportSchema.parse(JSON.parse(resumed.stdout)), executed: executions(recordedCalls(record)) };
 }
 
 function expectNoLossAndAtMostOneRerun(id: string, executed: Map<string, number>) {

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../../src/persistence/openStore.ts';
-import type { SqlClient } from '../../src/persistence/SqlSnapshotStore.ts';
-import { ReportSchema, type Report } from '../../src/report/schema.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
 import { runCli, startCli } from '../support/cliProcess.ts';
+import { executions, forgetRun, recordedCalls, totals } from '../support/crashRuns.ts';
 import { guaranteeStores } from '../support/postgresServer.ts';
 
 /**
@@ -18,29 +18,6 @@ const scenarios = { wide: { batches: 80, workers: 4 }, narrow: { batches: 12, wo
 const work = mkdtempSync(join(tmpdir(), 'scenarios-parallel-crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function executions(file: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const key of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(key, (counts.get(key) ?? 0) + 1);
-  return counts;
-}
-
-const totals = (report: Report) =>
-  Object.fromEntries(
-    Object.entries(report.scenarios).map(([name, s]) => [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, milestones: s.milestonesReached, quality: s.qualityScores.accuracy }]),
-  );
-
-/** Deletes run `id` and its journal from the store at `db`. */
-async function forget(db: string, id: string) {
-  const store = await openStore(db);
-  try {
-    const { client } = store as unknown as { client: SqlClient };
-    await client.query('DELETE FROM batch_results WHERE orchestration_id = $1', [id]);
-    await client.query('DELETE FROM orchestrations WHERE id = $1', [id]);
-  } finally {
-    await store.close();
-  }
-}
-
 describe.each(guaranteeStores(join(work, 'db'), 'parallel crash and resume'))('a SIGKILL with 4 batches in flight ($name)', ({ db }) => {
   it('resumes to the totals of an uninterrupted run, every batch recorded once and at most parallelWorkers re-run per scenario', async () => {
     const baseline = await runCli(['run', config, '--db', 'memory', '--json'], { RECORD_FILE: join(work, `baseline-${Date.now()}.log`) });
@@ -48,7 +25,7 @@ describe.each(guaranteeStores(join(work, 'db'), 'parallel crash and resume'))('a
 
     const id = `parallel-${process.pid}-${Date.now()}`;
     // The server is shared: this run's rows go when the test ends (the PGlite folder goes with `work`).
-    if (db.startsWith('postgres')) onTestFinished(() => forget(db, id));
+    if (db.startsWith('postgres')) onTestFinished(() => forgetRun(db, id));
     const record = join(work, `${id}.log`);
     const env = { RECORD_FILE: record, SCENARIOS_LEASE_MS: '1000' };
     const first = startCli(['run', config, '--db', db, '--id', id], env);
@@ -56,14 +33,14 @@ describe.each(guaranteeStores(join(work, 'db'), 'parallel crash and resume'))('a
     await first.waitFor(/\[wide\] milestone 30%/, 1, 120_000);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe(null);
-    const beforeCrash = executions(record);
+    const beforeCrash = executions(recordedCalls(record));
 
     const resumed = await runCli(['resume', id, '--db', db, '--json'], env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const report = ReportSchema.parse(JSON.parse(resumed.stdout));
     expect(totals(report)).toEqual(totals(ReportSchema.parse(JSON.parse(baseline.stdout))));
 
-    const executed = executions(record);
+    const executed = executions(recordedCalls(record));
     let rerunsInAll = 0;
     for (const [scenario, { batches, workers }] of Object.entries(scenarios)) {
       const counts = Array.from({ length: batches }, (_, i) => executed.get(`${id}/${scenario}/batch/${i}`) ?? 0);

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../../src/persistence/openStore.ts';
-import type { SqlClient } from '../../src/persistence/SqlSnapshotStore.ts';
-import { ReportSchema, type Report } from '../../src/report/schema.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
 import { repoRoot, runCli, startCli } from '../support/cliProcess.ts';
+import { executions, forgetRun, recordedCalls, totals } from '../support/crashRuns.ts';
 import { guaranteeStores } from '../support/postgresServer.ts';
 
 /**
@@ -44,26 +44,14 @@ writeFileSync(
   }),
 );
 
-const calls = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
-const countsOf = (keys: readonly string[]) => {
-  const counts = new Map<string, number>();
-  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-  return counts;
-};
-
-const totals = (report: Report) =>
-  Object.fromEntries(
-    Object.entries(report.scenarios).map(([name, s]) => [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, milestones: s.milestonesReached, quality: s.qualityScores.accuracy }]),
-  );
-
 /** Resolves once the skill has been called `count` times (polling the record file). */
 async function callsReach(file: string, count: number, exited: Promise<unknown>): Promise<void> {
   let done = false;
   void exited.then(() => (done = true));
   const deadline = Date.now() + 120_000;
-  while (calls(file).length < count) {
-    if (done) throw new Error(`the run ended before ${count} skill calls (${calls(file).length})`);
-    if (Date.now() > deadline) throw new Error(`no ${count} skill calls within 2 min (${calls(file).length})`);
+  while (recordedCalls(file).length < count) {
+    if (done) throw new Error(`the run ended before ${count} skill calls (${recordedCalls(file).length})`);
+    if (Date.now() > deadline) throw new Error(`no ${count} skill calls within 2 min (${recordedCalls(file).length})`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -87,25 +75,13 @@ async function storedState(db: string, id: string) {
   }
 }
 
-/** Deletes run `id` and its journal from a shared server. */
-async function forget(db: string, id: string) {
-  const store = await openStore(db);
-  try {
-    const { client } = store as unknown as { client: SqlClient };
-    await client.query('DELETE FROM batch_results WHERE orchestration_id = $1', [id]);
-    await client.query('DELETE FROM orchestrations WHERE id = $1', [id]);
-  } finally {
-    await store.close();
-  }
-}
-
 describe.each(guaranteeStores(join(work, 'db'), 'coalesced snapshots across SIGKILLs'))('a 1,000-batch run killed three times ($name)', ({ db }) => {
   it('writes far fewer snapshots than batches, and each resume finishes what the journal holds, re-running at most the batch in flight', async () => {
     const baseline = await runCli(['run', configFile, '--db', 'memory', '--json'], { RECORD_FILE: join(work, `baseline-${Date.now()}.log`) });
     expect(baseline.code, baseline.stderr).toBe(0);
 
     const id = `coalesced-${process.pid}-${Date.now()}`;
-    if (db.startsWith('postgres')) onTestFinished(() => forget(db, id));
+    if (db.startsWith('postgres')) onTestFinished(() => forgetRun(db, id));
     const record = join(work, `${id}.log`);
     const env = { RECORD_FILE: record, SCENARIOS_LEASE_MS: '1000' };
 
@@ -118,7 +94,7 @@ describe.each(guaranteeStores(join(work, 'db'), 'coalesced snapshots across SIGK
       expect(await cli.exited).toBe(null);
       behindAtKills.push((await storedState(db, id)).behind);
       // Each process re-ran at most the one batch per scenario that was in flight when the one before it died.
-      const now = calls(record);
+      const now = recordedCalls(record);
       const ranBefore = new Set(before);
       const rerun = now.slice(before.length).filter((key) => ranBefore.has(key));
       for (const name of Object.keys(batches)) expect(rerun.filter((key) => key.includes(`/${name}/batch/`)).length, `${name} after crash ${crash}: ${rerun.join(', ')}`).toBeLessThanOrEqual(1);
@@ -129,7 +105,7 @@ describe.each(guaranteeStores(join(work, 'db'), 'coalesced snapshots across SIGK
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(totals(ReportSchema.parse(JSON.parse(resumed.stdout)))).toEqual(totals(ReportSchema.parse(JSON.parse(baseline.stdout))));
 
-    const executed = countsOf(calls(record));
+    const executed = executions(recordedCalls(record));
     for (const [name, count] of Object.entries(batches)) {
       const runs = Array.from({ length: count }, (_, i) => executed.get(`${id}/${name}/batch/${i}`) ?? 0);
       expect(runs.every((n) => n >= 1), `${name}: every batch ran`).toBe(true);
