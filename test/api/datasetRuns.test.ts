@@ -10,7 +10,7 @@ import { openDatasets } from '../../src/data/openDatasets.ts';
 import { ScenarioError, UsageError } from '../../src/errors.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { openStore } from '../../src/persistence/openStore.ts';
-import { dataFolder, jsonLines, labelledRows } from '../data/datasetFiles.ts';
+import { dataFolder, jsonLines, labelledRows, scenarioOver } from '../data/datasetFiles.ts';
 
 interface Row {
   id: number;
@@ -19,16 +19,7 @@ interface Row {
 }
 
 const folder = dataFolder();
-const scenario = (name: string, overrides: Partial<ScenarioDefinitionInput>): ScenarioDefinitionInput => ({
-  name,
-  timeBudgetSeconds: 60,
-  memoryLimitMb: 512,
-  errorTolerance: 0,
-  skillParams: { batchSize: 10 },
-  expectedQuality: 'basic',
-  qualityMetrics: ['accuracy'],
-  ...overrides,
-});
+const scenario = scenarioOver;
 const configOf = (...scenarios: ScenarioDefinitionInput[]): OrchestrationConfigInput => ({ seed: 3, barriers: { at: [], timeoutMs: 1_000 }, scenarios });
 
 /** Guesses "spam" for texts whose number is even: right on a known share of labelledRows. */

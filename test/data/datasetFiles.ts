@@ -1,3 +1,4 @@
+import type { ScenarioDefinitionInput } from '../../src/config/schema.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,3 +24,15 @@ export function labelledRows(count: number, prefix = 'row'): { id: number; text:
 }
 
 export const jsonLines = (rows: readonly unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+
+/** A scenario with every required field but its data, which `overrides` gives (usually `dataset: { file }`). */
+export const scenarioOver = (name: string, overrides: Partial<ScenarioDefinitionInput>): ScenarioDefinitionInput => ({
+  name,
+  timeBudgetSeconds: 60,
+  memoryLimitMb: 512,
+  errorTolerance: 0,
+  skillParams: { batchSize: 10 },
+  expectedQuality: 'basic',
+  qualityMetrics: ['accuracy'],
+  ...overrides,
+});

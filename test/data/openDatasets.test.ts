@@ -5,19 +5,10 @@ import type { OrchestrationConfigInput, ScenarioDefinitionInput } from '../../sr
 import { openDatasets } from '../../src/data/openDatasets.ts';
 import type { ScenarioError } from '../../src/errors.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { dataFolder, jsonLines, labelledRows } from './datasetFiles.ts';
+import { dataFolder, jsonLines, labelledRows, scenarioOver } from './datasetFiles.ts';
 
 const folder = dataFolder();
-const scenario = (name: string, overrides: Partial<ScenarioDefinitionInput>): ScenarioDefinitionInput => ({
-  name,
-  timeBudgetSeconds: 60,
-  memoryLimitMb: 512,
-  errorTolerance: 0,
-  skillParams: { batchSize: 10 },
-  expectedQuality: 'basic',
-  qualityMetrics: ['accuracy'],
-  ...overrides,
-});
+const scenario = scenarioOver;
 const configOf = (...scenarios: ScenarioDefinitionInput[]): OrchestrationConfigInput => ({ seed: 7, scenarios });
 const plan = (name: string) => ({ name }) as ScenarioPlan;
 

@@ -2,10 +2,9 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineSkill } from '../../src/actors/skill.ts';
 import { createDurableOrchestration, resumeOrchestration } from '../../src/api/durableOrchestration.ts';
-import type { ScenarioDefinitionInput } from '../../src/config/schema.ts';
 import { ScenarioError } from '../../src/errors.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
-import { dataFolder, jsonLines, labelledRows } from './datasetFiles.ts';
+import { dataFolder, jsonLines, labelledRows, scenarioOver } from './datasetFiles.ts';
 
 interface Row {
   id: number;
@@ -14,16 +13,7 @@ interface Row {
 }
 
 const folder = dataFolder();
-const scenario = (name: string, file: string): ScenarioDefinitionInput => ({
-  name,
-  dataset: { file },
-  timeBudgetSeconds: 60,
-  memoryLimitMb: 512,
-  errorTolerance: 0,
-  skillParams: { batchSize: 10 },
-  expectedQuality: 'basic',
-  qualityMetrics: ['accuracy'],
-});
+const scenario = (name: string, file: string) => scenarioOver(name, { dataset: { file } });
 
 describe('a dataset file written to in place while a durable run reads it', () => {
   it('stops the run (dataset_changed, saved as paused) before the skill sees an edited record; put back, the run resumes to the end', async () => {
