@@ -35,15 +35,33 @@ const VERDICT_WORDS: Record<Scaling['verdict'], string> = {
   inconclusive: 'inconclusive',
 };
 
-/** Exponent and verdict, what they compare, and the per-batch/per-item split when it could be fitted. */
+/** The exponent's 95% CI and R² in words, or nothing when there were too few points to estimate them. */
+function describeExponentUncertainty(scaling: Scaling): string {
+  const ci = scaling.exponentCi95;
+  if (ci === null) return '';
+  const rSquared = scaling.rSquared === null ? '' : `, R² ${formatNumber(scaling.rSquared)}`;
+  return (
+    ` 95% CI ${formatNumber(ci.low)} to ${formatNumber(ci.high)} (Student's t, ${ci.degreesOfFreedom} degree${ci.degreesOfFreedom === 1 ? '' : 's'} of freedom)` +
+    `${rSquared}, from ${scaling.points} points.`
+  );
+}
+
+/** The per-batch/per-item split with its standard errors and R², when it could be fitted. */
+function describeTwoTerm(scaling: Scaling): string {
+  if (scaling.twoTerm === null) return '';
+  const { perBatchMs, perItemMs, rSquared } = scaling.twoTerm;
+  const fitQuality = rSquared === null ? '' : `, R² ${formatNumber(rSquared)}`;
+  return (
+    ` Fitted cost: ~${formatNumber(perBatchMs.estimate)} ms per batch (SE ${formatNumber(perBatchMs.standardError)})` +
+    ` + ~${formatNumber(perItemMs.estimate)} ms per item (SE ${formatNumber(perItemMs.standardError)})${fitQuality}.`
+  );
+}
+
+/** Exponent and verdict with the exponent's CI and R², what they compare, and the per-batch/per-item split. */
 export function describeScaling(scaling: Scaling): string {
   const verdict = VERDICT_WORDS[scaling.verdict];
   const fit = scaling.exponent === null ? `no exponent (${verdict})` : `exponent ${scaling.exponent} (${verdict})`;
-  const split =
-    scaling.perBatchMs === null || scaling.perItemMs === null
-      ? ''
-      : ` Fitted cost: ~${formatNumber(scaling.perBatchMs)} ms per batch + ~${formatNumber(scaling.perItemMs)} ms per item.`;
-  return `${fit}. ${scaling.basis}${split}`;
+  return `${fit}.${describeExponentUncertainty(scaling)} ${scaling.basis}${describeTwoTerm(scaling)}`;
 }
 
 export const SCENARIO_COLUMNS = ['Scenario', 'Status', 'Items', 'Failed', 'Batches', 'Elapsed', 'Busy', 'Waiting', 'Busy per item', 'Overall quality'] as const;

@@ -1,3 +1,4 @@
+import { fitLogLog, fitTwoTerm, type LogLogFit, type TwoTermFit } from './fit.ts';
 import { formatNumber, formatPercent } from './format.ts';
 import { roundTo } from './round.ts';
 import type { Scaling } from './schema.ts';
@@ -20,12 +21,6 @@ const SUBLINEAR_BELOW = 0.9;
 const LINEAR_UP_TO = 1.1;
 /** Two item counts always fit a line exactly, so only a third one can show whether growth is steady. */
 const ITEM_COUNTS_FOR_VERDICT = 3;
-/**
- * sin² of the angle between the batch-count and item-count columns below which the two-cost split is
- * treated as unidentifiable (batches nearly proportional to items, as with one batch size everywhere).
- */
-const MIN_INDEPENDENCE = 1e-6;
-
 /** Only points with work and time can enter a log-log fit. */
 export function usableScalingPoints<P extends Pick<ScalingPoint, 'items' | 'busyMs'>>(points: readonly P[]): P[] {
   return points.filter((p) => p.items > 0 && p.busyMs > 0);
@@ -38,39 +33,6 @@ export function batchTimeShare(points: readonly Pick<ScalingPoint, 'batches' | '
   return busy > 0 ? batchTime / busy : 0;
 }
 
-function logSlope(points: readonly ScalingPoint[]): number {
-  const xs = points.map((p) => Math.log(p.items));
-  const ys = points.map((p) => Math.log(p.busyMs));
-  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const meanY = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  xs.forEach((x, i) => {
-    sxy += (x - meanX) * ((ys[i] ?? meanY) - meanY);
-    sxx += (x - meanX) ** 2;
-  });
-  return sxy / sxx;
-}
-
-/** Least squares for busyMs = perBatch × batches + perItem × items (no intercept); undefined if unidentifiable. */
-function splitCosts(points: readonly ScalingPoint[]): { perBatchMs: number; perItemMs: number } | undefined {
-  let bb = 0;
-  let bi = 0;
-  let ii = 0;
-  let by = 0;
-  let iy = 0;
-  for (const p of points) {
-    bb += p.batches * p.batches;
-    bi += p.batches * p.items;
-    ii += p.items * p.items;
-    by += p.batches * p.busyMs;
-    iy += p.items * p.busyMs;
-  }
-  const det = bb * ii - bi * bi;
-  if (bb === 0 || ii === 0 || det / (bb * ii) < MIN_INDEPENDENCE) return undefined;
-  return { perBatchMs: (by * ii - iy * bi) / det, perItemMs: (iy * bb - by * bi) / det };
-}
-
 /**
  * The verdict for an exponent as the report shows it (rounded): below 0 `negative` (busy time fell as items
  * grew), below 0.9 `sublinear`, up to and including 1.1 `linear`, above that `superlinear`.
@@ -80,6 +42,28 @@ export function scalingVerdict(exponent: number): Exclude<Scaling['verdict'], 'i
   if (exponent < SUBLINEAR_BELOW) return 'sublinear';
   if (exponent <= LINEAR_UP_TO) return 'linear';
   return 'superlinear';
+}
+
+/** The log-log fit's uncertainty as the report carries it, rounded. */
+function exponentUncertainty(
+  logLog: LogLogFit | undefined,
+  ci: { low: number; high: number } | null,
+): Pick<Scaling, 'exponentStandardError' | 'exponentCi95' | 'rSquared'> {
+  return {
+    exponentStandardError: logLog?.standardError == null ? null : roundTo(logLog.standardError, 4),
+    exponentCi95: logLog === undefined || ci === null ? null : { ...ci, method: 'student-t', degreesOfFreedom: logLog.degreesOfFreedom },
+    rSquared: logLog?.rSquared == null ? null : roundTo(logLog.rSquared, 4),
+  };
+}
+
+function roundTwoTerm(fit: TwoTermFit): NonNullable<Scaling['twoTerm']> {
+  const round = (c: TwoTermFit['perItemMs']) => ({ estimate: roundTo(c.estimate, 3), standardError: roundTo(c.standardError, 4) });
+  return {
+    perBatchMs: round(fit.perBatchMs),
+    perItemMs: round(fit.perItemMs),
+    rSquared: fit.rSquared === null ? null : roundTo(fit.rSquared, 4),
+    degreesOfFreedom: fit.degreesOfFreedom,
+  };
 }
 
 function plural(count: number, word: string): string {
@@ -110,7 +94,9 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
     `across ${plural(used.length, 'completed scenario')}.`;
 
   const distinctItems = new Set(used.map((p) => p.items)).size;
-  const exponent = distinctItems >= 2 ? roundTo(logSlope(used), 3) : null;
+  const logLog = fitLogLog(used);
+  const exponent = logLog === undefined ? null : roundTo(logLog.exponent, 3);
+  const ci = logLog?.ci95 == null ? null : { low: roundTo(logLog.ci95.low, 3), high: roundTo(logLog.ci95.high, 3) };
   if (exponent === null) notes.push('An exponent needs at least two completed scenarios with different item counts.');
   else if (distinctItems < ITEM_COUNTS_FOR_VERDICT) {
     notes.push(
@@ -118,7 +104,18 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
         `with ${distinctItems}, the exponent is only the slope between them.`,
     );
   }
-  const verdict = exponent === null || distinctItems < ITEM_COUNTS_FOR_VERDICT ? 'inconclusive' : scalingVerdict(exponent);
+  // The bands are judged on the interval as shown (rounded), as the exponent is, so an exact fit at 0.9 whose
+  // bounds differ from it only in floating-point noise is not called inconclusive.
+  const bandsInCi = ci === null ? [] : [...new Set([scalingVerdict(ci.low), scalingVerdict(ci.high)])];
+  let verdict: Scaling['verdict'];
+  if (exponent === null || distinctItems < ITEM_COUNTS_FOR_VERDICT) verdict = 'inconclusive';
+  else if (ci !== null && bandsInCi.length > 1) {
+    verdict = 'inconclusive';
+    notes.push(
+      `The exponent's 95% CI (${formatNumber(ci.low)} to ${formatNumber(ci.high)}) reaches from ${bandsInCi[0] ?? ''} ` +
+        `to ${bandsInCi[1] ?? ''}, so the points cannot tell which it is; more input sizes (or repeats) narrow it.`,
+    );
+  } else verdict = scalingVerdict(exponent);
   if (verdict === 'negative') {
     notes.push(
       'Busy time fell as items grew, so something other than the number of items (batch size, caching, warm-up) ' +
@@ -135,7 +132,8 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
     );
   }
 
-  const split = used.length >= 3 ? splitCosts(used) : undefined;
+  const twoTerm = fitTwoTerm(used);
+  const split = twoTerm === undefined ? undefined : { perBatchMs: twoTerm.perBatchMs.estimate, perItemMs: twoTerm.perItemMs.estimate };
   if (used.length >= 3 && split === undefined) {
     notes.push('Per-batch and per-item cost cannot be separated: batch count is (nearly) proportional to items in every scenario.');
   }
@@ -156,6 +154,9 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
   return {
     exponent,
     verdict,
+    points: used.length,
+    ...exponentUncertainty(logLog, ci),
+    twoTerm: twoTerm === undefined ? null : roundTwoTerm(twoTerm),
     basis,
     perBatchMs: split === undefined ? null : roundTo(split.perBatchMs, 3),
     perItemMs: split === undefined ? null : roundTo(split.perItemMs, 3),

@@ -123,17 +123,35 @@ const BudgetCheckSchema = z.object({
   unit: z.string(),
 });
 
+const CoefficientSchema = z.object({ estimate: z.number(), standardError: z.number() });
+
 export const ScalingSchema = z.object({
   /** Slope of log(busy ms) against log(items processed) across completed scenarios; null if it cannot be fitted. */
   exponent: z.number().nullable(),
   /**
    * `negative`: busy time fell as items grew; then below 0.9 `sublinear`, up to 1.1 `linear`, above `superlinear`;
-   * `inconclusive` with fewer than three different item counts (or no exponent at all).
+   * `inconclusive` with fewer than three different item counts, no exponent at all, or an exponent whose 95%
+   * CI reaches into two of these bands.
    */
   verdict: z.enum(['negative', 'sublinear', 'linear', 'superlinear', 'inconclusive']),
+  /** Points the fits used: one per completed scenario with items and busy time. */
+  points: z.int().nonnegative(),
+  /** Standard error of the exponent (residuals of the log-log fit); null with fewer than three points. */
+  exponentStandardError: z.number().nullable(),
+  /** 95% CI of the exponent from Student's t with points − 2 degrees of freedom; null with fewer than three points. */
+  exponentCi95: z.object({ low: z.number(), high: z.number(), method: z.literal('student-t'), degreesOfFreedom: z.int().positive() }).nullable(),
+  /** R² of the log-log fit; null without an exponent or when busy time is the same at every point. */
+  rSquared: z.number().nullable(),
+  /**
+   * busy = perBatch × batches + perItem × items fitted without intercept (null with fewer than three points or
+   * when batch count is proportional to items); R² is against the mean busy time, so it can be negative.
+   */
+  twoTerm: z
+    .object({ perBatchMs: CoefficientSchema, perItemMs: CoefficientSchema, rSquared: z.number().nullable(), degreesOfFreedom: z.int().positive() })
+    .nullable(),
   /** What the fit compares, in words. */
   basis: z.string(),
-  /** Least-squares split of busy time into a fixed cost per batch and a cost per item. */
+  /** twoTerm's estimates alone (null when it is): busy time split into a fixed cost per batch and a cost per item. */
   perBatchMs: z.number().nullable(),
   perItemMs: z.number().nullable(),
   /** Caveats a reader needs, such as differing batch sizes. */

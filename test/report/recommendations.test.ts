@@ -127,7 +127,8 @@ describe('recommend (through buildReport)', () => {
       progress('complex', { busyMs: 240 }),
     ];
     const { recommendations, comparison } = buildReport(outcome(scenarios), config);
-    expect(comparison.scaling.verdict).toBe('sublinear');
+    // Three points that are far from a straight line on log-log: the exponent's CI spans every band.
+    expect(comparison.scaling.verdict).toBe('inconclusive');
     expect(recommendations).toContain(
       'Busy time is driven by batch count (~20 ms per batch) rather than item count: larger batches would cut time.',
     );

@@ -21,16 +21,38 @@ describe('fitScaling', () => {
   });
 
   it('calls a constant cost per batch with growing batch sizes sublinear, and says batch sizes differ', () => {
+    // Ten batches everywhere, so busy time is 200 ms plus 0.1 ms per item: it grows far slower than items.
     const perBatch = (_items: number, batches: number) => 20 * batches + 0.1 * _items;
-    const scaling = fitScaling([point('simple', 100, 10, perBatch), point('medium', 300, 50, perBatch), point('complex', 800, 100, perBatch)]);
+    const sizes = [
+      ['a', 100, 10],
+      ['b', 300, 30],
+      ['c', 500, 50],
+      ['d', 800, 80],
+      ['e', 1000, 100],
+    ] as const;
+    const scaling = fitScaling(sizes.map(([name, items, batchSize]) => point(name, items, batchSize, perBatch)));
     expect(scaling.verdict).toBe('sublinear');
+    expect(scaling.exponentCi95?.high).toBeLessThan(0.9);
+    expect(scaling.exponentCi95?.low).toBeGreaterThan(0);
     expect(scaling.perBatchMs).toBeCloseTo(20, 3);
     expect(scaling.perItemMs).toBeCloseTo(0.1, 3);
     expect(scaling.notes).toContain(
-      'Batch sizes differ (simple 10, medium 50, complex 100), so part of the per-item difference comes from per-batch ' +
+      'Batch sizes differ (a 10, b 30, c 50, d 80, e 100), so part of the per-item difference comes from per-batch ' +
         'overhead being spread over more items, not from load.',
     );
     expect(scaling.notes.join(' ')).toMatch(/Time is driven by batch count \(~20 ms per batch/);
+  });
+
+  it('calls three noisy points with batch-driven time inconclusive: the CI reaches from negative to superlinear', () => {
+    const perBatch = (_items: number, batches: number) => 20 * batches + 0.1 * _items;
+    // 10, 6 and 8 batches: busy 210, 150 and 240 ms for 100, 300 and 800 items.
+    const scaling = fitScaling([point('simple', 100, 10, perBatch), point('medium', 300, 50, perBatch), point('complex', 800, 100, perBatch)]);
+    expect(scaling.verdict).toBe('inconclusive');
+    expect(scaling.exponentCi95?.low).toBeLessThan(0);
+    expect(scaling.exponentCi95?.high).toBeGreaterThan(1.1);
+    expect(scaling.notes.join(' ')).toMatch(/^The exponent's 95% CI \(-\d+\.\d+ to \d+\.\d+\) reaches from negative to superlinear/);
+    // The two-term model still fits these points exactly.
+    expect(scaling.twoTerm).toMatchObject({ perBatchMs: { estimate: 20, standardError: 0 }, perItemMs: { estimate: 0.1, standardError: 0 }, rSquared: 1 });
   });
 
   it('does not claim batch-count-driven time when the per-item cost dominates', () => {
@@ -84,11 +106,20 @@ describe('fitScaling', () => {
   });
 
   it('calls busy time that fell as items grew negative, never sublinear', () => {
-    const scaling = fitScaling([point('a', 100, 50, () => 900), point('b', 300, 50, () => 600), point('c', 800, 50, () => 300)]);
-    expect(scaling.exponent).toBeLessThan(0);
+    // busy = 9000 / sqrt(items): 900, about 520 and about 318 ms.
+    const scaling = fitScaling([100, 300, 800].map((n, i) => point(`s${i}`, n, 50, (items) => 9000 / Math.sqrt(items))));
+    expect(scaling.exponent).toBe(-0.5);
+    expect(scaling.exponentCi95).toMatchObject({ low: -0.5, high: -0.5 });
     expect(scaling.verdict).toBe('negative');
     expect(describeScaling(scaling)).toMatch(/^exponent -0\.\d+ \(negative: busy time fell as items grew\)\./);
     expect(scaling.notes.join(' ')).toContain('Busy time fell as items grew');
+  });
+
+  it('calls a falling slope whose CI reaches into sublinear inconclusive, not negative and not sublinear', () => {
+    const scaling = fitScaling([point('a', 100, 50, () => 900), point('b', 300, 50, () => 600), point('c', 800, 50, () => 300)]);
+    expect(scaling.exponent).toBe(-0.525);
+    expect(scaling.verdict).toBe('inconclusive');
+    expect(scaling.notes.join(' ')).toContain('reaches from negative to sublinear');
   });
 
   it('leaves out scenarios without items or busy time and says so', () => {
