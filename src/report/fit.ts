@@ -15,7 +15,7 @@ export interface LogLogFit {
   standardError: number | null;
   /** Two-sided 95% interval from Student's t with n − 2 degrees of freedom; null with two points. */
   ci95: { low: number; high: number } | null;
-  /** null when busy time is the same at every point (nothing to explain). */
+  /** null with two points, or when busy time is the same at every point (nothing to explain). */
   rSquared: number | null;
   degreesOfFreedom: number;
 }
@@ -61,7 +61,8 @@ export function fitLogLog(points: readonly FitPoint[]): LogLogFit | undefined {
   const predict = linearRegressionLine(line);
   const degreesOfFreedom = pairs.length - 2;
   const fit = { exponent: line.m, degreesOfFreedom, rSquared: finiteOrNull(rSquared(pairs, predict)) };
-  if (degreesOfFreedom < 1) return { ...fit, standardError: null, ci95: null };
+  // A line through two points fits them exactly: R² would be 1 whatever the data.
+  if (degreesOfFreedom < 1) return { ...fit, rSquared: null, standardError: null, ci95: null };
   const meanX = pairs.reduce((sum, [x]) => sum + x, 0) / pairs.length;
   const sxx = pairs.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
   const sse = pairs.reduce((sum, [x, y]) => sum + (y - predict(x)) ** 2, 0);

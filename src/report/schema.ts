@@ -140,7 +140,7 @@ export const ScalingSchema = z.object({
   exponentStandardError: z.number().nullable(),
   /** 95% CI of the exponent from Student's t with points − 2 degrees of freedom; null with fewer than three points. */
   exponentCi95: z.object({ low: z.number(), high: z.number(), method: z.literal('student-t'), degreesOfFreedom: z.int().positive() }).nullable(),
-  /** R² of the log-log fit; null without an exponent or when busy time is the same at every point. */
+  /** R² of the log-log fit; null with fewer than three points or when busy time is the same at every point. */
   rSquared: z.number().nullable(),
   /**
    * busy = perBatch × batches + perItem × items fitted without intercept (null with fewer than three points or

@@ -112,12 +112,12 @@ describe('CI on noisy data', () => {
 });
 
 describe('too few points', () => {
-  it('gives a slope but no standard error, CI, R²-based verdict or two-term fit from two points', () => {
+  it('gives a slope but no standard error, CI, R², verdict or two-term fit from two points', () => {
     const scaling = fitScaling([
       { name: 'a', items: 100, batches: 10, batchSize: 10, busyMs: 100 },
       { name: 'b', items: 400, batches: 8, batchSize: 50, busyMs: 300 },
     ]);
-    expect(scaling).toMatchObject({ points: 2, exponentStandardError: null, exponentCi95: null, twoTerm: null, perBatchMs: null, verdict: 'inconclusive' });
+    expect(scaling).toMatchObject({ points: 2, exponentStandardError: null, exponentCi95: null, rSquared: null, twoTerm: null, perBatchMs: null, verdict: 'inconclusive' });
     expect(scaling.exponent).toBe(0.792);
     expect(describeScaling(scaling)).toMatch(/^exponent 0\.792 \(inconclusive\)\. Compares busy time/);
   });
