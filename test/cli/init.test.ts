@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/loadConfigFile.ts';
@@ -6,13 +6,19 @@ import { repoRoot, scenarios, tempDir } from './spawnCli.ts';
 
 /**
  * The written skill imports 'scenario-orchestrator', as it would where the package is installed: here a
- * package of that name in the temp folder's node_modules re-exports this repository's sources.
+ * package of that name in the temp folder's node_modules re-exports this repository's build (dist/, which
+ * `npm test` builds first), as the installed package would: a `.mjs` skill is imported by plain Node, with
+ * no TypeScript loader, when the CLI runs from dist/. Without a build, the sources (the CLI then runs them
+ * through tsx too).
  */
 function installPackageShim(dir: string): void {
   const pkg = join(dir, 'node_modules', 'scenario-orchestrator');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'scenario-orchestrator', type: 'module', exports: './index.ts' }));
-  writeFileSync(join(pkg, 'index.ts'), `export * from ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))};\n`);
+  const built = join(repoRoot, 'dist', 'index.js');
+  const entry = existsSync(built) ? built : join(repoRoot, 'src', 'index.ts');
+  const shim = existsSync(built) ? 'index.js' : 'index.ts';
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'scenario-orchestrator', type: 'module', exports: `./${shim}` }));
+  writeFileSync(join(pkg, shim), `export * from ${JSON.stringify(entry)};\n`);
 }
 
 let temp: ReturnType<typeof tempDir> | undefined;
