@@ -21,6 +21,15 @@ function checkMemory(progress: ScenarioProgress, definition: ScenarioDefinition)
 }
 
 /**
+ * The time the budget counts: working time, i.e. elapsed time without barrier waits and pauses (downtime is
+ * already out of elapsed), as the scenario machine enforces it; at least the skill's busy time. Busy time
+ * alone would read "0 ms / 1 s" for a scenario whose budget ran out while its one batch was aborted.
+ */
+export function workingMs(progress: ScenarioProgress): number {
+  return Math.max(progress.busyMs, progress.elapsedMs - progress.waitingMs - progress.pausedMs);
+}
+
+/**
  * Judges each limit the scenario declares. A budget the run itself enforced (the scenario failed for it)
  * counts as broken even when the figure recorded afterwards looks within the limit. An overall quality that
  * was not measured (null) does not meet the expected level: its `actual` reads "not measured", as does memory
@@ -32,9 +41,9 @@ export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDef
   const failedRatio = definition.inputSize > 0 ? progress.itemsFailed / definition.inputSize : 0;
   return {
     time: {
-      held: progress.busyMs <= timeLimitMs && reason !== 'time_budget_exceeded',
+      held: workingMs(progress) <= timeLimitMs && reason !== 'time_budget_exceeded',
       limit: timeLimitMs,
-      actual: roundTo(progress.busyMs, 3),
+      actual: roundTo(workingMs(progress), 3),
       unit: 'ms',
     },
     memory: checkMemory(progress, definition),

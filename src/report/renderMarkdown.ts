@@ -51,7 +51,7 @@ function budgetTable(report: Report): string[] {
     describeBudget(b.errorTolerance),
     describeBudget(b.expectedQuality),
   ]);
-  return table(['Scenario', 'Time (busy)', 'Memory', 'Errors', 'Quality'], rows);
+  return table(['Scenario', 'Time (working)', 'Memory', 'Errors', 'Quality'], rows);
 }
 
 /** Which scenarios took batches from the cache, after the scenarios table; nothing when none did. */

@@ -20,7 +20,7 @@ function barrierLine(b: BarrierRecord): string {
 }
 
 function budgetRows(report: Report): string[][] {
-  const header = ['Scenario', 'Time (busy)', 'Memory', 'Errors', 'Quality'];
+  const header = ['Scenario', 'Time (working)', 'Memory', 'Errors', 'Quality'];
   const rows = Object.entries(report.budgets).map(([name, b]: [string, ScenarioBudgets]) => [
     name,
     describeBudget(b.time),

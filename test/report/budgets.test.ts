@@ -5,7 +5,7 @@ import { definition, progress } from './fixtures.ts';
 describe('checkBudgets', () => {
   it('holds every budget for a scenario within its limits', () => {
     // medium: 90 s budget, 512 MB, 5% tolerance, expects "good".
-    const budgets = checkBudgets(progress('medium', { busyMs: 3_000, memoryUsedMb: 128, itemsFailed: 6 }), definition('medium'), 0.8);
+    const budgets = checkBudgets(progress('medium', { busyMs: 2_500, elapsedMs: 3_400, waitingMs: 300, pausedMs: 100, memoryUsedMb: 128, itemsFailed: 6 }), definition('medium'), 0.8);
     expect(budgets).toEqual({
       time: { held: true, limit: 90_000, actual: 3_000, unit: 'ms' },
       memory: { held: true, limit: 512, actual: 128, unit: 'MB' },
@@ -24,6 +24,15 @@ describe('checkBudgets', () => {
     expect(budgets.memory).toMatchObject({ held: false, actual: 600 });
     expect(budgets.errorTolerance).toMatchObject({ held: false, actual: 0.0533 });
     expect(budgets.expectedQuality).toMatchObject({ held: false, actual: 0.74, limit: 'good' });
+  });
+
+  it('measures the time budget as the machine enforces it: working time (elapsed without barrier waits and pauses), at least busy time', () => {
+    // Failed on its 1 s budget while its one batch was aborted: no busy time at all, yet 1.1 s of work.
+    const aborted = progress('complex', { status: 'failed', failureReason: 'time_budget_exceeded', busyMs: 0, elapsedMs: 1_400, waitingMs: 200, pausedMs: 100 });
+    expect(checkBudgets(aborted, { ...definition('complex'), timeBudgetSeconds: 1 }, 1).time).toEqual({ held: false, limit: 1_000, actual: 1_100, unit: 'ms' });
+    // Parallel batches: busy time counts overlaps once and never exceeds working time, but a figure restored
+    // from an older snapshot may; the larger of the two is reported.
+    expect(checkBudgets(progress('medium', { busyMs: 4_000, elapsedMs: 3_000 }), definition('medium'), 1).time.actual).toBe(4_000);
   });
 
   it('breaks the budget a scenario failed for even when the recorded figure is within it', () => {

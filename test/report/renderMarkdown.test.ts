@@ -49,11 +49,11 @@ describe('renderMarkdown', () => {
 
       ## Budgets
 
-      | Scenario | Time (busy) | Memory | Errors | Quality |
+      | Scenario | Time (working) | Memory | Errors | Quality |
       | --- | --- | --- | --- | --- |
       | simple | held 1 s / 30 s | held 64 MB / 256 MB | held 0% / 0% | held 0.975 / basic (0.6) |
-      | medium | held 2.4 s / 90 s | held 64 MB / 512 MB | held 0% / 5% | held 0.925 / good (0.75) |
-      | complex | held 2 s / 300 s | held 64 MB / 1024 MB | BROKEN 12.5% / 10% | BROKEN 0.7 / excellent (0.9) |
+      | medium | held 10 s / 90 s | held 64 MB / 512 MB | held 0% / 5% | held 0.925 / good (0.75) |
+      | complex | held 10 s / 300 s | held 64 MB / 1024 MB | BROKEN 12.5% / 10% | BROKEN 0.7 / excellent (0.9) |
 
       ## Recommendations
 
