@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { ScenarioError } from '../errors.ts';
@@ -104,7 +104,8 @@ function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
 /** True when `dir` exists and holds anything besides this store's lock file. */
 function holdsFiles(dir: string): boolean {
   try {
-    return readdirSync(dir).some((name) => name !== LOCK_FILE);
+    // The lock and its files aside (lockDataDir) are not the database's.
+    return readdirSync(dir).some((name) => !name.startsWith(LOCK_FILE));
   } catch {
     return false;
   }
@@ -135,27 +136,71 @@ function reportDamage(dataDir: string): CallRunner {
 /**
  * PGlite does not stop a second process (or a second instance in this one) from opening the same
  * folder, and two writers corrupt it; a pid file makes that a clear error instead. Returns the unlock.
+ * The file appears with its pid already in it (written aside, then linked into place, which fails if one
+ * exists), so no process ever reads a lock half-made; a lock left by a dead process is moved aside before
+ * it is dropped, and put back if what was moved turns out to be a live one (two processes taking over the
+ * same stale lock at once: the second one moves the first one's fresh lock, sees it, and restores it).
  */
 function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, LOCK_FILE);
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if (!isErrnoException(error) || error.code !== 'EEXIST') throw error;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (isAlive(holder)) {
-        // Another process drives runs here: the same answer (and exit code 3) as a live lease on a server.
-        throw new ScenarioError(
-          'lease_held',
-          `PGlite data folder ${dataDir} is in use by process ${holder}: embedded PGlite serves one process at a time (use --db postgres://… to work on runs from several processes; if that process is gone, delete ${file})`,
-        );
-      }
-      rmSync(file, { force: true });
+  const unlock = () => rmSync(file, { force: true });
+  for (let tries = 0; tries < 5; tries++) {
+    if (createWithPid(file)) return unlock;
+    const holder = readPid(file);
+    if (holder === undefined) continue; // gone meanwhile: try again
+    if (isAlive(holder)) {
+      // Another process drives runs here: the same answer (and exit code 3) as a live lease on a server.
+      throw new ScenarioError(
+        'lease_held',
+        `PGlite data folder ${dataDir} is in use by process ${holder}: embedded PGlite serves one process at a time (use --db postgres://… to work on runs from several processes; if that process is gone, delete ${file})`,
+      );
     }
+    dropStaleLock(file, holder);
   }
   throw new ScenarioError('store_unavailable', `PGlite data folder ${dataDir} is being opened by another process`);
+}
+
+/** Creates `file` holding this process's pid, atomically; false when it exists. */
+function createWithPid(file: string): boolean {
+  const aside = `${file}.${process.pid}.new`;
+  writeFileSync(aside, String(process.pid));
+  try {
+    linkSync(aside, file);
+    return true;
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Drops the lock of dead process `stale`, unless another process replaced it meanwhile (then it is put back). */
+function dropStaleLock(file: string, stale: number): void {
+  const aside = `${file}.${process.pid}.stale`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if (isErrnoException(error) && error.code === 'ENOENT') return; // another process moved it first
+    throw error;
+  }
+  if (readPid(aside) !== stale) {
+    try {
+      linkSync(aside, file);
+    } catch (error) {
+      if (!isErrnoException(error) || error.code !== 'EEXIST') throw error;
+    }
+  }
+  rmSync(aside, { force: true });
 }
 
 function isAlive(pid: number): boolean {
