@@ -9,30 +9,8 @@ import type { BatchRunnerInput } from '../../src/machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../../src/machines/scenarioPlan.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import type { BatchRecord } from '../../src/persistence/SnapshotStore.ts';
+import { manualSkill } from '../support/manualSkill.ts';
 import { testPlan } from '../support/plans.ts';
-
-/** One skill call the test settles by hand. */
-interface PendingCall {
-  items: number[];
-  ctx: SkillContext;
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-}
-
-/** A skill whose every call waits until the test resolves or rejects it. */
-function manualSkill(): Skill & { calls: PendingCall[] } {
-  const calls: PendingCall[] = [];
-  return {
-    name: 'manual',
-    version: '1',
-    calls,
-    run(items, ctx) {
-      return new Promise((resolve, reject) => {
-        calls.push({ items: items.map((i) => i.id), ctx, resolve: resolve as (value: unknown) => void, reject });
-      });
-    },
-  };
-}
 
 /** A skill that answers at once with `answer(ctx)`. */
 function instantSkill(answer: (ctx: SkillContext, items: number) => unknown = (_ctx, items) => ({ qualityScore: 0.9, processed: items })): Skill & { calls: SkillContext[] } {

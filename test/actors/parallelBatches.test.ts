@@ -15,27 +15,9 @@ import type { BatchRunnerInput } from '../../src/machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../../src/machines/scenarioPlan.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import type { BatchRecord } from '../../src/persistence/SnapshotStore.ts';
+import { manualSkill } from '../support/manualSkill.ts';
 import { testPlan } from '../support/plans.ts';
 import { simConfig, simScenario } from '../support/simulatedRun.ts';
-
-/** One skill call the test settles by hand. */
-interface PendingCall {
-  ctx: SkillContext;
-  itemIds: number[];
-  resolve: (value: SkillResult) => void;
-  reject: (error: Error) => void;
-}
-
-/** A skill whose every call waits until the test settles it. */
-function manualSkill(): Skill & { calls: PendingCall[] } {
-  const calls: PendingCall[] = [];
-  return {
-    name: 'manual',
-    version: '1',
-    calls,
-    run: (items, ctx) => new Promise((resolve, reject) => calls.push({ ctx, itemIds: items.map((i) => i.id), resolve, reject })),
-  };
-}
 
 const ok = (processed = 1): SkillResult => ({ qualityScore: 0.75, processed });
 const NOW = 7_000_000;
