@@ -1,4 +1,4 @@
-import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
+import { progressPctOf, type ScenarioPlan } from '../machines/scenarioPlan.ts';
 
 /** Most batches of one scenario in flight at once (the config caps `parallelWorkers` at 64 too). */
 export const MAX_PARALLEL_WORKERS = 64;
@@ -12,9 +12,9 @@ export function parallelWorkers(plan: ScenarioPlan): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? Math.min(value, MAX_PARALLEL_WORKERS) : 1;
 }
 
-/** Progress (%) once batches 0..index have settled, computed as the scenario machine does (applyBatch). */
+/** Progress (%) once batches 0..index have settled, by the scenario machine's own formula. */
 function progressAfter(plan: ScenarioPlan, index: number): number {
-  return Math.min(100, (Math.min(plan.inputSize, (index + 1) * plan.batchSize) * 100) / plan.inputSize);
+  return progressPctOf(plan, Math.min(plan.inputSize, (index + 1) * plan.batchSize));
 }
 
 /** The first batch whose settling reaches `milestone` %. */

@@ -138,6 +138,15 @@ function weighAll(quality: QualityTotals): Record<string, number> {
   return weights;
 }
 
+/**
+ * Progress (%) once `settledItems` have settled (processed or failed). The one formula: the batch runner
+ * uses it to know ahead which batch reaches a milestone. Multiply first: 57 / 100 * 100 is
+ * 56.99999999999999, which would miss the 57% milestone.
+ */
+export function progressPctOf(plan: Pick<ScenarioPlan, 'inputSize'>, settledItems: number): number {
+  return Math.min(100, (settledItems * 100) / plan.inputSize);
+}
+
 /** Folds one settled batch into the progress. */
 export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event: BatchDoneEvent, downtimeMs: number): ScenarioProgress {
   const itemsProcessed = progress.itemsProcessed + (event.items - event.itemsFailed);
@@ -156,8 +165,7 @@ export function applyBatch(progress: ScenarioProgress, plan: ScenarioPlan, event
   next.itemsProcessed = itemsProcessed;
   next.itemsFailed = itemsFailed;
   next.batchCount = progress.batchCount + 1;
-  // Multiply first: 57 / 100 * 100 is 56.99999999999999, which would miss the 57% milestone.
-  next.progressPct = Math.min(100, ((itemsProcessed + itemsFailed) * 100) / plan.inputSize);
+  next.progressPct = progressPctOf(plan, itemsProcessed + itemsFailed);
   // A cached batch is not the skill's work: no busy time, even when replayed from the journal (whose
   // duration for it is the lookup's), and its items are counted apart so per-item figures can leave them out.
   if (event.cached === true) {
