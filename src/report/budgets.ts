@@ -39,11 +39,12 @@ export function checkBudgets(progress: ScenarioProgress, definition: ScenarioDef
   const reason = progress.failureReason;
   const timeLimitMs = definition.timeBudgetSeconds * 1000;
   const failedRatio = definition.inputSize > 0 ? progress.itemsFailed / definition.inputSize : 0;
+  const worked = workingMs(progress);
   return {
     time: {
-      held: workingMs(progress) <= timeLimitMs && reason !== 'time_budget_exceeded',
+      held: worked <= timeLimitMs && reason !== 'time_budget_exceeded',
       limit: timeLimitMs,
-      actual: roundTo(workingMs(progress), 3),
+      actual: roundTo(worked, 3),
       unit: 'ms',
     },
     memory: checkMemory(progress, definition),
