@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { experimentRunId, findExperimentRuns, newExperimentId, parseExperimentRunId, repeatSeed } from '../../src/api/experiments.ts';
+import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
+
+async function storeWith(ids: readonly string[]): Promise<MemorySnapshotStore> {
+  const store = new MemorySnapshotStore();
+  for (const id of ids) {
+    await store.create({ id, config: {}, skill: { name: 'simulated', version: '1' }, status: 'complete', snapshot: null, machineVersion: '1', xstateVersion: '5', owner: null, leaseExpiresAt: null });
+  }
+  return store;
+}
+
+describe('experiments', () => {
+  it('names repeat k of experiment E as E.rk and reads that id back', () => {
+    expect(experimentRunId('exp-1a2b3c4d', 3)).toBe('exp-1a2b3c4d.r3');
+    expect(parseExperimentRunId('exp-1a2b3c4d.r3')).toEqual({ experimentId: 'exp-1a2b3c4d', index: 3 });
+    expect(parseExperimentRunId('nightly.r1.r12')).toEqual({ experimentId: 'nightly.r1', index: 12 });
+    expect(parseExperimentRunId('orch-1a2b3c4d')).toBeUndefined();
+    expect(parseExperimentRunId('E.r0')).toBeUndefined();
+    expect(() => experimentRunId('E', 0)).toThrow('positive integer');
+  });
+
+  it('makes experiment ids of exp- and 8 hex digits', () => {
+    expect(newExperimentId()).toMatch(/^exp-[0-9a-f]{8}$/);
+    expect(newExperimentId()).not.toBe(newExperimentId());
+  });
+
+  it("finds an experiment's runs in repeat order, and only its own", async () => {
+    const store = await storeWith(['E.r10', 'E.r2', 'orch-x', 'E.r1', 'E.r1.r1', 'EE.r1', 'E.rx', 'F.r1']);
+    expect(await findExperimentRuns(store, 'E')).toEqual(['E.r1', 'E.r2', 'E.r10']);
+    expect(await findExperimentRuns(store, 'E.r1')).toEqual(['E.r1.r1']);
+    expect(await findExperimentRuns(store, 'nothing')).toEqual([]);
+  });
+
+  it('gives each repeat its own seed, the same every time, or the one seed with sameData', () => {
+    const seeds = Array.from({ length: 100 }, (_, i) => repeatSeed(42, i + 1, false));
+    expect(new Set(seeds).size).toBe(100);
+    expect(seeds).not.toContain(42);
+    expect(seeds.every((s) => Number.isSafeInteger(s) && s >= 0)).toBe(true);
+    expect(repeatSeed(42, 3, false)).toBe(seeds[2]);
+    expect(repeatSeed(43, 3, false)).not.toBe(seeds[2]);
+    expect([1, 2, 3].map((k) => repeatSeed(42, k, true))).toEqual([42, 42, 42]);
+  });
+});
