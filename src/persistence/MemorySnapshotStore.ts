@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.ts';
 import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
-import type { BatchRecord, CachedBatch, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { Baseline, BatchRecord, CachedBatch, LeaseAttempt, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /**
  * Keeps everything in this process: the default for library use and tests; nothing survives a crash.
@@ -15,6 +15,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   /** The highest batch index recorded, per orchestration and scenario. */
   readonly #lastIndex = new Map<string, number>();
   readonly #cache = new Map<string, CachedBatch>();
+  readonly #baselines = new Map<string, Baseline>();
   #clock: () => number;
 
   constructor(options: { now?: () => number } = {}) {
@@ -50,6 +51,27 @@ export class MemorySnapshotStore implements SnapshotStore {
     // Cloned: the caller's result object must not change what a later run reads.
     this.#cache.set(entry.key, structuredClone(entry));
     return Promise.resolve();
+  }
+
+  saveBaseline(baseline: Omit<Baseline, 'createdAt'>): Promise<Baseline | undefined> {
+    const previous = this.#baselines.get(baseline.name);
+    this.#baselines.set(baseline.name, { name: baseline.name, kind: baseline.kind, ref: baseline.ref, createdAt: this.#clock() });
+    return Promise.resolve(previous && { ...previous });
+  }
+
+  loadBaseline(name: string): Promise<Baseline | undefined> {
+    const baseline = this.#baselines.get(name);
+    return Promise.resolve(baseline && { ...baseline });
+  }
+
+  listBaselines(): Promise<Baseline[]> {
+    // By UTF-8 bytes, as the SQL stores sort (COLLATE "C").
+    const names = [...this.#baselines.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return Promise.resolve(names.map((name) => ({ ...(this.#baselines.get(name) as Baseline) })));
+  }
+
+  deleteBaseline(name: string): Promise<boolean> {
+    return Promise.resolve(this.#baselines.delete(name));
   }
 
   create(row: Omit<StoredOrchestration, 'version' | 'createdAt' | 'updatedAt'>): Promise<void> {

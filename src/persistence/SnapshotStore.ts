@@ -55,6 +55,31 @@ export interface BatchResultCache {
   saveCachedBatch(entry: CachedBatch): Promise<void>;
 }
 
+/** What a baseline points at: one stored run, or every repeat of an experiment (runs `E.r1` … `E.rN`). */
+export type BaselineKind = 'run' | 'experiment';
+
+/** A named pointer to a finished run or an experiment, kept beside the runs so CI can compare against it by name. */
+export interface Baseline {
+  name: string;
+  kind: BaselineKind;
+  /** The run id, or the experiment id. */
+  ref: string;
+  /** When it was saved, by the store's clock (epoch ms). */
+  createdAt: number;
+}
+
+/** Named baselines: one row per name; saving a name again replaces what it points at. */
+export interface BaselineStore {
+  /** Stores the baseline under its name; returns the one it replaced, if any. */
+  saveBaseline(baseline: Omit<Baseline, 'createdAt'>): Promise<Baseline | undefined>;
+  /** undefined when no baseline has that name. */
+  loadBaseline(name: string): Promise<Baseline | undefined>;
+  /** Every baseline, by name. */
+  listBaselines(): Promise<Baseline[]>;
+  /** True when a baseline of that name was there to delete. */
+  deleteBaseline(name: string): Promise<boolean>;
+}
+
 export type OrchestrationStatus = 'running' | 'paused' | 'complete' | 'failed';
 
 export interface StoredOrchestration {
@@ -98,7 +123,7 @@ export type StoreOutageEvent =
   | { type: 'store.unreachable'; since: number; reason: string; givesUpAfterMs: number }
   | { type: 'store.back'; since: number; at: number; downMs: number };
 
-export interface SnapshotStore extends BatchJournal, BatchResultCache {
+export interface SnapshotStore extends BatchJournal, BatchResultCache, BaselineStore {
   /** Short description for messages, e.g. `postgres://host/db` or `pglite:.scenarios/db`. */
   readonly description: string;
   /**

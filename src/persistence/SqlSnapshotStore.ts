@@ -1,6 +1,6 @@
 import { ScenarioError } from '../errors.ts';
 import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from './storeErrors.ts';
-import type { BatchRecord, CachedBatch, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
+import type { Baseline, BatchRecord, CachedBatch, LeaseAttempt, OrchestrationStatus, OrchestrationSummary, SnapshotStore, StoredOrchestration } from './SnapshotStore.ts';
 
 /** The one thing both SQL backends must provide: positional parameters ($1, $2, …), one statement per call. */
 export interface SqlQueryable {
@@ -65,6 +65,13 @@ interface CacheRow {
   skill_version: string;
   items: number | string;
   result: unknown;
+}
+
+interface BaselineRow {
+  name: string;
+  kind: string;
+  ref: string;
+  created_at: number | string;
 }
 
 type SummaryRow = Pick<OrchestrationRow, 'id' | 'status' | 'owner' | 'lease_expires_at' | 'lease_remaining_ms' | 'created_at' | 'updated_at'> & { skill_name: string | null };
@@ -140,6 +147,47 @@ export class SqlSnapshotStore implements SnapshotStore {
            items = EXCLUDED.items, result = EXCLUDED.result, stored_at = EXCLUDED.stored_at`,
         [entry.key, entry.skill, entry.skillVersion, entry.items, toJson(entry.result), this.#now()],
       );
+    });
+  }
+
+  saveBaseline(baseline: Omit<Baseline, 'createdAt'>): Promise<Baseline | undefined> {
+    return this.#run('saveBaseline', async () => {
+      // One statement: the sibling SELECT sees the row as it was before the upsert, so what was replaced is
+      // read and written over atomically.
+      const { rows } = await this.client.query<BaselineRow>(
+        `WITH previous AS (SELECT name, kind, ref, created_at FROM baselines WHERE name = $1),
+         saved AS (
+           INSERT INTO baselines (name, kind, ref, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, ref = EXCLUDED.ref, created_at = EXCLUDED.created_at
+           RETURNING name)
+         SELECT previous.* FROM previous, saved`,
+        [baseline.name, baseline.kind, baseline.ref, this.#now()],
+      );
+      const previous = rows[0];
+      return previous && toBaseline(previous);
+    });
+  }
+
+  loadBaseline(name: string): Promise<Baseline | undefined> {
+    return this.#run('loadBaseline', async () => {
+      const { rows } = await this.client.query<BaselineRow>('SELECT name, kind, ref, created_at FROM baselines WHERE name = $1', [name]);
+      const row = rows[0];
+      return row && toBaseline(row);
+    });
+  }
+
+  listBaselines(): Promise<Baseline[]> {
+    return this.#run('listBaselines', async () => {
+      // COLLATE "C": by code point, as the memory store sorts, whatever the database's locale.
+      const { rows } = await this.client.query<BaselineRow>('SELECT name, kind, ref, created_at FROM baselines ORDER BY name COLLATE "C"');
+      return rows.map(toBaseline);
+    });
+  }
+
+  deleteBaseline(name: string): Promise<boolean> {
+    return this.#run('deleteBaseline', async () => {
+      const { rows } = await this.client.query<{ name: string }>('DELETE FROM baselines WHERE name = $1 RETURNING name', [name]);
+      return rows.length > 0;
     });
   }
 
@@ -294,6 +342,11 @@ function toStored(row: OrchestrationRow): StoredOrchestration {
     createdAt: toInt(row.created_at),
     updatedAt: toInt(row.updated_at),
   };
+}
+
+function toBaseline(row: BaselineRow): Baseline {
+  if (row.kind !== 'run' && row.kind !== 'experiment') throw new ScenarioError('snapshot_invalid', `baseline "${row.name}" has unknown kind "${row.kind}"`);
+  return { name: row.name, kind: row.kind, ref: row.ref, createdAt: toInt(row.created_at) };
 }
 
 function toBatchRecord(row: BatchRow): BatchRecord {

@@ -61,6 +61,20 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'baselines',
+    statements: [
+      // A name points at a run or an experiment by id, with no foreign key: an experiment has no row of its
+      // own, and a deleted run leaves a baseline that says so when it is used rather than vanishing.
+      `CREATE TABLE baselines (
+        name text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('run', 'experiment')),
+        ref text NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /**

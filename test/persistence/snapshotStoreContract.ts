@@ -206,5 +206,41 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
       expect(listed.sort()).toEqual(NASTY_IDS.map(id).sort());
       expect(await store.load(id(NASTY_IDS[0] ?? ''))).toBeDefined();
     });
+
+    describe('baselines', () => {
+      const mine = async () => (await store.listBaselines()).filter((b) => b.name.startsWith(prefix));
+
+      it('saves a named baseline, loads it by name and lists it', async () => {
+        expect(await store.saveBaseline({ name: id('main'), kind: 'run', ref: 'orch-1' })).toBeUndefined();
+        expect(await store.loadBaseline(id('main'))).toEqual({ name: id('main'), kind: 'run', ref: 'orch-1', createdAt: clock });
+        expect(await store.loadBaseline(id('other'))).toBeUndefined();
+        expect(await mine()).toEqual([{ name: id('main'), kind: 'run', ref: 'orch-1', createdAt: clock }]);
+      });
+
+      it('replaces a baseline saved under the same name and hands back the one it replaced', async () => {
+        await store.saveBaseline({ name: id('main'), kind: 'run', ref: 'orch-1' });
+        const first = clock;
+        clock += 5_000;
+        expect(await store.saveBaseline({ name: id('main'), kind: 'experiment', ref: 'exp-1' })).toEqual({ name: id('main'), kind: 'run', ref: 'orch-1', createdAt: first });
+        expect(await store.loadBaseline(id('main'))).toEqual({ name: id('main'), kind: 'experiment', ref: 'exp-1', createdAt: clock });
+        expect(await mine()).toHaveLength(1);
+      });
+
+      it('lists baselines by name and deletes them one at a time', async () => {
+        for (const name of ['b', 'a', 'c']) await store.saveBaseline({ name: id(name), kind: 'run', ref: `orch-${name}` });
+        expect((await mine()).map((b) => b.name)).toEqual([id('a'), id('b'), id('c')]);
+        expect(await store.deleteBaseline(id('b'))).toBe(true);
+        expect(await store.deleteBaseline(id('b'))).toBe(false);
+        expect((await mine()).map((b) => b.ref)).toEqual(['orch-a', 'orch-c']);
+      });
+
+      it('keeps names and refs that look like SQL verbatim', async () => {
+        for (const nasty of NASTY_IDS) await store.saveBaseline({ name: id(nasty), kind: 'experiment', ref: nasty });
+        for (const nasty of NASTY_IDS) expect((await store.loadBaseline(id(nasty)))?.ref).toBe(nasty);
+        expect((await mine()).map((b) => b.name).sort()).toEqual(NASTY_IDS.map(id).sort());
+        expect(await store.deleteBaseline(id(NASTY_IDS[0] ?? ''))).toBe(true);
+        expect(await mine()).toHaveLength(NASTY_IDS.length - 1);
+      });
+    });
   });
 }
