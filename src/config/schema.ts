@@ -88,6 +88,11 @@ export const ScenarioDefinitionSchema = z.strictObject({
   skillParams: SkillParamsSchema,
   expectedQuality: QualityLevelSchema,
   qualityMetrics: z.array(z.string().min(1)).min(1, 'must name at least one metric'),
+  /**
+   * Busy ms per item (the report's time per item) at or under which the `latency` metric scores 1; above it
+   * latency scores target / actual. Without it a scenario's `latency` is not measured (see docs/metrics.md).
+   */
+  latencyTargetMsPerItem: z.number().positive('must be a positive number (busy ms per item)').optional(),
 });
 
 export const SkillRefSchema = z.union(
@@ -133,6 +138,20 @@ export const RetrySchema = z.strictObject({
   backoffMs: z.int().min(0, 'must be 0 or more').default(100),
 });
 
+/**
+ * Which experiment a stored run is a repeat of (see src/api/experiments.ts): written by `scenarios run --repeat`
+ * into each repeat's stored config, as a dataset's fingerprint is, so a resume and the experiment report know
+ * where the run belongs. `seed` is the experiment's seed, from which each repeat's own seed is derived.
+ */
+export const ExperimentMembershipSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    index: z.int().min(1),
+    of: z.int().min(1).max(100),
+    seed: z.int(),
+  })
+  .describe('Written by the run for each repeat of an experiment (do not write it yourself)');
+
 const ascending = (values: readonly number[]) => values.every((v, i) => i === 0 || v > (values[i - 1] ?? -1));
 
 export const OrchestrationConfigSchema = z
@@ -141,6 +160,11 @@ export const OrchestrationConfigSchema = z
     $schema: z.string().optional().describe('The JSON Schema editors check this file against (ignored when running)'),
     seed: z.int('must be an integer').default(42),
     skill: SkillRefSchema.default({ name: 'simulated' }),
+    /**
+     * A/B mode: two skills, version a then version b, both run on the same items of every batch in place of
+     * `skill` (whose `params` still apply to every scenario); the report compares them (src/ab).
+     */
+    skills: z.array(SkillRefSchema).length(2, 'must name exactly two skills: version a, then version b (A/B)').optional(),
     milestones: z
       .array(Percent)
       .min(1)
@@ -157,6 +181,16 @@ export const OrchestrationConfigSchema = z
     maxConcurrency: z.int('must be a positive integer').positive('must be a positive integer').optional(),
     /** Where every scenario's skill runs, unless the scenario says otherwise. */
     isolation: IsolationSchema.default('none'),
+    /** Runs of the whole orchestration, one after another, grouped as one experiment (default 1: a single run). */
+    repeat: z
+      .int('must be an integer from 1 to 100')
+      .min(1, 'must be an integer from 1 to 100')
+      .max(100, 'must be an integer from 1 to 100')
+      .optional()
+      .describe('Runs of the whole orchestration, one after another, each stored as <experiment>.r<k>, with medians and 95% CIs over them (default 1: one run)'),
+    /** With `repeat`: every repeat runs on the config's seed (the same items and draws) instead of a seed of its own. */
+    sameData: z.boolean().optional().describe("With repeat: every repeat uses the config's seed (the same items and simulated draws) instead of one derived from it"),
+    experiment: ExperimentMembershipSchema.optional(),
     scenarios: z.array(ScenarioDefinitionSchema).min(1, 'must hold at least one scenario'),
     /** With `matrix`: expanded into scenarios (and removed) by validateConfig, beside any `scenarios`. */
     template: ScenarioTemplateSchema.optional(),
@@ -198,6 +232,10 @@ export const OrchestrationConfigSchema = z
         });
       } else seen.set(scenario.name, index);
     });
+    // A/B runs both versions inside one batch call, in this process (src/ab/abSkill.ts).
+    if (config.skills && (config.isolation === 'worker' || config.scenarios.some((s) => s.isolation === 'worker'))) {
+      ctx.addIssue({ code: 'custom', path: ['skills'], message: 'A/B runs both versions in this process: isolation "worker" is not supported with skills' });
+    }
     config.barriers.at.forEach((milestone, index) => {
       if (milestone === 0) {
         ctx.addIssue({ code: 'custom', path: ['barriers', 'at', index], message: 'must be greater than 0 (every scenario starts together anyway)' });
@@ -225,6 +263,7 @@ export type ScenarioDefinition = ParsedScenarioDefinition & { inputSize: number 
 export type ScenarioDefinitionInput = z.input<typeof ScenarioDefinitionSchema>;
 export type SkillRef = z.output<typeof SkillRefSchema>;
 export type RetryPolicy = z.output<typeof RetrySchema>;
+export type ExperimentMembership = z.output<typeof ExperimentMembershipSchema>;
 /** A validated configuration, with every default filled in; a dataset file's size may still be unknown. */
 export type ParsedConfig = z.output<typeof OrchestrationConfigSchema>;
 /** A configuration ready to run: every scenario's input size is known (see openDatasets). */
