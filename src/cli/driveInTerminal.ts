@@ -1,12 +1,12 @@
 import type { DurableOrchestration } from '../api/durableOrchestration.ts';
 import { ScenarioError, UsageError } from '../errors.ts';
-import type { StoreOutageEvent } from '../persistence/SnapshotStore.ts';
+import type { BatchJournal, StoreOutageEvent } from '../persistence/SnapshotStore.ts';
 import { OrchestrationDeletedError, StoreUnreachableError } from '../persistence/storeErrors.ts';
 import type { Report } from '../report/schema.ts';
 import { ExitCode, type CliIO } from './io.ts';
 import { linesView, type ProgressView } from './progressView.ts';
 
-export type Format = 'text' | 'md' | 'json';
+export type Format = 'text' | 'md' | 'json' | 'html';
 
 /** `--json` is `--format json`; with another --format the two contradict each other, so neither wins. */
 export function parseFormat(raw: Record<string, unknown>): Format {
@@ -14,12 +14,19 @@ export function parseFormat(raw: Record<string, unknown>): Format {
     throw new UsageError(`--json and --format ${typeof raw.format === 'string' ? raw.format : JSON.stringify(raw.format)} contradict each other: use one of them (--json means --format json)`);
   }
   const format = raw.json === true ? 'json' : (raw.format ?? 'text');
-  if (format !== 'text' && format !== 'md' && format !== 'json') throw new UsageError(`--format must be text, md or json (got ${JSON.stringify(format)})`);
+  if (format !== 'text' && format !== 'md' && format !== 'json' && format !== 'html') throw new UsageError(`--format must be text, md, json or html (got ${JSON.stringify(format)})`);
   return format;
 }
 
-/** The report as `format`; each renderer is imported when asked for (`--json` needs none). */
-export async function renderReport(report: Report, format: Format): Promise<string> {
+/**
+ * The report as `format`; each renderer is imported when asked for (`--json` needs none). HTML draws its
+ * charts from the run's batches, read from `journal` (the run's store).
+ */
+export async function renderReport(report: Report, format: Format, journal?: Pick<BatchJournal, 'loadBatches'>): Promise<string> {
+  if (format === 'html') {
+    const [{ htmlReport }, { loadChartAssets }] = await Promise.all([import('../report/html/htmlReport.ts'), import('../inspect/staticAssets.ts')]);
+    return htmlReport(report, journal, await loadChartAssets());
+  }
   const text =
     format === 'json'
       ? JSON.stringify(report, null, 2)
@@ -36,8 +43,8 @@ export function terminalColumns(stream: NodeJS.WritableStream): number | undefin
 }
 
 /** Prints the report on stdout; the text format is wrapped to the terminal's width when stdout is one. */
-export async function writeReport(io: Pick<CliIO, 'stdout'>, report: Report, format: Format): Promise<void> {
-  const text = await renderReport(report, format);
+export async function writeReport(io: Pick<CliIO, 'stdout'>, report: Report, format: Format, journal?: Pick<BatchJournal, 'loadBatches'>): Promise<void> {
+  const text = await renderReport(report, format, journal);
   const columns = format === 'text' ? terminalColumns(io.stdout) : undefined;
   if (columns === undefined) {
     io.stdout.write(text);
@@ -98,7 +105,7 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
     view?.stop();
     switch (outcome.kind) {
       case 'finished':
-        await writeReport(io, outcome.report, format);
+        await writeReport(io, outcome.report, format, run.store);
         return exitCodeFor(outcome.report);
       case 'interrupted':
         io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);

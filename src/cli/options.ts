@@ -25,7 +25,7 @@ const runDbOption: OptionSpec = {
   flags: '--db <store>',
   description: 'The store holding the run (default: the --db it was started with in this directory, else $DATABASE_URL, else .scenarios/db)',
 };
-const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md or json (default: text; --json means --format json, so --json with text or md is refused)' };
+const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md, json or html (one self-contained page with charts; default: text; --json means --format json, so --json with another format is refused)' };
 
 export const commandSpecs = {
   run: {
@@ -86,7 +86,7 @@ export const commandSpecs = {
     usage: 'report <id>',
     description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
     options: [formatOption, jsonOption, runDbOption],
-    examples: ['scenarios report orch-1a2b3c4d --format md > report.md'],
+    examples: ['scenarios report orch-1a2b3c4d --format md > report.md', 'scenarios report orch-1a2b3c4d --format html > report.html'],
   },
   inspect: {
     usage: 'inspect <id>',

@@ -94,7 +94,7 @@ export function reportCommand(id: string, raw: Record<string, unknown>, io: CliI
   const format = parseFormat(raw);
   return withStore(raw, io, async (store) => {
     const run = await loadStoredRun(store, id);
-    await writeReport(io, run.report, format);
+    await writeReport(io, run.report, format, store);
     return 0;
   }, id);
 }

@@ -1,0 +1,447 @@
+// The run's charts, drawn with uPlot (the global `uPlot`, loaded before this module): progress over time per
+// scenario with barrier waits shaded and milestones marked, busy time per item against items with the scaling
+// fit and its 95% CI, and quality per scenario with 95% CIs. One module for both pages: the HTML report inlines
+// it and calls renderCharts once with the data it embeds (src/report/html/chartData.ts builds that data from
+// the journal); the live inspector imports it and calls update() with data built from its stream
+// (liveChartData below). It imports nothing, so it can be inlined into a page that loads no files.
+
+const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#65a30d', '#dc2626'];
+const INK = '#0f172a';
+const MUTED = '#64748b';
+const GRID = '#e8edf3';
+
+/** A scenario's colour by its index: the same order as the inspector's cards (--scn-0 … --scn-7). */
+export function colourOf(index) {
+  return PALETTE[index % PALETTE.length];
+}
+
+function withAlpha(hex, alpha) {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+function element(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const round = (value, digits = 3) => Number(value.toFixed(digits));
+
+// --- Pure helpers (unit-tested in test/inspect/charts.test.ts) ---
+
+/** Items processed at `ms` on a progress series, interpolated along the line drawn between its points. */
+export function itemsAt(points, ms) {
+  if (points.length === 0) return 0;
+  let previous = points[0];
+  if (ms <= previous[0]) return previous[1];
+  for (const point of points) {
+    if (point[0] >= ms) {
+      const span = point[0] - previous[0];
+      return span === 0 ? point[1] : previous[1] + ((point[1] - previous[1]) * (ms - previous[0])) / span;
+    }
+    previous = point;
+  }
+  return previous[1];
+}
+
+/**
+ * Busy ms per item along the scaling fit: the log-log line of busy time against items has slope `exponent`
+ * and passes through the mean of the points' logs (as a least-squares line does), so per item it is
+ * exp(centre.busy + exponent × (ln x − centre.items)) / x. The CI band pivots on the same centre.
+ */
+export function fitCentre(points) {
+  if (points.length === 0) return null;
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  return { logItems: mean(points.map((p) => Math.log(p.items))), logBusyMs: mean(points.map((p) => Math.log(p.busyMs))) };
+}
+
+export function perItemOnFit(centre, exponent, items) {
+  return Math.exp(centre.logBusyMs + exponent * (Math.log(items) - centre.logItems)) / items;
+}
+
+/** `count` item counts spread evenly on a log scale from `low` to `high`. */
+export function logSpaced(low, high, count) {
+  if (!(low > 0) || !(high > low) || count < 2) return low > 0 ? [low] : [];
+  const step = (Math.log(high) - Math.log(low)) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.exp(Math.log(low) + i * step));
+}
+
+/** Per-scenario [x, y] tables with strictly rising x (a repeated time keeps its last value). */
+function strictlyRising(points, toX) {
+  const xs = [];
+  const ys = [];
+  for (const [x, y] of points) {
+    const at = toX(x);
+    if (xs.length > 0 && at <= xs[xs.length - 1]) ys[ys.length - 1] = y;
+    else {
+      xs.push(at);
+      ys.push(y);
+    }
+  }
+  return [xs, ys];
+}
+
+// --- Live data: the inspector builds ChartData from what its stream carries ---
+
+/**
+ * Items processed per scenario as the inspector's updates arrive, in ms since the run started: the live
+ * counterpart of the journal's batch finish times (a page opened late draws a straight line up to its
+ * first update).
+ */
+export class LiveProgressHistory {
+  constructor(maxPoints = 4000) {
+    this.maxPoints = maxPoints;
+    this.series = new Map();
+  }
+
+  /** @param {number|null} startedAt epoch ms @param {object[]} scenarios ScenarioView[] @param {number} serverTime */
+  record(startedAt, scenarios, serverTime) {
+    if (startedAt === null || startedAt === undefined) return;
+    const at = Math.max(0, serverTime - startedAt);
+    for (const scenario of scenarios) {
+      const points = this.series.get(scenario.name) ?? [[0, 0]];
+      this.series.set(scenario.name, points);
+      const items = scenario.progress.itemsProcessed;
+      const last = points[points.length - 1];
+      if (items === last[1]) continue;
+      points.push([Math.max(at, last[0]), items]);
+      // A long run keeps every other point of its older half: the line keeps its shape, memory stays bounded.
+      if (points.length > this.maxPoints) {
+        const half = Math.floor(points.length / 2);
+        this.series.set(scenario.name, [...points.slice(0, half).filter((_, i) => i % 2 === 0), ...points.slice(half)]);
+      }
+    }
+  }
+
+  points(name) {
+    return this.series.get(name) ?? [[0, 0]];
+  }
+}
+
+/** The scaling fit as the charts draw it, from a report (null until there is one with an exponent). */
+function fitOf(report) {
+  const scaling = report?.comparison?.scaling;
+  if (!scaling || scaling.exponent === null) return null;
+  const ci = scaling.exponentCi95;
+  return { exponent: scaling.exponent, ci95: ci ? { low: ci.low, high: ci.high } : null, verdict: scaling.verdict };
+}
+
+/**
+ * ChartData for the live inspector: progress from `history`, barrier waits from the barrier views (an open
+ * barrier's wait runs to `nowMs`), milestones and busy time per item from each scenario's progress, the fit
+ * once the report is in, and quality as each scenario's running mean (the stream carries no per-batch scores,
+ * so there is no CI here; the HTML report has them).
+ */
+export function liveChartData(history, { startedAt, scenarios, barriers, report, nowMs }) {
+  const names = scenarios.map((s) => s.name);
+  const series = names.map((name) => ({ scenario: name, points: history.points(name) }));
+  const barrierWaits = barriers.flatMap((b) =>
+    b.arrivals.map((a) => ({ scenario: a.scenario, milestone: b.milestone, fromMs: a.elapsedMs, toMs: Math.max(a.elapsedMs, b.record ? b.record.releasedAtMs : nowMs) })),
+  );
+  const milestones = scenarios.flatMap(({ name, progress }) => {
+    const offset = progress.startedAt !== null && startedAt !== null ? progress.startedAt - startedAt : 0;
+    return progress.milestonesReached
+      .filter((m) => m > 0 && progress.milestoneElapsedMs[String(m)] !== undefined)
+      .map((milestone) => ({ scenario: name, milestone, atMs: offset + progress.milestoneElapsedMs[String(milestone)] }));
+  });
+  const points = scenarios.flatMap(({ name, progress }) => {
+    const items = progress.itemsProcessed - (progress.cachedItems ?? 0);
+    return items > 0 && progress.busyMs > 0 ? [{ scenario: name, items, busyMs: progress.busyMs, complete: progress.status === 'complete' }] : [];
+  });
+  const quality = scenarios.flatMap(({ name, progress }) => {
+    const { quality: totals } = progress;
+    const weight = totals.weights?.accuracy ?? totals.items;
+    const sum = totals.sums.accuracy;
+    return typeof sum === 'number' && weight > 0 ? [{ scenario: name, estimate: sum / weight, low: null, high: null, n: progress.batchCount }] : [];
+  });
+  return {
+    scenarios: names,
+    progress: { series, barrierWaits, milestones },
+    timePerItem: { points, fit: fitOf(report) },
+    quality: { basis: 'running', scenarios: quality },
+  };
+}
+
+// --- Drawing ---
+
+function baseOptions(width, height) {
+  return {
+    width,
+    height,
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    padding: [12, 16, 0, 0],
+  };
+}
+
+function axis(label, extra = {}) {
+  return { label, stroke: MUTED, labelFont: '600 12px system-ui, sans-serif', font: '11px system-ui, sans-serif', grid: { stroke: GRID, width: 1 }, ticks: { stroke: GRID }, ...extra };
+}
+
+/** Clips to the plotting area and runs `draw(ctx, px)` with px = canvas pixels per CSS pixel. */
+function inPlot(u, draw) {
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  draw(ctx, globalThis.uPlot.pxRatio || 1);
+  ctx.restore();
+}
+
+function progressSpec(data, width) {
+  const names = data.scenarios;
+  const series = new Map(data.progress.series.map((s) => [s.scenario, s.points]));
+  const tables = names.map((name) => strictlyRising(series.get(name) ?? [[0, 0]], (ms) => ms / 1000));
+  const aligned = globalThis.uPlot.join(tables);
+  const drawOverlays = (u) =>
+    inPlot(u, (ctx, px) => {
+      // Each scenario's wait at a barrier: a band in its colour along the flat stretch from its arrival to the release.
+      const releases = new Map();
+      for (const wait of data.progress.barrierWaits) {
+        const index = names.indexOf(wait.scenario);
+        releases.set(wait.milestone, Math.max(releases.get(wait.milestone) ?? 0, wait.toMs));
+        if (index < 0 || !u.series[index + 1].show) continue;
+        const x1 = u.valToPos(wait.fromMs / 1000, 'x', true);
+        const x2 = Math.max(x1 + 2 * px, u.valToPos(wait.toMs / 1000, 'x', true));
+        const y = u.valToPos(itemsAt(series.get(wait.scenario) ?? [], wait.fromMs), 'y', true);
+        ctx.fillStyle = withAlpha(colourOf(index), 0.3);
+        ctx.fillRect(x1, y - 7 * px, x2 - x1, 14 * px);
+      }
+      ctx.font = `${11 * px}px system-ui, sans-serif`;
+      for (const [milestone, toMs] of releases) {
+        const x = u.valToPos(toMs / 1000, 'x', true);
+        ctx.strokeStyle = MUTED;
+        ctx.setLineDash([4 * px, 4 * px]);
+        ctx.lineWidth = px;
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = MUTED;
+        ctx.fillText(`barrier ${milestone}%`, x + 4 * px, u.bbox.top + 12 * px);
+      }
+      // Milestones: a diamond on the scenario's line where it reached each one.
+      for (const m of data.progress.milestones) {
+        const index = names.indexOf(m.scenario);
+        if (index < 0 || !u.series[index + 1].show) continue;
+        const x = u.valToPos(m.atMs / 1000, 'x', true);
+        const y = u.valToPos(itemsAt(series.get(m.scenario) ?? [], m.atMs), 'y', true);
+        const r = 5 * px;
+        ctx.fillStyle = colourOf(index);
+        ctx.strokeStyle = '#fff';
+        ctx.lineWidth = px;
+        ctx.beginPath();
+        ctx.moveTo(x, y - r);
+        ctx.lineTo(x + r, y);
+        ctx.lineTo(x, y + r);
+        ctx.lineTo(x - r, y);
+        ctx.closePath();
+        ctx.fill();
+        ctx.stroke();
+        ctx.fillStyle = INK;
+        ctx.fillText(`${m.milestone}%`, x + r + 2 * px, y - r);
+      }
+    });
+  const opts = {
+    ...baseOptions(width, 320),
+    scales: { x: { time: false } },
+    axes: [axis('seconds since the run started'), axis('items processed', { size: 64 })],
+    series: [
+      { label: 'time', value: (u, v) => (v === null || v === undefined ? '–' : `${round(v, 2)} s`) },
+      ...names.map((name, i) => ({ label: name, stroke: colourOf(i), width: 2, spanGaps: true, points: { show: false } })),
+    ],
+  };
+  const count = data.progress.series.reduce((total, s) => total + s.points.length, 0);
+  return { key: `progress|${names.join('\u0000')}`, opts, aligned, count, draw: drawOverlays, note: 'Shaded: each scenario waiting at a barrier (arrival to release; dashed line: the release). Diamonds: milestones.' };
+}
+
+function timePerItemSpec(data, width) {
+  const names = data.scenarios;
+  const points = data.timePerItem.points;
+  if (points.length === 0) return null;
+  const fit = data.timePerItem.fit;
+  const fitted = points.filter((p) => p.complete);
+  const centre = fit ? fitCentre(fitted) : null;
+  const itemsOf = points.map((p) => p.items);
+  const curveXs = centre ? logSpaced(Math.min(...itemsOf) / 1.5, Math.max(...itemsOf) * 1.5, 40) : [];
+  const xs = [...new Set([...itemsOf, ...curveXs])].sort((a, b) => a - b);
+  const byScenario = new Map(points.map((p) => [p.scenario, p]));
+  const curve = new Set(curveXs);
+  const aligned = [
+    xs,
+    ...names.map((name) => {
+      const p = byScenario.get(name);
+      return xs.map((x) => (p && p.items === x ? p.busyMs / p.items : null));
+    }),
+  ];
+  const series = [
+    { label: 'items', value: (u, v) => (v === null || v === undefined ? '–' : String(Math.round(v))) },
+    ...names.map((name, i) => ({ label: name, stroke: colourOf(i), fill: colourOf(i), paths: () => null, points: { show: true, size: 11, fill: colourOf(i), stroke: '#fff', width: 1.5 } })),
+  ];
+  let drawBand;
+  if (centre) {
+    const ci = fit.ci95 ? ` (95% CI ${round(fit.ci95.low)} to ${round(fit.ci95.high)})` : '';
+    aligned.push(xs.map((x) => (curve.has(x) ? perItemOnFit(centre, fit.exponent, x) : null)));
+    series.push({ label: `fit: busy ∝ items^${round(fit.exponent)}${ci}, ${fit.verdict}`, stroke: INK, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } });
+    if (fit.ci95) {
+      // The exponent's CI as a band: every line through the centre with a slope inside the interval.
+      drawBand = (u) =>
+          inPlot(u, (ctx) => {
+            const upper = curveXs.map((x) => Math.max(perItemOnFit(centre, fit.ci95.low, x), perItemOnFit(centre, fit.ci95.high, x)));
+            const lower = curveXs.map((x) => Math.min(perItemOnFit(centre, fit.ci95.low, x), perItemOnFit(centre, fit.ci95.high, x)));
+            ctx.fillStyle = 'rgba(100, 116, 139, 0.16)';
+            ctx.beginPath();
+            curveXs.forEach((x, i) => ctx.lineTo(u.valToPos(x, 'x', true), u.valToPos(upper[i], 'y', true)));
+            for (let i = curveXs.length - 1; i >= 0; i -= 1) ctx.lineTo(u.valToPos(curveXs[i], 'x', true), u.valToPos(lower[i], 'y', true));
+            ctx.closePath();
+            ctx.fill();
+          });
+    }
+  }
+  const opts = {
+    ...baseOptions(width, 320),
+    scales: { x: { time: false, distr: 3 }, y: { distr: 3 } },
+    axes: [axis('items the skill processed (log)'), axis('busy ms per item (log)', { size: 64 })],
+    series,
+  };
+  const note = fit
+    ? 'One point per scenario; dashed: the scaling fit (busy time against items, log-log) drawn per item; grey band: its exponent\'s 95% CI.'
+    : 'One point per scenario; the scaling fit appears when the report has an exponent.';
+  return { key: `tpi|${names.join('\u0000')}|${centre ? 'fit' : ''}`, opts, aligned, count: points.length, drawAxes: drawBand, note };
+}
+
+function qualitySpec(data, width) {
+  const names = data.scenarios;
+  const estimates = data.quality.scenarios;
+  if (estimates.length === 0) return null;
+  const byScenario = new Map(estimates.map((q) => [q.scenario, q]));
+  const xs = names.map((_, i) => i);
+  const aligned = [xs, ...names.map((name, i) => xs.map((x) => (x === i ? (byScenario.get(name)?.estimate ?? null) : null)))];
+  const values = estimates.flatMap((q) => [q.estimate, q.low, q.high].filter((v) => v !== null));
+  const lowest = Math.min(...values);
+  const highest = Math.max(...values);
+  const pad = Math.max((highest - lowest) * 0.15, 0.01);
+  const whiskers = (u) =>
+    inPlot(u, (ctx, px) => {
+      for (const q of estimates) {
+        const index = names.indexOf(q.scenario);
+        if (index < 0 || q.low === null || q.high === null || !u.series[index + 1].show) continue;
+        const x = u.valToPos(index, 'x', true);
+        const top = u.valToPos(q.high, 'y', true);
+        const bottom = u.valToPos(q.low, 'y', true);
+        ctx.strokeStyle = colourOf(index);
+        ctx.lineWidth = 2 * px;
+        ctx.beginPath();
+        ctx.moveTo(x, top);
+        ctx.lineTo(x, bottom);
+        for (const y of [top, bottom]) {
+          ctx.moveTo(x - 8 * px, y);
+          ctx.lineTo(x + 8 * px, y);
+        }
+        ctx.stroke();
+      }
+    });
+  const short = (name) => (name.length > 18 ? `${name.slice(0, 17)}…` : name);
+  const basis = data.quality.basis;
+  const opts = {
+    ...baseOptions(width, 320),
+    scales: { x: { time: false, range: [-0.5, names.length - 0.5] }, y: {} },
+    axes: [
+      axis('', { splits: () => xs, values: (u, splits) => splits.map((i) => short(names[i] ?? '')), grid: { show: false } }),
+      axis(basis === 'running' ? 'quality so far' : 'quality (mean, 95% CI)', { size: 64 }),
+    ],
+    series: [
+      { label: 'scenario', value: (u, v) => (v === null || v === undefined ? '–' : (names[v] ?? '–')) },
+      ...names.map((name, i) => ({ label: name, stroke: colourOf(i), paths: () => null, points: { show: true, size: 12, fill: colourOf(i), stroke: '#fff', width: 1.5 } })),
+    ],
+  };
+  const note =
+    basis === 'batches'
+      ? "The skill's qualityScore: mean over the run's batches (each batch one sample) with a Student's t 95% CI."
+      : basis === 'repeats'
+        ? 'Quality per scenario over repeated runs, with 95% CIs.'
+        : 'Running mean of the skill\'s qualityScore (item-weighted); the HTML report adds 95% CIs from the batch journal.';
+  // Scores live in 0..1: the axis keeps close to the data but does not pass 1 unless a figure does.
+  const yRange = [Math.max(0, lowest - pad), highest <= 1 ? Math.min(1, highest + pad) : highest + pad];
+  return { key: `quality|${names.join('\u0000')}`, opts, aligned, count: estimates.length, draw: whiskers, yRange, note };
+}
+
+const CHARTS = [
+  { kind: 'progress', title: 'Progress over time', wide: true, spec: progressSpec },
+  { kind: 'time-per-item', title: 'Busy time per item against items', wide: false, spec: timePerItemSpec },
+  { kind: 'quality', title: 'Quality per scenario', wide: false, spec: qualitySpec },
+];
+
+/**
+ * Creates the three charts in `container` and returns { update(data), destroy() }. update() redraws with new
+ * ChartData: the same scenarios keep their uPlot instance (setData), a changed set rebuilds it.
+ */
+export function createCharts(container) {
+  const slots = CHARTS.map((chart) => {
+    const figure = element('figure', { class: `chart-figure${chart.wide ? ' wide' : ''}`, 'data-chart': chart.kind });
+    const host = element('div', { class: 'chart-host' });
+    const note = element('p', { class: 'chart-note' });
+    figure.append(element('figcaption', {}, chart.title), host, note);
+    container.append(figure);
+    return { chart, figure, host, note, plot: null, key: null, spec: null };
+  });
+  const widthOf = (slot) => Math.max(280, Math.floor(slot.host.clientWidth || slot.figure.clientWidth || 600));
+  const onResize = () => {
+    for (const slot of slots) if (slot.plot) slot.plot.setSize({ width: widthOf(slot), height: slot.plot.height });
+  };
+  globalThis.addEventListener?.('resize', onResize);
+
+  return {
+    update(data) {
+      if (!globalThis.uPlot) {
+        container.replaceChildren(element('p', { class: 'chart-empty' }, 'The charting library did not load, so the charts cannot be drawn.'));
+        return;
+      }
+      for (const slot of slots) {
+        const spec = slot.chart.spec(data, widthOf(slot));
+        slot.figure.dataset.points = String(spec ? spec.count : 0);
+        if (!spec) {
+          slot.plot?.destroy();
+          slot.plot = null;
+          slot.key = null;
+          slot.host.replaceChildren(element('p', { class: 'chart-empty' }, 'No data yet.'));
+          slot.note.textContent = '';
+          continue;
+        }
+        slot.note.textContent = spec.note;
+        // The instance's hooks and y range read the current spec, so an update redraws overlays from new data.
+        slot.spec = spec;
+        if (slot.plot && slot.key === spec.key) {
+          slot.plot.setData(spec.aligned);
+          continue;
+        }
+        slot.plot?.destroy();
+        slot.host.replaceChildren();
+        const opts = {
+          ...spec.opts,
+          hooks: { drawAxes: [(u) => slot.spec.drawAxes?.(u)], draw: [(u) => slot.spec.draw?.(u)] },
+        };
+        if (spec.yRange) opts.scales = { ...opts.scales, y: { ...opts.scales.y, range: () => slot.spec.yRange } };
+        slot.plot = new globalThis.uPlot(opts, spec.aligned, slot.host);
+        slot.key = spec.key;
+      }
+    },
+    destroy() {
+      globalThis.removeEventListener?.('resize', onResize);
+      for (const slot of slots) slot.plot?.destroy();
+      container.replaceChildren();
+    },
+  };
+}
+
+/** Draws `data` into `container` once (the HTML report). */
+export function renderCharts(container, data) {
+  const charts = createCharts(container);
+  charts.update(data);
+  return charts;
+}

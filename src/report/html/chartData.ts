@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { ownValue } from '../../ownKeys.ts';
+import type { Report } from '../schema.ts';
+import { meanCi95 } from '../stats.ts';
+
+/**
+ * What the charts of the HTML report (and of the live inspector, which builds the same shape in the page)
+ * draw, as plain JSON. Built from the report and the batch journal by `buildChartData`, a pure function;
+ * drawn by `src/inspect/public/charts.js`. Times are ms since the orchestration started.
+ */
+
+/** One journal row as the charts need it (a subset of the store's BatchRecord). */
+export const BatchSampleSchema = z.object({
+  scenario: z.string(),
+  batchIndex: z.int().nonnegative(),
+  items: z.int().nonnegative(),
+  itemsFailed: z.int().nonnegative(),
+  /** null for a batch that failed every retry. */
+  qualityScore: z.number().nullable(),
+  /** Epoch ms. */
+  finishedAt: z.number(),
+});
+
+/** A quality figure with its 95% CI, e.g. a repeat experiment's median over runs (passed in by the caller). */
+export const QualityEstimateSchema = z.object({
+  scenario: z.string(),
+  estimate: z.number(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  /** Samples behind the estimate (batches, or runs). */
+  n: z.int().nonnegative(),
+});
+
+export const ChartDataSchema = z.object({
+  /** Every scenario, in report order: a scenario's colour is its index here. */
+  scenarios: z.array(z.string()),
+  progress: z.object({
+    /** Per scenario, [ms since start, items processed so far], from (0, 0) to its last batch. */
+    series: z.array(z.object({ scenario: z.string(), points: z.array(z.tuple([z.number(), z.number()])) })),
+    /** Each scenario's wait at a barrier: its arrival to the barrier's release. */
+    barrierWaits: z.array(z.object({ scenario: z.string(), milestone: z.number(), fromMs: z.number(), toMs: z.number() })),
+    /** When each scenario reached a milestone (0% left out: every scenario starts there). */
+    milestones: z.array(z.object({ scenario: z.string(), milestone: z.number(), atMs: z.number() })),
+  }),
+  timePerItem: z.object({
+    /** One point per scenario with items the skill ran and busy time; `complete` ones are what the scaling fit used. */
+    points: z.array(z.object({ scenario: z.string(), items: z.number().positive(), busyMs: z.number().positive(), complete: z.boolean() })),
+    /** The report's log-log fit of busy time against items, when it has an exponent. */
+    fit: z
+      .object({
+        exponent: z.number(),
+        ci95: z.object({ low: z.number(), high: z.number() }).nullable(),
+        verdict: z.string(),
+      })
+      .nullable(),
+  }),
+  quality: z.object({
+    /** `batches`: mean of the per-batch qualityScore with a Student's t CI; `repeats`: estimates passed in; `running`: live means, no CI. */
+    basis: z.enum(['batches', 'repeats', 'running']),
+    scenarios: z.array(QualityEstimateSchema),
+  }),
+});
+
+export type BatchSample = z.output<typeof BatchSampleSchema>;
+export type QualityEstimate = z.output<typeof QualityEstimateSchema>;
+export type ChartData = z.output<typeof ChartDataSchema>;
+
+export interface ChartDataOptions {
+  /** Quality per scenario from elsewhere (an experiment's repeats); replaces the per-batch CIs when given. */
+  quality?: readonly QualityEstimate[];
+}
+
+/** ms since the orchestration started; a report with no start time counts from its first batch. */
+function runStartMs(report: Report, batches: readonly BatchSample[]): number {
+  // Parsing a recorded ISO timestamp is deterministic; no clock is read.
+  // eslint-disable-next-line no-restricted-globals
+  const parsed = report.startedAt === null ? Number.NaN : Date.parse(report.startedAt);
+  if (Number.isFinite(parsed)) return parsed;
+  return batches.length === 0 ? 0 : Math.min(...batches.map((b) => b.finishedAt));
+}
+
+/** Items processed against time: one point per batch, in the order batches finished. */
+function progressPoints(batches: readonly BatchSample[], startMs: number): [number, number][] {
+  const points: [number, number][] = [[0, 0]];
+  let processed = 0;
+  const ordered = [...batches].sort((a, b) => a.finishedAt - b.finishedAt || a.batchIndex - b.batchIndex);
+  for (const batch of ordered) {
+    processed += batch.items - batch.itemsFailed;
+    points.push([Math.max(0, batch.finishedAt - startMs), processed]);
+  }
+  return points;
+}
+
+function batchQuality(name: string, batches: readonly BatchSample[]): QualityEstimate | undefined {
+  const scores = batches.flatMap((b) => (b.qualityScore === null ? [] : [b.qualityScore]));
+  if (scores.length === 0) return undefined;
+  const mean = scores.reduce((total, s) => total + s, 0) / scores.length;
+  const ci = meanCi95(scores);
+  return { scenario: name, estimate: mean, low: ci?.low ?? null, high: ci?.high ?? null, n: scores.length };
+}
+
+/**
+ * The charts' data for a run: progress over time per scenario from the journal's batch finish times, with
+ * barrier waits and milestones; busy time per item of each scenario against the items the skill ran, with
+ * the report's scaling fit; and quality per scenario, the mean of its batches' scores with a 95% CI
+ * (batches are the samples), unless `options.quality` brings figures from repeats.
+ */
+export function buildChartData(report: Report, batches: readonly BatchSample[], options: ChartDataOptions = {}): ChartData {
+  const scenarios = Object.keys(report.scenarios);
+  const startMs = runStartMs(report, batches);
+  const byScenario = new Map<string, BatchSample[]>(scenarios.map((name) => [name, []]));
+  for (const batch of batches) byScenario.get(batch.scenario)?.push(batch);
+
+  const series = scenarios.map((name) => ({ scenario: name, points: progressPoints(byScenario.get(name) ?? [], startMs) }));
+
+  const barrierWaits = report.barriers.flatMap((barrier) =>
+    barrier.arrived.flatMap((name) => {
+      const fromMs = ownValue(barrier.arrivedAtMs, name);
+      return fromMs === undefined ? [] : [{ scenario: name, milestone: barrier.milestone, fromMs, toMs: Math.max(fromMs, barrier.releasedAtMs) }];
+    }),
+  );
+
+  // A scenario starts when the orchestration does, so its elapsed time at a milestone is the run's.
+  const milestones = scenarios.flatMap((name) => {
+    const scenario = ownValue(report.scenarios, name);
+    if (scenario === undefined) return [];
+    return scenario.milestonesReached
+      .filter((m) => m > 0)
+      .flatMap((milestone) => {
+        const atMs = ownValue(scenario.milestoneElapsedMs, String(milestone));
+        return atMs === undefined ? [] : [{ scenario: name, milestone, atMs }];
+      });
+  });
+
+  const points = scenarios.flatMap((name) => {
+    const s = ownValue(report.scenarios, name);
+    if (s === undefined) return [];
+    // The items the skill ran: cached batches have no busy time, as in the report's time per item and fit.
+    const items = s.itemsProcessed - s.cachedItems;
+    return items > 0 && s.busyMs > 0 ? [{ scenario: name, items, busyMs: s.busyMs, complete: s.status === 'complete' }] : [];
+  });
+  const { scaling } = report.comparison;
+  const fit =
+    scaling.exponent === null
+      ? null
+      : {
+          exponent: scaling.exponent,
+          ci95: scaling.exponentCi95 === null ? null : { low: scaling.exponentCi95.low, high: scaling.exponentCi95.high },
+          verdict: scaling.verdict,
+        };
+
+  const quality =
+    options.quality === undefined
+      ? { basis: 'batches' as const, scenarios: scenarios.flatMap((name) => batchQuality(name, byScenario.get(name) ?? []) ?? []) }
+      : { basis: 'repeats' as const, scenarios: options.quality.filter((q) => scenarios.includes(q.scenario)).map((q) => ({ ...q })) };
+
+  return { scenarios, progress: { series, barrierWaits, milestones }, timePerItem: { points, fit }, quality };
+}
