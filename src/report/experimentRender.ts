@@ -1,0 +1,96 @@
+import type { ExperimentReport, RepeatedMeasure } from './experimentSchema.ts';
+import { describeScaling } from './phrases.ts';
+import { roundTo } from './round.ts';
+
+/** One table of the experiment report: a figure of every scenario over the repeats. */
+interface MeasureTable {
+  title: string;
+  decimals: number;
+  rows: { scenario: string; measure: RepeatedMeasure | null }[];
+}
+
+const MEASURE_COLUMNS = ['Scenario', 'Median [95% CI]', 'Mean [95% CI]', 'n', 'Outliers'] as const;
+
+/** Quality metrics in the order the scenarios list them, `overall` first (the headline). */
+function qualityMetrics(report: ExperimentReport): string[] {
+  const metrics = [...new Set(Object.values(report.scenarios).flatMap((s) => Object.keys(s.quality)))];
+  return metrics.includes('overall') ? ['overall', ...metrics.filter((m) => m !== 'overall')] : metrics;
+}
+
+function measureTables(report: ExperimentReport): MeasureTable[] {
+  const scenarios = Object.entries(report.scenarios);
+  return [
+    { title: 'Busy time per item (ms)', decimals: 3, rows: scenarios.map(([scenario, s]) => ({ scenario, measure: s.timePerItemMs })) },
+    { title: 'Throughput (items per second of working time)', decimals: 1, rows: scenarios.map(([scenario, s]) => ({ scenario, measure: s.throughputPerSecond })) },
+    ...qualityMetrics(report).map((metric) => ({
+      title: `Quality: ${metric}`,
+      decimals: 4,
+      rows: scenarios.map(([scenario, s]) => ({ scenario, measure: Object.hasOwn(s.quality, metric) ? (s.quality[metric] ?? null) : null })),
+    })),
+  ];
+}
+
+/** `1.234 [1.1, 1.4]`, or the value alone without an interval, or `-` for no figure. */
+function withInterval(center: number, ci: RepeatedMeasure['meanCi95'], decimals: number): string {
+  const f = (v: number) => String(roundTo(v, decimals));
+  return ci === null ? f(center) : `${f(center)} [${f(ci.low)}, ${f(ci.high)}]`;
+}
+
+function measureRow(row: MeasureTable['rows'][number], decimals: number): string[] {
+  const m = row.measure;
+  if (m === null) return [row.scenario, '-', '-', '0', '-'];
+  return [row.scenario, withInterval(m.median, m.medianCi95, decimals), withInterval(m.mean, m.meanCi95, decimals), String(m.n), m.outliers.join(', ') || '-'];
+}
+
+function runRows(report: ExperimentReport): string[][] {
+  return report.runs.map((r) => [String(r.index), r.runId, r.seed === null ? '-' : String(r.seed), r.status, r.scenarioOrder.join(' > ') || '-']);
+}
+
+const RUN_COLUMNS = ['#', 'Run', 'Seed', 'Status', 'Started in order'] as const;
+
+function header(report: ExperimentReport): string {
+  const skill = report.skill ? `skill ${report.skill.name}@${report.skill.version}, ` : '';
+  const seeds = report.sameData ? `every repeat on seed ${report.seed} (sameData)` : `seed ${report.seed} (each repeat's seed derived from it)`;
+  return `Experiment ${report.experimentId}: ${report.repeats} repeats, ${skill}${seeds}`;
+}
+
+/** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */
+function alignColumns(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => `${indent}${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
+}
+
+/** The experiment report for terminals: one aligned table per figure, then the scaling fit and the notes. */
+export function renderExperimentText(report: ExperimentReport): string {
+  const lines = [header(report), '', 'Repeats', ...alignColumns([[...RUN_COLUMNS], ...runRows(report)])];
+  for (const t of measureTables(report)) {
+    lines.push('', t.title, ...alignColumns([[...MEASURE_COLUMNS], ...t.rows.map((row) => measureRow(row, t.decimals))]));
+  }
+  lines.push('', `Scaling over every repeat: ${describeScaling(report.scaling)}`);
+  for (const note of report.scaling.notes) lines.push(`  note: ${note}`);
+  lines.push('', 'Notes', ...(report.notes.length === 0 ? ['  none'] : report.notes.map((n) => `  - ${n}`)));
+  lines.push('', 'How to read it', ...Object.values(report.definitions).map((d) => `  - ${d}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Pipes and line breaks would end a GitHub table cell early. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+}
+
+function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
+}
+
+/** The experiment report as GitHub Markdown: the same tables as the text, under headings. */
+export function renderExperimentMarkdown(report: ExperimentReport): string {
+  const lines = [`# ${header(report)}`, '', '## Repeats', '', ...markdownTable(RUN_COLUMNS, runRows(report))];
+  for (const t of measureTables(report)) {
+    lines.push('', `## ${t.title}`, '', ...markdownTable(MEASURE_COLUMNS, t.rows.map((row) => measureRow(row, t.decimals))));
+  }
+  lines.push('', '## Scaling over every repeat', '', describeScaling(report.scaling), ...report.scaling.notes.map((n) => `- ${n}`));
+  lines.push('', '## Notes', '', ...(report.notes.length === 0 ? ['None.'] : report.notes.map((n) => `- ${n}`)));
+  lines.push('', '## How to read it', '', ...Object.values(report.definitions).map((d) => `- ${d}`));
+  return `${lines.join('\n')}\n`;
+}

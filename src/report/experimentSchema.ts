@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { ownRecord } from '../ownKeys.ts';
+import { FailureReasonSchema, ScalingSchema, ScenarioStatusSchema } from './schema.ts';
+import { ConfidenceIntervalSchema } from './stats.ts';
+
+/**
+ * The report of an experiment: N repeats of one orchestration (`scenarios run --repeat N`), summarised per
+ * scenario over the repeats that completed it. These schemas are the only definition of its types and of the
+ * `--json` output of an experiment.
+ */
+
+/** A stored repeat's status, or `missing` for a repeat the experiment has not run (yet). */
+export const RepeatStatusSchema = z.enum(['running', 'paused', 'complete', 'failed', 'missing']);
+
+export const ExperimentRunSchema = z.object({
+  /** 1-based. */
+  index: z.int().positive(),
+  runId: z.string(),
+  /** The seed the repeat ran with; null for a missing repeat. */
+  seed: z.int().nullable(),
+  status: RepeatStatusSchema,
+  /** The order the repeat started its scenarios in (rotated by one per repeat); empty for a missing repeat. */
+  scenarioOrder: z.array(z.string()),
+});
+
+/** One figure of one scenario over the repeats that measured it. */
+export const RepeatedMeasureSchema = z.object({
+  n: z.int().positive(),
+  median: z.number(),
+  /** Percentile bootstrap (2,000 seeded resamples); null with one value. */
+  medianCi95: ConfidenceIntervalSchema.nullable(),
+  mean: z.number(),
+  /** Student's t with n − 1 degrees of freedom; null with one value. */
+  meanCi95: ConfidenceIntervalSchema.nullable(),
+  /** Sample standard deviation; null with one value. */
+  standardDeviation: z.number().nullable(),
+  /** Each repeat's value, in repeat order. */
+  values: z.array(z.object({ runId: z.string(), value: z.number() })),
+  /** Repeats whose value lies beyond Tukey's fences (1.5 × IQR past the quartiles); none below four values. */
+  outliers: z.array(z.string()),
+});
+
+export const ExperimentScenarioSchema = z.object({
+  /** Repeats that completed the scenario: every figure below is over these. */
+  completedIn: z.array(z.string()),
+  /** Repeats that ran it without completing it (failed, or stopped before its end), and how it stood. */
+  notCompletedIn: z.array(z.object({ runId: z.string(), status: ScenarioStatusSchema, failureReason: FailureReasonSchema.optional() })),
+  /** `overall` and each quality metric; null where no completing repeat measured it. */
+  quality: ownRecord(RepeatedMeasureSchema.nullable()),
+  /** Busy ms per item the skill processed, as in each run's report. */
+  timePerItemMs: RepeatedMeasureSchema.nullable(),
+  /** Items the skill processed per second of working time (elapsed without barrier waits and pauses). */
+  throughputPerSecond: RepeatedMeasureSchema.nullable(),
+});
+
+export const ExperimentReportSchema = z.object({
+  experimentId: z.string(),
+  /** The skill of the first stored repeat; null when none is stored. */
+  skill: z.object({ name: z.string(), version: z.string() }).nullable(),
+  /** The experiment's seed, from which each repeat's seed is derived (or which every repeat uses, with sameData). */
+  seed: z.int(),
+  sameData: z.boolean(),
+  /** Repeats planned (`--repeat N`). */
+  repeats: z.int().positive(),
+  runs: z.array(ExperimentRunSchema),
+  /** What each figure is, in words. */
+  definitions: z.object({
+    timePerItemMs: z.string(),
+    throughputPerSecond: z.string(),
+    quality: z.string(),
+    intervals: z.string(),
+    outliers: z.string(),
+  }),
+  /** In the config's order. */
+  scenarios: ownRecord(ExperimentScenarioSchema),
+  /** The scaling fit over every completed scenario of every repeat: one point per (repeat, scenario). */
+  scaling: ScalingSchema,
+  /** What a reader needs to know: few repeats, repeats that failed or are missing, outliers. */
+  notes: z.array(z.string()),
+});
+
+export type RepeatStatus = z.output<typeof RepeatStatusSchema>;
+export type ExperimentRun = z.output<typeof ExperimentRunSchema>;
+export type RepeatedMeasure = z.output<typeof RepeatedMeasureSchema>;
+export type ExperimentScenario = z.output<typeof ExperimentScenarioSchema>;
+export type ExperimentReport = z.output<typeof ExperimentReportSchema>;
