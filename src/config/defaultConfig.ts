@@ -47,6 +47,9 @@ export const defaultConfig = {
       skillParams: { batchSize: 100, parallelWorkers: 4 },
       expectedQuality: 'excellent',
       qualityMetrics: ['accuracy', 'coverage', 'latency'],
+      // The simulated skill's 100 ms per batch of 100 is 1 ms per item before overhead on one worker; busy
+      // time counts overlapping batches once, so with 4 in flight a default run takes about 0.4 ms per item.
+      latencyTargetMsPerItem: 1,
     },
   ],
 } as const satisfies OrchestrationConfigInput;

@@ -44,7 +44,8 @@ const descriptions: [z.ZodType, string][] = [
   [SkillParamsSchema.shape.cacheEnabled, 'Reuse a batch\'s stored result when the same skill version ran the same params on the same items'],
   [SkillParamsSchema.shape.parallelWorkers, 'Batches of this scenario in flight at once (results are still recorded in batch order)'],
   [scenario.expectedQuality, 'Judged on the overall score: basic >= 0.6, good >= 0.75, excellent >= 0.9'],
-  [scenario.qualityMetrics, 'Scores to report: accuracy (the skill\'s qualityScore), coverage, latency, or any metric the skill returns'],
+  [scenario.qualityMetrics, 'Scores to report: accuracy (the skill\'s qualityScore), coverage, latency (needs latencyTargetMsPerItem), or any metric the skill returns'],
+  [scenario.latencyTargetMsPerItem, 'Busy ms per item at or under which the latency metric scores 1 (above it: target / actual); latency is not measured without it'],
 ];
 for (const [schema, description] of descriptions) if (!z.globalRegistry.has(schema)) z.globalRegistry.add(schema, { description });
 

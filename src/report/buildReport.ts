@@ -2,13 +2,14 @@ import type { OrchestrationConfig, ScenarioDefinition } from '../config/schema.t
 import { copyRecord, emptyRecord } from '../ownKeys.ts';
 import { checkBudgets } from './budgets.ts';
 import { isoFromEpochMs } from './format.ts';
-import { computeQualityScores, unmeasuredMetrics, type QualityScores } from './quality.ts';
+import { computeQualityScores, ignoredSkillMetrics, unmeasuredMetrics, type QualityScores } from './quality.ts';
 import { rankByQuality } from './ranking.ts';
 import { recommend } from './recommendations.ts';
 import { roundTo } from './round.ts';
 import { fitScaling } from './scaling.ts';
+import { itemsTheSkillProcessed, timePerItemMs as timePerItemOf } from './timePerItem.ts';
 import { matrixReport } from './matrix.ts';
-import type { MissingMetric, Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
+import type { IgnoredSkillMetric, MissingMetric, Report, RunOutcome, ScenarioProgress, ScenarioReport } from './schema.ts';
 
 function definitionFor(progress: ScenarioProgress, config: OrchestrationConfig): ScenarioDefinition {
   const definition = config.scenarios.find((s) => s.name === progress.name);
@@ -47,11 +48,6 @@ function scenarioReport(progress: ScenarioProgress, qualityScores: QualityScores
   };
 }
 
-/** Items processed by batches the skill ran, not taken from the batch cache. */
-function itemsTheSkillProcessed(progress: Pick<ScenarioProgress, 'itemsProcessed' | 'cachedItems'>): number {
-  return progress.itemsProcessed - (progress.cachedItems ?? 0);
-}
-
 /** `{ matrix }` for a config with a scenario matrix, nothing otherwise (the report of a config without one is as it was). */
 function withMatrix(config: OrchestrationConfig): Pick<Report, 'matrix'> {
   const matrix = matrixReport(config);
@@ -66,21 +62,24 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
   const timePerItemMs: Report['comparison']['timePerItemMs'] = emptyRecord();
   // One entry per metric and reason, listing the scenarios it applies to, in the order first seen.
   const missing = new Map<string, MissingMetric>();
+  const ignored = new Map<string, IgnoredSkillMetric>();
 
   for (const progress of outcome.scenarios) {
     const definition = definitionFor(progress, config);
     const qualityScores = computeQualityScores(progress, definition);
     scenarios[progress.name] = scenarioReport(progress, qualityScores);
     budgets[progress.name] = checkBudgets(progress, definition, qualityScores.overall ?? null);
-    // Busy time over items the skill actually processed: barrier waits, pauses, the configured size and
-    // batches taken from the cache (no busy time) play no part. None processed (all cached, say): no figure.
-    const ranItems = itemsTheSkillProcessed(progress);
-    timePerItemMs[progress.name] = ranItems > 0 ? roundTo(progress.busyMs / ranItems, 3) : null;
-    for (const { metric, reason } of unmeasuredMetrics(progress, qualityScores)) {
+    timePerItemMs[progress.name] = timePerItemOf(progress);
+    for (const { metric, reason } of unmeasuredMetrics(progress, definition, qualityScores)) {
       const key = `${reason}/${metric}`;
       const entry = missing.get(key) ?? { metric, reason, scenarios: [] };
       entry.scenarios.push(progress.name);
       missing.set(key, entry);
+    }
+    for (const metric of ignoredSkillMetrics(progress, definition)) {
+      const entry = ignored.get(metric) ?? { metric, scenarios: [] };
+      entry.scenarios.push(progress.name);
+      ignored.set(metric, entry);
     }
   }
 
@@ -108,7 +107,7 @@ export function buildReport(outcome: RunOutcome, config: OrchestrationConfig): R
     ...(outcome.process === undefined ? {} : { process: { peakHeapMb: roundTo(outcome.process.peakHeapMb, 1), peakRssMb: roundTo(outcome.process.peakRssMb, 1) } }),
     scenarios,
     barriers: outcome.barriers.map((b) => ({ ...b, arrived: [...b.arrived], late: [...b.late], arrivedAtMs: copyRecord(b.arrivedAtMs) })),
-    comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], timePerItemMs, scaling },
+    comparison: { qualityRanking, rankingBasis, missingMetrics: [...missing.values()], ignoredSkillMetrics: [...ignored.values()], timePerItemMs, scaling },
     budgets,
     ...withMatrix(config),
   };

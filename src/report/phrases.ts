@@ -115,8 +115,14 @@ export function describeRanking(comparison: Report['comparison']): string {
 /** One sentence per missing metric: which scenarios lack it and why, so a gap never reads as a score of 0. */
 export function describeMissingMetric(missing: MissingMetric): string {
   const where = missing.scenarios.join(', ');
-  if (missing.reason === 'no-scored-batches') return `${missing.metric} is missing for ${where}: no batch was scored.`;
-  const latency =
-    missing.metric === 'latency' ? ' (latency is scored only from the skill\'s own "latency" metric; busy time per item is shown separately)' : '';
-  return `${missing.metric} is missing for ${where}: the skill never reported it${latency}, so it is left out of overall quality and the ranking.`;
+  switch (missing.reason) {
+    case 'no-scored-batches':
+      return `${missing.metric} is missing for ${where}: no batch was scored.`;
+    case 'no-target':
+      return `${missing.metric} is missing for ${where}: no latencyTargetMsPerItem to judge time per item against, so it is left out of overall quality and the ranking.`;
+    case 'no-timed-items':
+      return `${missing.metric} is missing for ${where}: the skill processed no item itself (every batch came from the cache), so there is no time per item to judge.`;
+    case 'not-reported':
+      return `${missing.metric} is missing for ${where}: the skill never reported it, so it is left out of overall quality and the ranking.`;
+  }
 }

@@ -1,6 +1,7 @@
 import type { QualityLevel, ScenarioDefinition } from '../config/schema.ts';
 import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { roundTo } from './round.ts';
+import { timePerItemMs } from './timePerItem.ts';
 import type { MissingMetric, ScenarioProgress } from './schema.ts';
 
 /** Lowest overall score that meets each expected quality level. */
@@ -35,12 +36,34 @@ function reportedMean(progress: ScenarioProgress, metric: string): number | unde
 }
 
 /**
- * `coverage` is measured by the run itself; every other metric comes from the skill (`accuracy` is its
- * qualityScore). `latency` in particular is the skill's own `latency` metric: no latency score is derived
- * from busy time, because nothing states a per-item target to judge it against.
+ * Metrics the run measures itself. A skill may return a metric under one of these names, but it is never
+ * the score: the report lists it in `comparison.ignoredSkillMetrics` and a recommendation says so.
+ */
+export const RUN_MEASURED_METRICS = ['coverage', 'latency'] as const;
+
+const isRunMeasured = (metric: string): boolean => (RUN_MEASURED_METRICS as readonly string[]).includes(metric);
+
+/**
+ * Time per item against the scenario's target: 1 at or under it, target / actual above it (twice the target
+ * scores 0.5), so the score falls in proportion to how far the target is missed. Judged on time per item as
+ * the report shows it (3 decimals), so it can be recomputed from `comparison.timePerItemMs`.
+ */
+export function latencyScore(timePerItem: number, targetMsPerItem: number): number {
+  return timePerItem <= targetMsPerItem ? 1 : targetMsPerItem / timePerItem;
+}
+
+/**
+ * `coverage` and `latency` are measured by the run itself; every other metric comes from the skill
+ * (`accuracy` is its qualityScore). `latency` needs the scenario's `latencyTargetMsPerItem` and a time per
+ * item (busy time over the items the skill processed, cached batches left out).
  */
 function metricScore(progress: ScenarioProgress, definition: ScenarioDefinition, metric: string): number | undefined {
   if (metric === 'coverage') return progress.itemsProcessed / definition.inputSize;
+  if (metric === 'latency') {
+    const target = definition.latencyTargetMsPerItem;
+    const actual = timePerItemMs(progress);
+    return target === undefined || actual === null ? undefined : latencyScore(actual, target);
+  }
   return reportedMean(progress, metric);
 }
 
@@ -63,10 +86,26 @@ export function computeQualityScores(progress: ScenarioProgress, definition: Sce
   return scores;
 }
 
-/** Why each null score in `scores` has no value: the skill never returned it, or no batch was scored at all. */
-export function unmeasuredMetrics(progress: ScenarioProgress, scores: QualityScores): { metric: string; reason: MissingMetric['reason'] }[] {
-  const reason: MissingMetric['reason'] = progress.quality.items > 0 ? 'not-reported' : 'no-scored-batches';
+/**
+ * Why each null score in `scores` has no value: for `latency`, no target or no time per item; for the
+ * skill's metrics, the skill never returned it, or no batch was scored at all.
+ */
+export function unmeasuredMetrics(
+  progress: ScenarioProgress,
+  definition: ScenarioDefinition,
+  scores: QualityScores,
+): { metric: string; reason: MissingMetric['reason'] }[] {
+  const skillReason: MissingMetric['reason'] = progress.quality.items > 0 ? 'not-reported' : 'no-scored-batches';
+  const reasonFor = (metric: string): MissingMetric['reason'] => {
+    if (metric !== 'latency') return skillReason;
+    return definition.latencyTargetMsPerItem === undefined ? 'no-target' : 'no-timed-items';
+  };
   return Object.entries(scores)
     .filter(([metric, value]) => metric !== 'overall' && value === null)
-    .map(([metric]) => ({ metric, reason }));
+    .map(([metric]) => ({ metric, reason: reasonFor(metric) }));
+}
+
+/** The run-measured metrics (`coverage`, `latency`) the scenario names and the skill also returned: its figure is ignored. */
+export function ignoredSkillMetrics(progress: ScenarioProgress, definition: ScenarioDefinition): string[] {
+  return definition.qualityMetrics.filter((metric) => isRunMeasured(metric) && ownValue(progress.quality.sums, metric) !== undefined);
 }

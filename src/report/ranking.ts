@@ -11,6 +11,31 @@ function unrankedReason(scenario: ScenarioReport): string {
   return scenario.failureReason === undefined ? 'failed' : `failed (${scenario.failureReason.replaceAll('_', ' ')})`;
 }
 
+/**
+ * Why the run as a whole is not ranked, or undefined when every scenario ended on its own (completed, or failed
+ * on its own budget). A cancelled run: `cancelled` is a scenario's failure reason only when the whole run was
+ * cancelled (cancel() takes no scenario). A run not finished: a scenario is still pending, running or paused,
+ * because the run was interrupted, stopped by an error (saved as paused), or is still going. Either way the
+ * scenarios that completed are those that happened to finish first, so ranking them would favour the quick.
+ */
+function runLevelReason(scenarios: readonly (readonly [string, ScenarioReport])[]): { summary: string; completed: string } | undefined {
+  const cancelled = scenarios.filter(([, s]) => s.failureReason === 'cancelled').map(([name]) => name);
+  if (cancelled.length > 0) {
+    return {
+      summary: `Cannot rank: the run was cancelled (${listInProse(cancelled)} stopped before finishing), so the scenarios that completed are only those that happened to finish first.`,
+      completed: 'completed, but the run was cancelled',
+    };
+  }
+  const unfinished = scenarios.filter(([, s]) => s.status !== 'complete' && s.status !== 'failed').map(([name, s]) => `${name} ${s.status}`);
+  if (unfinished.length > 0) {
+    return {
+      summary: `Cannot rank: the run has not finished (${listInProse(unfinished)}), so the scenarios that completed are only those that happened to finish first; resume it to rank.`,
+      completed: 'completed, but the run has not finished',
+    };
+  }
+  return undefined;
+}
+
 /** Metrics with a score, in the order the scenario names them (`overall` is derived, not measured). */
 function measuredMetrics(scenario: ScenarioReport): string[] {
   return Object.entries(scenario.qualityScores)
@@ -20,20 +45,24 @@ function measuredMetrics(scenario: ScenarioReport): string[] {
 
 /**
  * Ranks completed scenarios by the mean of the quality metrics all of them measured, so a scenario that
- * names an extra metric gains nothing from it; ties go by name. With no such metric there is no ranking,
- * and the summary says so instead of inventing an order.
+ * names an extra metric gains nothing from it; ties go by name. With no such metric, or in a run that was
+ * cancelled or has not finished, there is no ranking, and the summary says so instead of inventing an order.
  */
 export function rankByQuality(scenarios: Readonly<Record<string, ScenarioReport>>): {
   qualityRanking: string[];
   rankingBasis: RankingBasis;
 } {
+  const entries = Object.entries(scenarios);
+  const runLevel = runLevelReason(entries);
   const unranked: Record<string, string> = emptyRecord();
   const ranked: [string, ScenarioReport][] = [];
-  for (const [name, scenario] of Object.entries(scenarios)) {
-    if (scenario.status === 'complete') ranked.push([name, scenario]);
-    else unranked[name] = unrankedReason(scenario);
+  for (const [name, scenario] of entries) {
+    if (scenario.status !== 'complete') unranked[name] = unrankedReason(scenario);
+    else if (runLevel !== undefined) unranked[name] = runLevel.completed;
+    else ranked.push([name, scenario]);
   }
   const none = (summary: string) => ({ qualityRanking: [], rankingBasis: { metrics: [], scores: emptyRecord<number>(), unranked, summary } });
+  if (runLevel !== undefined) return none(runLevel.summary);
   if (ranked.length === 0) return none('Cannot rank: no scenario completed.');
 
   const measured = ranked.map(([name, scenario]) => [name, measuredMetrics(scenario)] as const);

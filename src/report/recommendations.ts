@@ -161,16 +161,50 @@ function cacheSentences(report: RecommendationInput): string[] {
   return out;
 }
 
-/** A metric the skill never returned is named, with what to do, rather than left to read as a score of 0. */
+/** This run's time per item in each scenario, as advice for choosing a latency target. */
+function timesPerItem(report: RecommendationInput, scenarios: readonly string[]): string {
+  const times = scenarios.flatMap((name) => {
+    const ms = ownValue(report.comparison.timePerItemMs, name);
+    return ms === undefined || ms === null ? [] : [`${formatNumber(ms, 3)} ms per item in ${quoted(name)}`];
+  });
+  return times.length === 0 ? '' : ` (this run took ${listInProse(times)})`;
+}
+
+/** A metric the skill never returned, or latency without a target, is named with what to do, rather than left to read as a score of 0. */
 function missingMetricSentences(report: RecommendationInput): string[] {
-  return report.comparison.missingMetrics
-    .filter((m) => m.reason === 'not-reported')
-    .map(
-      (m) =>
-        `The skill never reported ${quoted(m.metric)} (named in qualityMetrics of ${listInProse(m.scenarios.map(quoted))}), ` +
+  return report.comparison.missingMetrics.flatMap((m) => {
+    const where = listInProse(m.scenarios.map(quoted));
+    if (m.reason === 'no-target') {
+      return [
+        `${quoted(m.metric)} is named in qualityMetrics of ${where} without a latencyTargetMsPerItem, so it is not measured: ` +
+          `set the busy time per item at or under which it scores 1${timesPerItem(report, m.scenarios)}, or remove it from qualityMetrics.`,
+      ];
+    }
+    if (m.reason !== 'not-reported') return [];
+    return [
+      `The skill never reported ${quoted(m.metric)} (named in qualityMetrics of ${where}), ` +
         'so it is shown as missing and left out of overall quality and the ranking: return it from run() in metrics, ' +
         'or remove it from qualityMetrics.',
+    ];
+  });
+}
+
+const RUN_MEASURE: Record<string, string> = {
+  coverage: 'items processed over input size',
+  latency: 'busy time per item against latencyTargetMsPerItem',
+};
+
+/** The skill returned a metric the run measures itself: its figure is not the score, which a reader must know. */
+function ignoredMetricSentences(report: RecommendationInput): string[] {
+  return report.comparison.ignoredSkillMetrics.map((m) => {
+    const how = ownValue(RUN_MEASURE, m.metric);
+    const otherName = `skill${m.metric.charAt(0).toUpperCase()}${m.metric.slice(1)}`;
+    return (
+      `The skill returns its own ${quoted(m.metric)} (in ${listInProse(m.scenarios.map(quoted))}), which the report ignores: ` +
+      `${m.metric} is measured by the run${how === undefined ? '' : ` (${how})`}. Return the skill's figure under another name ` +
+      `(e.g. ${quoted(otherName)}) and name that in qualityMetrics to report it.`
     );
+  });
 }
 
 /** Memory limits nothing measured are named, so "within their budgets" is not read as "within their memory". */
@@ -217,6 +251,7 @@ export function recommend(report: RecommendationInput): string[] {
   }
   out.push(...cacheSentences(report));
   out.push(...missingMetricSentences(report));
+  out.push(...ignoredMetricSentences(report));
   const unmeasuredMemory = unmeasuredMemorySentence(report);
   if (unmeasuredMemory !== undefined) out.push(unmeasuredMemory);
   out.push(...scalingSentences(report));

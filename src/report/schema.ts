@@ -158,23 +158,33 @@ export const ScalingSchema = z.object({
   notes: z.array(z.string()),
 });
 
-/** How the quality ranking was made, or why none could be. */
+/** How the quality ranking was made, or why none could be (docs/metrics.md, "Ranking"). */
 export const RankingBasisSchema = z.object({
   /** Metrics every ranked scenario measured; the ranking compares their mean. Empty when nothing could be ranked. */
   metrics: z.array(z.string()),
   /** Ranked scenario -> mean of `metrics`, rounded to 4 decimals. */
   scores: ownRecord(z.number()),
-  /** Scenario left out of the ranking -> why (only completed scenarios are ranked). */
+  /** Scenario left out of the ranking -> why (only completed scenarios of a run that finished without a cancel are ranked). */
   unranked: ownRecord(z.string()),
   /** In words: what the ranking compares, or why there is none ("Cannot rank: ..."). */
   summary: z.string(),
 });
 
-/** A metric a scenario names in qualityMetrics but has no score for (null in qualityScores). */
+/** A metric a scenario names in qualityMetrics but has no score for (null in qualityScores). See docs/metrics.md. */
 export const MissingMetricSchema = z.object({
   metric: z.string(),
-  /** `not-reported`: batches were scored, but the skill never returned this metric; `no-scored-batches`: no batch was scored. */
-  reason: z.enum(['not-reported', 'no-scored-batches']),
+  /**
+   * `not-reported`: batches were scored, but the skill never returned this metric; `no-scored-batches`: no batch
+   * was scored; `no-target` (latency): the scenario has no `latencyTargetMsPerItem`; `no-timed-items` (latency):
+   * the skill processed no item itself (every batch came from the cache, or none ran), so there is no time per item.
+   */
+  reason: z.enum(['not-reported', 'no-scored-batches', 'no-target', 'no-timed-items']),
+  scenarios: z.array(z.string()),
+});
+
+/** A metric the run measures itself (`coverage`, `latency`) that the skill also returned, in scenarios naming it: the skill's figure is ignored. */
+export const IgnoredSkillMetricSchema = z.object({
+  metric: z.string(),
   scenarios: z.array(z.string()),
 });
 
@@ -209,10 +219,11 @@ export const ReportSchema = z.object({
   scenarios: ownRecord(ScenarioReportSchema),
   barriers: z.array(BarrierRecordSchema),
   comparison: z.object({
-    /** Completed scenarios, best first, by `rankingBasis.scores`; empty when they cannot be ranked. */
+    /** Completed scenarios, best first, by `rankingBasis.scores`; empty when they cannot be ranked (a cancelled or unfinished run, no shared metric). */
     qualityRanking: z.array(z.string()),
     rankingBasis: RankingBasisSchema,
     missingMetrics: z.array(MissingMetricSchema),
+    ignoredSkillMetrics: z.array(IgnoredSkillMetricSchema),
     /** Busy ms per item the skill processed (cached batches left out); null when it processed none. */
     timePerItemMs: ownRecord(z.number().nullable()),
     scaling: ScalingSchema,
@@ -241,6 +252,7 @@ export type BudgetCheck = z.output<typeof BudgetCheckSchema>;
 export type Scaling = z.output<typeof ScalingSchema>;
 export type RankingBasis = z.output<typeof RankingBasisSchema>;
 export type MissingMetric = z.output<typeof MissingMetricSchema>;
+export type IgnoredSkillMetric = z.output<typeof IgnoredSkillMetricSchema>;
 export type ProcessMemory = z.output<typeof ProcessMemorySchema>;
 export type MatrixReport = z.output<typeof MatrixReportSchema>;
 export type Report = z.output<typeof ReportSchema>;

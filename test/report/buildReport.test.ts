@@ -53,12 +53,12 @@ describe('buildReport', () => {
   });
 
   it('ranks on the metrics every scenario measured, so an extra metric gives no boost', () => {
-    // complex reports a perfect latency that simple does not measure: 0.96 over its own three
-    // metrics, but 0.94 over the shared accuracy and coverage, below simple's 0.95.
+    // complex meets its latency target (1 ms per item), a metric simple does not measure: 0.96 over its own
+    // three metrics, but 0.94 over the shared accuracy and coverage, below simple's 0.95.
     const report = buildReport(
       outcome([
         progress('simple', { quality: { items: 100, sums: { accuracy: 90 } } }),
-        progress('complex', { quality: { items: 800, sums: { accuracy: 704, latency: 800 } } }),
+        progress('complex', { busyMs: 800, quality: { items: 800, sums: { accuracy: 704 } } }),
       ]),
       config,
     );
@@ -70,17 +70,17 @@ describe('buildReport', () => {
     );
   });
 
-  it('does not rank a failed, cancelled or unfinished scenario, and says why', () => {
+  it('does not rank a scenario that failed in a finished run, and says why (cancelled and unfinished runs: ranking.test.ts)', () => {
     const report = buildReport(
       outcome([
         progress('simple'),
-        progress('medium', { status: 'paused', progressPct: 40, itemsProcessed: 120 }),
-        progress('complex', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 800, quality: { items: 800, sums: { accuracy: 800 } } }),
+        progress('medium', { status: 'failed', failureReason: 'time_budget_exceeded', progressPct: 40, itemsProcessed: 120 }),
+        progress('complex', { status: 'failed', failureReason: 'error_tolerance_exceeded', itemsProcessed: 800, quality: { items: 800, sums: { accuracy: 800 } } }),
       ]),
       config,
     );
     expect(report.comparison.qualityRanking).toEqual(['simple']);
-    expect(report.comparison.rankingBasis.unranked).toEqual({ medium: 'not finished (paused)', complex: 'failed (cancelled)' });
+    expect(report.comparison.rankingBasis.unranked).toEqual({ medium: 'failed (time budget exceeded)', complex: 'failed (error tolerance exceeded)' });
   });
 
   it('says it cannot rank when the completed scenarios share no measured metric', () => {
@@ -117,7 +117,7 @@ describe('buildReport', () => {
     expect(report.comparison.missingMetrics).toEqual([
       { metric: 'f1', reason: 'not-reported', scenarios: ['simple'] },
       { metric: 'accuracy', reason: 'no-scored-batches', scenarios: ['complex'] },
-      { metric: 'latency', reason: 'no-scored-batches', scenarios: ['complex'] },
+      { metric: 'latency', reason: 'no-timed-items', scenarios: ['complex'] },
       { metric: 'f1', reason: 'no-scored-batches', scenarios: ['complex'] },
     ]);
   });

@@ -6,8 +6,8 @@ import { renderText } from '../../src/report/renderText.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
 import { config, definition, outcome, progress } from './fixtures.ts';
 
-/** A run whose skill reported no memory of its own and ran in the process (no isolation): every figure is 0. */
-const unmeasured = () => ['simple', 'medium', 'complex'].map((name) => progress(name, { memoryUsedMb: 0 }));
+/** A run whose skill reported no memory of its own and ran in the process (no isolation): every figure is 0. Complex meets its 1 ms latency target. */
+const unmeasured = () => ['simple', 'medium', 'complex'].map((name) => progress(name, { memoryUsedMb: 0, ...(name === 'complex' ? { busyMs: 800 } : {}) }));
 
 describe('memory in the report', () => {
   it('does not judge a memory limit nothing measured: held is null and the figure reads "not measured"', () => {

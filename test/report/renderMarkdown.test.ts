@@ -19,7 +19,7 @@ describe('renderMarkdown', () => {
       | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
       | simple | complete | 100 | 0 | 10 | 4 s | 1 s | 3 s | 10 ms | 0.975 |
       | medium | complete | 300 | 0 | 6 | 10 s | 2.4 s | 0 ms | 8 ms | 0.925 |
-      | complex | failed (error_tolerance_exceeded) | 400 | 100 | 4 | 10 s | 2 s | 0 ms | 5 ms | 0.7 |
+      | complex | failed (error_tolerance_exceeded) | 400 | 100 | 4 | 10 s | 2 s | 0 ms | 5 ms | 0.5333 |
 
       ## Quality
 
@@ -27,11 +27,9 @@ describe('renderMarkdown', () => {
       | --- | --- | --- | --- | --- | --- |
       | 1 | simple | 0.95 | 1 | - | 0.975 |
       | 2 | medium | 0.85 | 1 | - | 0.925 |
-      | - | complex | 0.9 | 0.5 | missing | 0.7 |
+      | - | complex | 0.9 | 0.5 | 0.2 | 0.5333 |
 
       Ranked on the mean of accuracy and coverage, the metrics every completed scenario measured. Scores: simple 0.975, medium 0.925. Not ranked: complex failed (error tolerance exceeded).
-
-      - latency is missing for complex: the skill never reported it (latency is scored only from the skill's own "latency" metric; busy time per item is shown separately), so it is left out of overall quality and the ranking.
 
       ## Barriers
 
@@ -53,13 +51,12 @@ describe('renderMarkdown', () => {
       | --- | --- | --- | --- | --- |
       | simple | held 1 s / 30 s | held 64 MB / 256 MB | held 0% / 0% | held 0.975 / basic (0.6) |
       | medium | held 10 s / 90 s | held 64 MB / 512 MB | held 0% / 5% | held 0.925 / good (0.75) |
-      | complex | held 10 s / 300 s | held 64 MB / 1024 MB | BROKEN 12.5% / 10% | BROKEN 0.7 / excellent (0.9) |
+      | complex | held 10 s / 300 s | held 64 MB / 1024 MB | BROKEN 12.5% / 10% | BROKEN 0.5333 / excellent (0.9) |
 
       ## Recommendations
 
       - 2 of 3 scenarios completed; failed: "complex".
       - Scenario "complex" failed because it exceeded its error tolerance (12.5% of items failed against 10% allowed) after 400 items; last error: "upstream 503".
-      - The skill never reported "latency" (named in qualityMetrics of "complex"), so it is shown as missing and left out of overall quality and the ranking: return it from run() in metrics, or remove it from qualityMetrics.
       - The barrier at 70% was released by its timeout after 30 s with "complex" still missing: raise barriers.timeoutMs, or check what held up "complex".
       "
     `);
