@@ -1,5 +1,6 @@
 import { renderBarriers } from './barriers.js';
 import { renderCards } from './cards.js';
+import { LiveProgressHistory, createCharts, liveChartData } from './charts.js';
 import { EventLog } from './eventLog.js';
 import { setText } from './format.js';
 import { renderReport } from './reportView.js';
@@ -22,6 +23,9 @@ const state = {
 };
 
 const log = new EventLog($('#log'));
+// Progress over time is drawn from the updates as they arrive (the stream sends each scenario's current state).
+const progressHistory = new LiveProgressHistory();
+const runCharts = createCharts($('#live-charts'));
 const charts = { orchestrator: $('#chart-orchestrator'), scenario: $('#chart-scenario') };
 const chartsReady = Promise.all(Object.values(charts).map((figure) => loadChart(figure).catch((error) => showError(String(error)))));
 
@@ -34,6 +38,7 @@ function applySnapshot(view) {
   state.scenarios = new Map(view.scenarios.map((s) => [s.name, s]));
   state.actors = new Map(view.actors.map((a) => [a.id, a]));
   state.clockOffset = view.serverTime - Date.now();
+  progressHistory.record(view.startedAt, view.scenarios, view.serverTime, view.live);
   log.reset(view.log, view.logSkipped);
   scheduleRender();
 }
@@ -51,6 +56,7 @@ function applyDelta(delta) {
   if (delta.reportText) view.reportText = delta.reportText;
   if (delta.error) view.error = delta.error;
   if (delta.log) log.append(delta.log, delta.logSkipped);
+  if (delta.scenarios) progressHistory.record(view.startedAt, [...state.scenarios.values()], delta.serverTime, view.live);
   scheduleRender();
 }
 
@@ -112,6 +118,7 @@ function render() {
   const live = new Set(scenarios.filter((s) => s.progress.status !== 'complete' && s.progress.status !== 'failed').map((s) => s.name));
   const nowMs = view.startedAt === null ? 0 : serverNow() - view.startedAt;
   renderBarriers($('#barrier-timeline'), view.barriers, { names, live, timeoutMs: view.barrierTimeoutMs, nowMs });
+  runCharts.update(liveChartData(progressHistory, { startedAt: view.startedAt, scenarios, barriers: view.barriers, report: view.report, nowMs }));
   renderReport($('#report'), view.report, view.reportText);
   log.setOrigin(view.stored ? 'Rebuilt from the store, which keeps no live events: milestones, barriers, batches, errors and outcomes.' : '');
   log.render();

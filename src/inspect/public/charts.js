@@ -96,17 +96,24 @@ export class LiveProgressHistory {
     this.series = new Map();
   }
 
-  /** @param {number|null} startedAt epoch ms @param {object[]} scenarios ScenarioView[] @param {number} serverTime */
-  record(startedAt, scenarios, serverTime) {
+  /**
+   * @param {number|null} startedAt the run's start, epoch ms
+   * @param {object[]} scenarios ScenarioView[]
+   * @param {number} serverTime the server's clock when the update was sent
+   * @param {boolean} live false for a stored run, whose server time says nothing about when it ran
+   */
+  record(startedAt, scenarios, serverTime, live = true) {
     if (startedAt === null || startedAt === undefined) return;
-    const at = Math.max(0, serverTime - startedAt);
     for (const scenario of scenarios) {
       const points = this.series.get(scenario.name) ?? [[0, 0]];
       this.series.set(scenario.name, points);
-      const items = scenario.progress.itemsProcessed;
+      const { progress } = scenario;
+      const items = progress.itemsProcessed;
       const last = points[points.length - 1];
       if (items === last[1]) continue;
-      points.push([Math.max(at, last[0]), items]);
+      // A finished scenario's items were all in by its finish; a stored one's by the end of its saved elapsed time.
+      const asOf = progress.finishedAt ?? (live || progress.startedAt === null ? serverTime : progress.startedAt + progress.elapsedMs);
+      points.push([Math.max(asOf - startedAt, last[0], 0), items]);
       // A long run keeps every other point of its older half: the line keeps its shape, memory stays bounded.
       if (points.length > this.maxPoints) {
         const half = Math.floor(points.length / 2);

@@ -17,9 +17,9 @@ th { color: var(--muted); font-weight: 600; }
 p, li { line-height: 1.45; max-width: 80rem; }
 .hint { color: var(--muted); font-size: 0.85rem; margin: 0.2rem 0 0.6rem; }
 .report-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1rem; }
-.report-charts figure { margin: 0; min-width: 0; }
-.report-charts figure.wide { grid-column: 1 / -1; }
-.report-charts figcaption { font-weight: 600; margin-bottom: 0.2rem; }
+.chart-figure { margin: 0; min-width: 0; }
+.chart-figure.wide { grid-column: 1 / -1; }
+.chart-figure figcaption { font-weight: 600; margin-bottom: 0.2rem; }
 .chart-note { color: var(--muted); font-size: 0.85rem; margin: 0.3rem 0 0; }
 .chart-empty { color: var(--muted); padding: 2rem 0; }
 noscript p { color: var(--bad); }

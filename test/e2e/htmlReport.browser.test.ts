@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatMs } from '../../src/report/format.ts';
+import { ReportSchema, type Report } from '../../src/report/schema.ts';
+import { cliCwd, runCli } from '../support/cliProcess.ts';
+import { probeCharts } from './support/chartProbe.ts';
+
+/**
+ * `scenarios report ID --format html` opened from file:// in headless Chromium (Debian's `chromium`, driven
+ * by playwright-core): every chart is drawn, names every scenario, the tables hold the report's figures, and
+ * the page asks for nothing but itself.
+ */
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+// In CI a missing Chromium is a failure, not a skip: .ci/run installs it.
+const required = Boolean(process.env.CI);
+if (!hasChromium && !required) console.warn(`HTML report browser tests skipped: no Chromium at ${chromiumPath}. Install it with: apt-get install -y chromium`);
+
+const ID = 'orch-html-report';
+const SCENARIOS = ['simple', 'medium', 'complex'];
+
+describe('scenarios run --format html', () => {
+  it('prints the page on stdout with the run\'s batches in its chart data', async () => {
+    const { code, stdout } = await runCli(['run', 'test/fixtures/small-three.json', '--db', 'memory', '--format', 'html']);
+    expect(code).toBe(0);
+    expect(stdout.startsWith('<!doctype html>')).toBe(true);
+    const json = /<script type="application\/json" id="chart-data">([\s\S]*?)<\/script>/.exec(stdout)?.[1] ?? '{}';
+    const data = JSON.parse(json) as { progress: { series: { scenario: string; points: unknown[] }[] } };
+    // (0, 0) and one point per batch: 6 batches each in small-three.
+    expect(data.progress.series.map((s) => [s.scenario, s.points.length])).toEqual(SCENARIOS.map((name) => [name, 7]));
+  }, 30_000);
+});
+
+describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
+  let browser: Browser;
+  let file: string;
+  let report: Report;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`Chromium is required here (CI is set) but ${chromiumPath} is missing: apt-get install -y chromium`);
+    const db = join(cliCwd(), 'html-db');
+    const run = await runCli(['run', 'test/fixtures/small-three.json', '--db', db, '--id', ID, '--json']);
+    expect(run.code).toBe(0);
+    report = ReportSchema.parse(JSON.parse(run.stdout));
+    const html = await runCli(['report', ID, '--db', db, '--format', 'html']);
+    expect(html.code).toBe(0);
+    file = join(cliCwd(), 'report.html');
+    writeFileSync(file, html.stdout);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws every chart offline, names every scenario, and asks for nothing but the file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+    });
+    await page.route('**/*', (route) => (route.request().url() === pathToFileURL(file).href ? route.continue() : route.abort()));
+    await page.goto(pathToFileURL(file).href);
+    await page.locator('figure[data-chart="quality"] canvas').waitFor();
+
+    const charts = await probeCharts(page, '#report-charts');
+    expect(charts.map((c) => c.kind)).toEqual(['progress', 'time-per-item', 'quality']);
+    for (const chart of charts) {
+      expect(chart.paintedPixels, chart.kind).toBeGreaterThan(2_000);
+      for (const name of SCENARIOS) expect(chart.legend, chart.kind).toContain(name);
+    }
+    const [progress, timePerItem, quality] = charts;
+    expect(progress?.points).toBe(3 * 7);
+    expect(timePerItem?.points).toBe(3);
+    expect(timePerItem?.legend.some((label) => label.startsWith('fit: busy ∝ items^'))).toBe(true);
+    expect(quality?.points).toBe(3);
+
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    expect(problems).toEqual([]);
+
+    const artifacts = process.env.SCENARIOS_TEST_ARTIFACTS;
+    if (artifacts) {
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, 'html-report.png'), fullPage: true });
+    }
+    await page.close();
+  });
+
+  it('holds the report\'s figures in tables that read without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    const cells = (table: string, name: string) => page.locator(`#${table} tr[data-scenario="${name}"] td`).allTextContents();
+
+    expect(await page.locator('#report-charts canvas').count()).toBe(0);
+    expect(await page.locator('noscript').textContent()).toContain('The charts need JavaScript');
+    for (const name of SCENARIOS) {
+      const s = report.scenarios[name];
+      if (!s) throw new Error(`no ${name} in the report`);
+      const row = await cells('scenario-table', name);
+      expect(row.slice(0, 5)).toEqual([name, s.status, String(s.itemsProcessed), String(s.itemsFailed), String(s.batchCount)]);
+      const perItem = report.comparison.timePerItemMs[name];
+      expect(await cells('time-per-item-table', name)).toEqual([name, perItem == null ? '-' : formatMs(perItem), String(s.itemsProcessed - s.cachedItems), formatMs(s.busyMs)]);
+      const budget = await cells('budget-table', name);
+      expect(budget[1]).toMatch(report.budgets[name]?.time.held ? /^held / : /^BROKEN /);
+      // One quality sample per batch.
+      expect((await cells('quality-ci-table', name))[3]).toBe(String(s.batchCount));
+    }
+    const ranked = await page.locator('#quality-table tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-scenario')));
+    expect(ranked.slice(0, report.comparison.qualityRanking.length)).toEqual(report.comparison.qualityRanking);
+    expect(await page.locator('#scaling-verdict').getAttribute('data-verdict')).toBe(report.comparison.scaling.verdict);
+    expect(await page.locator('#barrier-table tbody tr').count()).toBe(report.barriers.length);
+    await context.close();
+  });
+});
