@@ -40,6 +40,14 @@ export function createCli(io: CliIO): CAC {
   register(cli, commandSpecs.inspect, withId(async () => (await import('./commands/inspect.ts')).inspectCommand));
   register(cli, commandSpecs.diagram, plain(async () => (await import('./commands/diagram.ts')).diagramCommand));
   register(cli, commandSpecs.init, plain(async () => (await import('./commands/init.ts')).initCommand));
+  register(cli, commandSpecs.baseline, async (action, target, options) => {
+    const { baselineCommand } = await import('./commands/baseline.ts');
+    io.exitCode = await baselineCommand(String(action), typeof target === 'string' || typeof target === 'number' ? String(target) : undefined, options as Options, io);
+  });
+  register(cli, commandSpecs.compare, async (a, b, options) => {
+    const { compareCommand } = await import('./commands/compare.ts');
+    io.exitCode = await compareCommand(String(a), String(b), options as Options, io);
+  });
   register(cli, commandSpecs.schema, plain(async () => (await import('./commands/schema.ts')).schemaCommand));
   cli.help();
   cli.version('0.1.0');

@@ -28,6 +28,8 @@ export const ExitCode = {
   scenarioFailed: 1,
   usage: 2,
   leaseHeld: 3,
+  /** `--fail-on`: the finished run regressed against its reference, or broke a budget (src/compare/gate.ts). */
+  regression: 4,
   interrupted: 130,
 } as const;
 

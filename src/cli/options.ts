@@ -48,6 +48,15 @@ export const commandSpecs = {
         description: "Run the skill for every batch: take nothing from the batch cache and store nothing in it, even where the config sets cacheEnabled (recorded with the run, so resume does the same)",
       },
       {
+        flags: '--against <ref>',
+        description: 'After the run, compare it with this baseline name, run id or experiment id (scenarios compare); with --fail-on, gate on the comparison',
+      },
+      {
+        flags: '--fail-on <rules>',
+        description:
+          'Exit 4 when a rule fails, e.g. "quality<-0.02,timePerItem>+10%" (a significant change past the threshold against --against) or "budgets" (a budget did not hold); one line per rule after the report',
+      },
+      {
         flags: '--inspect [port]',
         description: 'Serve the live inspector page on 127.0.0.1:PORT (default 4319; works offline) and keep serving after the run until Ctrl+C; --inspect=stately streams to the Stately inspector instead (needs the internet)',
       },
@@ -115,6 +124,24 @@ export const commandSpecs = {
       { flags: '--force', description: 'Replace files that already exist (default: refuse, and write nothing)' },
     ],
     examples: ['scenarios init', 'scenarios init --js'],
+  },
+  baseline: {
+    usage: 'baseline <action> [target]',
+    description:
+      'Named baselines in the store: "save <id>" points a name (--name, default main) at a finished run or experiment (saving a name again replaces it), "list" shows them, "delete <name>" removes one',
+    options: [
+      { flags: '--name <name>', description: 'The baseline\'s name for save (default: main)' },
+      { flags: '--json', description: 'For list: print the baselines as JSON' },
+      runDbOption,
+    ],
+    examples: ['scenarios baseline save orch-1a2b3c4d', 'scenarios baseline save exp-5e6f7a8b --name nightly', 'scenarios baseline list', 'scenarios baseline delete nightly'],
+  },
+  compare: {
+    usage: 'compare <a> <b>',
+    description:
+      'Compare two stored runs, experiments or baselines (each name is tried as a run id, then an experiment id, then a baseline name): per scenario in both, quality, time per item and throughput of each, b − a with its 95% CI and p (Welch\'s t), and which differences are significant',
+    options: [{ flags: '--json', description: 'Print the comparison as JSON' }, runDbOption],
+    examples: ['scenarios compare main orch-1a2b3c4d', 'scenarios compare exp-1a2b3c4d exp-5e6f7a8b --json'],
   },
   schema: {
     usage: 'schema',

@@ -1,0 +1,65 @@
+import { plainTable } from '../cli/table.ts';
+import { roundTo } from '../report/round.ts';
+import type { Comparison, ComparisonSide, FigureComparison } from './schema.ts';
+
+/** A figure's value as its unit reads best: scores to 4 decimals, times to 3, throughput to 1. */
+export function formatValue(value: number, unit: FigureComparison['unit'], signed = false): string {
+  const decimals = unit === 'score' ? 4 : unit === 'ms/item' ? 3 : 1;
+  const text = String(roundTo(value, decimals));
+  return signed && value > 0 ? `+${text}` : text;
+}
+
+export function formatRelative(relative: number | null): string {
+  if (relative === null) return '-';
+  const pct = roundTo(relative * 100, 1);
+  return `${pct > 0 ? '+' : ''}${pct}%`;
+}
+
+export function formatP(p: number | null): string {
+  if (p === null) return '-';
+  return p < 0.001 ? '<0.001' : String(roundTo(p, 3));
+}
+
+function describeSide(label: string, side: ComparisonSide): string {
+  const what = side.kind === 'run' ? `run ${side.id}` : `experiment ${side.id} (${side.runs.length} repeat(s))`;
+  const via = side.baseline === null ? what : `baseline ${side.baseline}: ${what}`;
+  return `${label} = ${via}, skill ${side.skill.name}@${side.skill.version}, one sample per ${side.sampleUnit}`;
+}
+
+function row(f: FigureComparison): string[] {
+  const side = (s: FigureComparison['a']) => (s === null ? '-' : `${formatValue(s.mean, f.unit)} (n ${s.n})`);
+  const d = f.difference;
+  const ci = d?.ci95 ? `${formatValue(d.ci95.low, f.unit, true)} … ${formatValue(d.ci95.high, f.unit, true)}` : '-';
+  return [
+    f.figure,
+    f.unit,
+    side(f.a),
+    side(f.b),
+    d ? formatValue(d.estimate, f.unit, true) : '-',
+    d ? formatRelative(d.relative) : '-',
+    ci,
+    d ? formatP(d.pValue) : '-',
+    d?.significant ? 'yes' : '',
+  ];
+}
+
+/** The comparison as text: what each side is, then per scenario a table of means, differences, CIs and p. */
+export function renderComparison(comparison: Comparison): string {
+  const lines = [describeSide('a', comparison.a), describeSide('b', comparison.b), 'Differences are b − a, with a 95% CI and p from Welch\'s t; "significant" means p < 0.05.', ''];
+  for (const scenario of comparison.scenarios) {
+    lines.push(`${scenario.scenario} (a ${scenario.status.a}, b ${scenario.status.b})`);
+    const table = plainTable(
+      ['figure', 'unit', 'a mean', 'b mean', 'b − a', 'relative', '95% CI of b − a', 'p', 'significant'],
+      scenario.figures.map(row),
+      { align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'], indent: '  ' },
+    );
+    lines.push(table.trimEnd());
+    for (const note of scenario.notes) lines.push(`  note: ${note}`);
+    lines.push('');
+  }
+  if (comparison.scenarios.length === 0) lines.push('No scenario is in both: nothing to compare.', '');
+  if (comparison.onlyIn.a.length > 0) lines.push(`Only in a (not compared): ${comparison.onlyIn.a.join(', ')}`);
+  if (comparison.onlyIn.b.length > 0) lines.push(`Only in b (not compared): ${comparison.onlyIn.b.join(', ')}`);
+  for (const note of comparison.notes) lines.push(`Note: ${note}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
