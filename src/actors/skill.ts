@@ -8,7 +8,7 @@ export const SkillResultSchema = z.strictObject({
   qualityScore: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
   /** Items actually processed; the rest of the batch counts as failed. Defaults to the whole batch. */
   processed: z.int('must be an integer').min(0, 'must be 0 or more').optional(),
-  /** Extra 0..1 scores averaged into the report under their own names (e.g. `latency`); any name, `__proto__` too. */
+  /** Extra 0..1 scores averaged into the report under their own names (e.g. `f1`); any name, `__proto__` too, but `coverage` and `latency` are the run's own (docs/metrics.md). */
   metrics: ownRecord(z.number()).optional(),
   /** Memory the skill used for this batch, if it knows better than a process-wide sample. */
   memoryMb: z.number().min(0).optional(),

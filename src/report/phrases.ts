@@ -121,7 +121,7 @@ export function describeMissingMetric(missing: MissingMetric): string {
     case 'no-target':
       return `${missing.metric} is missing for ${where}: no latencyTargetMsPerItem to judge time per item against, so it is left out of overall quality and the ranking.`;
     case 'no-timed-items':
-      return `${missing.metric} is missing for ${where}: the skill processed no item itself (every batch came from the cache), so there is no time per item to judge.`;
+      return `${missing.metric} is missing for ${where}: the skill processed no item itself (none succeeded, or every batch came from the cache), so there is no time per item to judge.`;
     case 'not-reported':
       return `${missing.metric} is missing for ${where}: the skill never reported it, so it is left out of overall quality and the ranking.`;
   }

@@ -38,7 +38,7 @@ describe('latency in the report', () => {
     const report = buildReport(outcome([progress('complex', { busyMs: 0, cachedBatches: 8, cachedItems: 800 })]), config);
     expect(report.comparison.missingMetrics).toEqual([{ metric: 'latency', reason: 'no-timed-items', scenarios: ['complex'] }]);
     expect(renderMarkdown(report)).toContain(
-      '- latency is missing for complex: the skill processed no item itself (every batch came from the cache), so there is no time per item to judge.',
+      '- latency is missing for complex: the skill processed no item itself (none succeeded, or every batch came from the cache), so there is no time per item to judge.',
     );
   });
 

@@ -38,8 +38,8 @@ def process_batch(items, params):
     return {
         "qualityScore": round(quality, 6),
         "processed": len(items),
-        # Any name works; `latency` is one the report knows (0..1, higher is better).
-        "metrics": {"latency": max(0.0, 1.0 - elapsed_ms / 1000)},
+        # Any name but `coverage` and `latency`, which the run measures itself (0..1, higher is better).
+        "metrics": {"speed": max(0.0, 1.0 - elapsed_ms / 1000)},
     }
 
 

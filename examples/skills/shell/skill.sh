@@ -36,7 +36,7 @@ LC_ALL=C exec awk '
     if (mean < 0) mean = 0
     if (mean > 1) mean = 1
     # No "processed": the whole batch counts as processed.
-    printf "{\"id\":%s,\"qualityScore\":%.6f,\"metrics\":{\"latency\":1}}\n", id, 0.8 + 0.2 * mean
+    printf "{\"id\":%s,\"qualityScore\":%.6f,\"metrics\":{\"meanValue\":%.6f}}\n", id, 0.8 + 0.2 * mean, mean
     fflush()
   }
 '
