@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { isAbRun, withAbReport } from '../ab/attachAbReport.ts';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
 import type { BatchFold } from '../actors/batchFold.ts';
@@ -248,16 +249,24 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
       // Deferred: the root completes inside the last scenario's transition, before that scenario's own
       // final snapshot reaches the inspector; ending the stream at once would drop its last events.
       complete: () => queueMicrotask(() => {
+        const finish = (report: Report) => {
+          channel.publish({ type: 'orchestration.finished', report });
+          channel.end();
+          resolve(report);
+        };
+        const fail = (error: unknown) => {
+          channel.end(toError(error));
+          reject(toError(error));
+        };
         try {
           const output = actor.getSnapshot().output;
           if (!output) throw new ScenarioError('internal', 'orchestration finished without output');
           const report = buildReport(toOutcome(id, skill, output, processMemory.peak()), config);
-          channel.publish({ type: 'orchestration.finished', report });
-          channel.end();
-          resolve(report);
+          // An A/B run's comparison is read from the journal, where every batch keeps both versions' figures.
+          if (isAbRun(skill)) withAbReport(report, config, journal, skill).then(finish, fail);
+          else finish(report);
         } catch (error) {
-          channel.end(toError(error));
-          reject(toError(error));
+          fail(error);
         }
       }),
       error: (error) => {
@@ -356,6 +365,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
 
 /** The built-in skill a config names; a module must be loaded by the caller (loadSkillModule) and passed in. */
 export function resolveConfiguredSkill(config: OrchestrationConfig): Skill {
+  if (config.skills) throw new UsageError('the config names two skills (A/B): load them with loadAbSkill(config.skills) and pass { skill }');
   const ref = config.skill;
   if ('module' in ref) throw new UsageError(`the config names skill module "${ref.module}": load it with loadSkillModule() and pass { skill }`);
   if ('command' in ref) throw new UsageError(`the config names skill command ${JSON.stringify(ref.command)}: start it with commandSkill() and pass { skill }`);

@@ -1,4 +1,5 @@
 import type { InspectionEvent, Snapshot } from 'xstate';
+import { loadAbSkill } from '../ab/loadAbSkill.ts';
 import type { ItemSource } from '../actors/batchRunner.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { commandSkill, type CommandSkill } from '../actors/commandSkill.ts';
@@ -166,10 +167,12 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
     throw new ScenarioError('usage', `orchestration "${id}" already finished (${row.status}); see scenarios report ${id}`);
   }
   const config = checkStoredRow(row);
+  // An A/B run loads both versions again from its stored `skills` (src/ab).
+  const ab = options.skill || !config.skills ? undefined : await loadAbSkill(config.skills, { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.skillStderr ? { stderr: options.skillStderr } : {}) });
   // A skill command is started again from the stored config (whose cwd the run made absolute); nothing runs before the first batch.
   const children: CommandSkill | undefined =
-    options.skill || row.skill.module || !('command' in config.skill) ? undefined : commandSkill(config.skill, options.skillStderr ? { stderr: options.skillStderr } : {});
-  const skill = (options.skill as Skill | undefined) ?? children ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
+    options.skill || ab || row.skill.module || !('command' in config.skill) ? undefined : commandSkill(config.skill, options.skillStderr ? { stderr: options.skillStderr } : {});
+  const skill = (options.skill as Skill | undefined) ?? ab?.skill ?? children ?? (row.skill.module ? await loadSkillModule(row.skill.module, options.cwd) : builtinSkill(row.skill.name));
   // The same records for the same batches: the files are read again only if they match what the run recorded
   // (else ScenarioError 'dataset_changed' says what changed).
   const opened = options.items === undefined && readsFiles(config) ? await openDatasets(config, datasetOptions(options)) : undefined;
@@ -192,11 +195,12 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
     lease: { ...(options.onLeaseWait ? { onWait: options.onLeaseWait } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   });
   const driven = closeOnFailure(run, opened);
-  return (children ? closingChildren(driven, children) : driven) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
+  const started = children ?? ab;
+  return (started ? closingChildren(driven, started) : driven) as Promise<unknown> as Promise<DurableOrchestration<Row>>;
 }
 
 /** A command skill started here: its children are closed before `outcome` settles (or when driving fails to start). */
-const closingChildren = (run: Promise<DurableOrchestration>, children: CommandSkill): Promise<DurableOrchestration> =>
+const closingChildren = (run: Promise<DurableOrchestration>, children: Pick<CommandSkill, 'close'>): Promise<DurableOrchestration> =>
   run.then(
     (driven) => Object.assign(driven, { outcome: driven.outcome.finally(() => children.close()) }),
     async (error: unknown) => {

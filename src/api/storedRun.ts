@@ -1,3 +1,4 @@
+import { withAbReport } from '../ab/attachAbReport.ts';
 import type { OrchestrationConfig } from '../config/schema.ts';
 import { ScenarioError } from '../errors.ts';
 import type { OrchestratorContext } from '../machines/orchestratorMachine.ts';
@@ -54,9 +55,11 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
     return [row.status === 'paused' && live.status === 'running' ? { ...live, status: 'paused' as const } : live];
   });
   const barriers = context.book.released;
-  const report = buildReport(
+  const built = buildReport(
     toOutcome(id, row.skill, { startedAt: context.startedAt, finishedAt: context.finishedAt, downtimeMs: context.downtimeMs, scenarios: progress, barriers }),
     config,
   );
+  // An A/B run's comparison comes from the journal (src/ab), as when it ran.
+  const report = await withAbReport(built, config, store, row.skill);
   return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, leaseRemainingMs: row.leaseRemainingMs ?? null, updatedAt: row.updatedAt };
 }

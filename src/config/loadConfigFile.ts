@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, toError } from '../errors.ts';
 import { validateConfig } from './parseConfig.ts';
-import type { ParsedConfig } from './schema.ts';
+import type { ParsedConfig, SkillRef } from './schema.ts';
 
 /**
  * Reads and validates a JSON config file (comments and trailing commas allowed); every problem is reported with its field path. Relative paths
@@ -38,12 +38,13 @@ function plainJson(text: string): { value: unknown } | undefined {
 /** The config with its relative paths made absolute against `folder` (the config file's). */
 export function anchorPaths(config: ParsedConfig, folder: string): ParsedConfig {
   const anchor = (path: string) => (isAbsolute(path) ? path : resolve(folder, path));
-  const { skill } = config;
-  const anchoredSkill =
+  const anchorSkill = (skill: SkillRef): SkillRef =>
     'module' in skill ? { ...skill, module: anchor(skill.module) } : 'command' in skill ? { ...skill, cwd: anchor(skill.cwd ?? '.') } : skill;
   return {
     ...config,
-    skill: anchoredSkill,
+    skill: anchorSkill(config.skill),
+    // A/B (src/ab): both versions' paths, as the one skill's.
+    ...(config.skills ? { skills: config.skills.map(anchorSkill) } : {}),
     scenarios: config.scenarios.map((scenario) =>
       'file' in scenario.dataset ? { ...scenario, dataset: { ...scenario.dataset, file: anchor(scenario.dataset.file) } } : scenario,
     ),

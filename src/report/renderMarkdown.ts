@@ -1,3 +1,4 @@
+import { abTable } from '../ab/renderAb.ts';
 import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
@@ -67,6 +68,12 @@ function matrixSection(report: Report): string[] {
   return matrix === undefined ? [] : ['', `### Matrix (${matrix.title})`, '', ...table(matrix.header, matrix.rows)];
 }
 
+/** Version b against version a per scenario, for an A/B run (src/ab); nothing otherwise. */
+function abSection(report: Report): string[] {
+  const ab = abTable(report);
+  return ab === undefined ? [] : ['', `## ${ab.title}`, '', ...table(ab.header, ab.rows), '', ...ab.notes.map((n) => `- ${n}`)];
+}
+
 /** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [
@@ -83,6 +90,7 @@ export function renderMarkdown(report: Report): string {
     '',
     ...table(SCENARIO_COLUMNS, scenarioRows(report)),
     ...matrixSection(report),
+    ...abSection(report),
     ...cacheLines(report),
     '',
     '## Quality',

@@ -1,3 +1,4 @@
+import { abTable } from '../ab/renderAb.ts';
 import type { ScenarioBudgets } from './budgets.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeProcessMemory, describeRanking, describeScaling, formatScore, scenarioRows } from './phrases.ts';
 import { formatMs } from './format.ts';
@@ -40,6 +41,8 @@ export function renderText(report: Report): string {
   lines.push('', 'Scenarios', ...alignColumns([[...SCENARIO_COLUMNS], ...scenarioRows(report)]));
   const matrix = matrixTable(report);
   if (matrix) lines.push('', `Matrix (${matrix.title})`, ...alignColumns([matrix.header, ...matrix.rows]));
+  const ab = abTable(report);
+  if (ab) lines.push('', ab.title, ...alignColumns([ab.header, ...ab.rows]), ...ab.notes.map((n) => `  ${n}`));
   const cached = describeCache(report);
   if (cached.length > 0) lines.push('', 'Cache (cached batches are not in busy time, time per item or the scaling fit)', ...cached.map((c) => `  ${c}`));
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AbReportSchema } from '../ab/abReportSchema.ts';
 import { ownRecord } from '../ownKeys.ts';
 
 /**
@@ -238,6 +239,8 @@ export const ReportSchema = z.object({
   ),
   /** Present when the config has a matrix: the report groups scenarios by what it varied. */
   matrix: MatrixReportSchema.optional(),
+  /** Present for an A/B run (config `skills`): both versions on the same items, compared per scenario (src/ab). */
+  ab: AbReportSchema.optional(),
   recommendations: z.array(z.string()),
 });
 

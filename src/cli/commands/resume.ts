@@ -10,6 +10,9 @@ import { datasetProgressLines, parseSkillCommandOption } from './run.ts';
 
 export async function resumeCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const format = parseFormat(raw);
+  if (Array.isArray(raw.skill) || Array.isArray(raw.skillCommand)) {
+    throw new UsageError('resume takes one --skill or --skill-command: an A/B run loads both of its versions from its stored config by itself');
+  }
   if (raw.skill !== undefined && (typeof raw.skill !== 'string' || raw.skill === '')) throw new UsageError('--skill needs a module path');
   const words = parseSkillCommandOption(raw.skillCommand);
   if (words && raw.skill !== undefined) throw new UsageError('--skill and --skill-command name two different skills: use one of them');

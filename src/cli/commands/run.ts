@@ -12,6 +12,8 @@ import type { DatasetProgress } from '../../data/datasetIndex.ts';
 import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
 import { withoutCache } from '../../config/withoutCache.ts';
 import { UsageError } from '../../errors.ts';
+import { abSkillRefs, parseAbSkillOptions, type AbCliSkills } from '../../ab/abCliOptions.ts';
+import { loadAbSkill, withoutAb, type LoadedAbSkill } from '../../ab/loadAbSkill.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import { rememberRunStore } from '../runIndex.ts';
 import { leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
@@ -31,9 +33,13 @@ export interface RunOptions {
   inspect?: InspectMode;
   /** `--no-cache`: no batch taken from the cache or stored in it, whatever the config's cacheEnabled. */
   cache?: false;
+  /** `--skill` or `--skill-command` given twice: an A/B run of the two (src/ab). */
+  ab?: AbCliSkills;
 }
 
 export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
+  const ab = parseAbSkillOptions(raw.skill, raw.skillCommand, (words) => parseSkillCommandOption(words));
+  if (ab) return { ...parseRunOptions({ ...raw, skill: undefined, skillCommand: undefined }), ab };
   const format = parseFormat(raw);
   if (raw.skill !== undefined && (typeof raw.skill !== 'string' || raw.skill === '')) throw new UsageError('--skill needs a module path');
   if (raw.id !== undefined && (typeof raw.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw.id))) {
@@ -111,11 +117,11 @@ export function withConcurrency(config: OrchestrationConfig, concurrency: number
 
 export async function resolveRunInputs(
   configPath: string | undefined,
-  options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand' | 'cache'>,
+  options: Pick<RunOptions, 'seed' | 'skill' | 'skillCommand' | 'cache' | 'ab'>,
   cwd: string,
   skillStderr?: (line: string) => void,
   onDatasetProgress?: (progress: DatasetProgress) => void,
-): Promise<{ config: OrchestrationConfig; datasets: OpenedDatasets; skill?: Skill; skillModule?: string; commandSkill?: CommandSkill }> {
+): Promise<{ config: OrchestrationConfig; datasets: OpenedDatasets; skill?: Skill; skillModule?: string; commandSkill?: CommandSkill; abSkill?: LoadedAbSkill }> {
   let parsed: ParsedConfig = configPath === undefined ? validateConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
   // Before the files are opened: a random sample of a file is seeded by the seed.
   if (options.seed !== undefined) parsed = { ...parsed, seed: options.seed };
@@ -124,6 +130,14 @@ export async function resolveRunInputs(
   let config = datasets.config;
   // In the stored config too, so a resume of this run keeps the cache off.
   if (options.cache === false) config = withoutCache(config);
+  // A/B (src/ab): two skills from the command line or the config's `skills`, kept in the stored config for resume;
+  // one skill named on the command line runs alone.
+  if (options.ab) config = { ...config, skills: abSkillRefs(options.ab, cwd) };
+  else if (config.skills && (options.skill !== undefined || options.skillCommand)) config = withoutAb(config);
+  if (config.skills) {
+    const ab = await loadAbSkill(config.skills, { cwd, ...(skillStderr ? { stderr: skillStderr } : {}) });
+    return { config, datasets, skill: ab.skill, abSkill: ab };
+  }
   // Kept in the config the run stores, so `resume` starts the same command again.
   if (options.skillCommand) config = { ...config, skill: commandRef(options.skillCommand, config.skill, cwd) };
   if (options.skill === undefined && 'command' in config.skill) {
@@ -138,7 +152,7 @@ export async function resolveRunInputs(
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
-  const { config, datasets, skill, skillModule, commandSkill: children } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
+  const { config, datasets, skill, skillModule, commandSkill: children, abSkill } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
   // A command skill starts its children on the first batch, so nothing runs yet if the store cannot be opened.
   const store = await openStore(options.db, io.env, storeOptions(io));
   let inspection: RunInspection | undefined;
@@ -166,6 +180,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
   } finally {
     datasets.close();
     await children?.close();
+    await abSkill?.close();
     await inspection?.close();
     await store.close();
   }
