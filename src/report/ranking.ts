@@ -19,17 +19,18 @@ function unrankedReason(scenario: ScenarioReport): string {
  * scenarios that completed are those that happened to finish first, so ranking them would favour the quick.
  */
 function runLevelReason(scenarios: readonly (readonly [string, ScenarioReport])[]): { summary: string; completed: string } | undefined {
+  const why = scenarios.some(([, s]) => s.status === 'complete') ? ', so the scenarios that completed are only those that happened to finish first' : '';
   const cancelled = scenarios.filter(([, s]) => s.failureReason === 'cancelled').map(([name]) => name);
   if (cancelled.length > 0) {
     return {
-      summary: `Cannot rank: the run was cancelled (${listInProse(cancelled)} stopped before finishing), so the scenarios that completed are only those that happened to finish first.`,
+      summary: `Cannot rank: the run was cancelled (${listInProse(cancelled)} stopped before finishing)${why}.`,
       completed: 'completed, but the run was cancelled',
     };
   }
   const unfinished = scenarios.filter(([, s]) => s.status !== 'complete' && s.status !== 'failed').map(([name, s]) => `${name} ${s.status}`);
   if (unfinished.length > 0) {
     return {
-      summary: `Cannot rank: the run has not finished (${listInProse(unfinished)}), so the scenarios that completed are only those that happened to finish first; resume it to rank.`,
+      summary: `Cannot rank: the run has not finished (${listInProse(unfinished)})${why}; it is ranked once every scenario has ended.`,
       completed: 'completed, but the run has not finished',
     };
   }

@@ -144,6 +144,12 @@ describe('quality ranking', () => {
       expect(renderMarkdown(report)).toContain('Cannot rank: the run was cancelled');
     });
 
+    it('says a cancelled run cannot be ranked even when no scenario completed before the cancel', () => {
+      const { comparison } = buildReport(outcome([progress('simple', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 40 })]), config);
+      expect(comparison.qualityRanking).toEqual([]);
+      expect(comparison.rankingBasis.summary).toBe('Cannot rank: the run was cancelled (simple stopped before finishing).');
+    });
+
     it('ranks nothing in a run not finished (interrupted, stopped by an error and saved as paused, or still going)', () => {
       const { comparison } = buildReport(
         outcome(
@@ -163,7 +169,7 @@ describe('quality ranking', () => {
         complex: 'not finished (running)',
       });
       expect(comparison.rankingBasis.summary).toBe(
-        'Cannot rank: the run has not finished (medium paused and complex running), so the scenarios that completed are only those that happened to finish first; resume it to rank.',
+        'Cannot rank: the run has not finished (medium paused and complex running), so the scenarios that completed are only those that happened to finish first; it is ranked once every scenario has ended.',
       );
     });
   });
