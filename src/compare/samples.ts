@@ -102,8 +102,11 @@ export function batchSamples(records: readonly BatchRecord[], qualityMetrics: re
   if (failed > 0) notes.push(`${failed} batch(es) that failed every attempt left out`);
   if (retried > 0) notes.push(`${retried} batch(es) were retried: their time is their last attempt's (earlier attempts and backoff are not in the journal)`);
   if (parallel) notes.push('batches ran in parallel: each batch counts the busy time it added (overlaps once), not its own latency');
-  if (spans.length > 0 && medianOf(spans) < COARSE_BATCH_MS) notes.push(`batches take under ${COARSE_BATCH_MS} ms: their times are whole milliseconds, so per-batch time is coarse`);
-  const stalls = tukeyOutliers(figures.get(TIME_PER_ITEM) ?? []).length;
+  const instant = spans.filter((ms) => ms <= 0).length;
+  if (instant > 0) notes.push(`${instant} batch(es) took 0 ms by the clock: left out of throughput`);
+  const coarse = spans.length > 0 && medianOf(spans) < COARSE_BATCH_MS;
+  if (coarse) notes.push(`batches take under ${COARSE_BATCH_MS} ms: their times are whole milliseconds, so per-batch time is coarse`);
+  const stalls = coarse ? 0 : tukeyOutliers(figures.get(TIME_PER_ITEM) ?? []).length;
   if (stalls > 0) notes.push(`${stalls} batch(es) took far longer or shorter than the rest (Tukey's fences): a busy machine's stalls widen the intervals; repeats (--repeat) on a quieter machine sharpen them`);
   if (qualityMetrics.includes('latency')) notes.push('latency is judged on time per item, so it is compared as timePerItem, not per batch');
   return { status, figures, notes };
