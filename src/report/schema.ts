@@ -4,7 +4,8 @@ import { ownRecord } from '../ownKeys.ts';
 
 /**
  * The shapes a run produces. The machines fill ScenarioProgress and BarrierRecord; the report functions
- * turn them into a Report. These schemas are the only definition of those types (and of the `--json` output).
+ * turn them into a Report. These schemas are the only definition of those types (and of the `--json` output);
+ * what each figure means, how it is measured and what it leaves out is in docs/metrics.md.
  * Records keyed by scenario or metric names are `ownRecord`s: they keep a `__proto__` key, which z.record drops.
  */
 
