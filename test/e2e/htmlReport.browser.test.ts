@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
     const [progress, timePerItem, quality] = charts;
     expect(progress?.points).toBe(3 * 7);
     expect(timePerItem?.points).toBe(3);
-    expect(timePerItem?.legend.some((label) => label.startsWith('fit: busy ∝ items^'))).toBe(true);
+    expect(timePerItem?.legend.some((label) => label.startsWith('fit: exponent '))).toBe(true);
     expect(quality?.points).toBe(3);
 
     expect(requests).toEqual([pathToFileURL(file).href]);

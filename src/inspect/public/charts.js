@@ -177,7 +177,8 @@ function baseOptions(width, height) {
   return {
     width,
     height,
-    legend: { show: true },
+    // A static legend: names and colours (values under the cursor would only repeat the axes).
+    legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
     padding: [12, 16, 0, 0],
   };
@@ -232,8 +233,15 @@ function progressSpec(data, width) {
         ctx.fillStyle = MUTED;
         ctx.fillText(`barrier ${milestone}%`, x + 4 * px, u.bbox.top + 12 * px);
       }
-      // Milestones: a diamond on the scenario's line where it reached each one.
+      // Milestones: a diamond on the scenario's line where it reached each one; those reached by one batch share it.
+      const marks = new Map();
       for (const m of data.progress.milestones) {
+        const key = `${m.scenario}\u0000${m.atMs}`;
+        const mark = marks.get(key);
+        if (mark) mark.milestone = `${mark.milestone}/${m.milestone}`;
+        else marks.set(key, { ...m });
+      }
+      for (const m of marks.values()) {
         const index = names.indexOf(m.scenario);
         if (index < 0 || !u.series[index + 1].show) continue;
         const x = u.valToPos(m.atMs / 1000, 'x', true);
@@ -292,9 +300,8 @@ function timePerItemSpec(data, width) {
   ];
   let drawBand;
   if (centre) {
-    const ci = fit.ci95 ? ` (95% CI ${round(fit.ci95.low)} to ${round(fit.ci95.high)})` : '';
     aligned.push(xs.map((x) => (curve.has(x) ? perItemOnFit(centre, fit.exponent, x) : null)));
-    series.push({ label: `fit: busy ∝ items^${round(fit.exponent)}${ci}, ${fit.verdict}`, stroke: INK, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } });
+    series.push({ label: `fit: exponent ${round(fit.exponent)}`, stroke: INK, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } });
     if (fit.ci95) {
       // The exponent's CI as a band: every line through the centre with a slope inside the interval.
       drawBand = (u) =>
@@ -316,8 +323,9 @@ function timePerItemSpec(data, width) {
     axes: [axis('items the skill processed (log)'), axis('busy ms per item (log)', { size: 64 })],
     series,
   };
+  const ci = fit?.ci95 ? `, 95% CI ${round(fit.ci95.low)} to ${round(fit.ci95.high)} (grey band)` : '';
   const note = fit
-    ? 'One point per scenario; dashed: the scaling fit (busy time against items, log-log) drawn per item; grey band: its exponent\'s 95% CI.'
+    ? `One point per scenario. Dashed: the scaling fit of busy time against items (log-log), drawn per item: exponent ${round(fit.exponent)}${ci}, ${fit.verdict}.`
     : 'One point per scenario; the scaling fit appears when the report has an exponent.';
   return { key: `tpi|${names.join('\u0000')}|${centre ? 'fit' : ''}`, opts, aligned, count: points.length, drawAxes: drawBand, note };
 }
