@@ -32,10 +32,13 @@ export const commandSpecs = {
     usage: 'run [config]',
     description: 'Run a skill under every scenario of CONFIG (a JSON file, comments allowed; default: the built-in simple/medium/complex) and print the comparison report',
     options: [
-      { flags: '--skill <file>', description: 'Skill module (.js or .ts) whose default export is { name, version, run } (default: the config\'s skill, else the built-in "simulated")' },
+      {
+        flags: '--skill <file>',
+        description: 'Skill module (.js or .ts) whose default export is { name, version, run } (default: the config\'s skill, else the built-in "simulated"); given twice, an A/B run of version a and b on the same items (README, "A/B")',
+      },
       {
         flags: '--skill-command <command>',
-        description: 'A program speaking JSON lines on stdin/stdout (docs/skill-protocol.md), one per scenario, e.g. "python3 my_skill.py" (quoted as in a shell; overrides the config\'s skill; not with --skill)',
+        description: 'A program speaking JSON lines on stdin/stdout (docs/skill-protocol.md), one per scenario, e.g. "python3 my_skill.py" (quoted as in a shell; overrides the config\'s skill; not with --skill); given twice, an A/B run of the two',
       },
       { flags: '--seed <n>', description: 'Seed for input data and simulated outcomes (overrides the config\'s seed)' },
       formatOption,
@@ -61,7 +64,7 @@ export const commandSpecs = {
         description: 'Serve the live inspector page on 127.0.0.1:PORT (default 4319; works offline) and keep serving after the run until Ctrl+C; --inspect=stately streams to the Stately inspector instead (needs the internet)',
       },
     ],
-    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --skill-command "python3 my_skill.py"', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios', 'scenarios run --inspect', 'scenarios run my-scenarios.json --inspect=8080'],
+    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --skill-command "python3 my_skill.py"', 'scenarios run --skill ./v1.ts --skill ./v2.ts', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios', 'scenarios run --inspect', 'scenarios run my-scenarios.json --inspect=8080'],
   },
   resume: {
     usage: 'resume <id>',
