@@ -14,6 +14,12 @@ export { simulatedSkill } from './actors/simulatedSkill.ts';
 export { loadSkillModule, builtinSkills } from './actors/loadSkill.ts';
 export { commandSkill } from './actors/commandSkill.ts';
 export type { CommandSkill, CommandSkillOptions, CommandSkillRef } from './actors/commandSkill.ts';
+export { abSkill } from './ab/abSkill.ts';
+export type { AbSkill, AbVersion } from './ab/abSkill.ts';
+export { loadAbSkill } from './ab/loadAbSkill.ts';
+export type { LoadAbOptions, LoadedAbSkill } from './ab/loadAbSkill.ts';
+export { AbReportSchema } from './ab/abReportSchema.ts';
+export type { AbReport, AbScenario, AbMeasure } from './ab/abReportSchema.ts';
 export {
   SkillRequestSchema,
   SkillCancelSchema,
