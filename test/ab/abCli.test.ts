@@ -54,6 +54,18 @@ describe('scenarios run --skill a --skill b', () => {
     expect(abOf(report).verdict).toMatch(/^no significant difference in quality/);
   }, 60_000);
 
+  it('runs two --skill-command programs as versions a and b, and exits once their children are closed', async () => {
+    const python = `python3 ${join(repoRoot, 'examples/skills/python/skill.py')}`;
+    const run = await runCli(['run', 'test/fixtures/fast-config.json', '--skill-command', python, '--skill-command', python, '--db', 'memory', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(run.stdout));
+    expect(report.ab?.versions.a).toMatch(/^skill\.py@[0-9a-f]{12}$/);
+    // fast-config: 10 + 6 batches; the same program twice scores the same on every batch.
+    expect(report.ab?.scenarios.small?.pairedBatches).toBe(10);
+    expect(report.ab?.scenarios.large?.pairedBatches).toBe(6);
+    expect(report.ab?.scenarios.large?.quality.difference?.estimate).toBe(0);
+  }, 60_000);
+
   it('refuses a third --skill and a mix of --skill and --skill-command with exit 2', async () => {
     const three = await runCli(['run', '--skill', a90, '--skill', a85, '--skill', a90, '--db', 'memory']);
     expect(three.code).toBe(2);
