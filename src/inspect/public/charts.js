@@ -296,7 +296,11 @@ function timePerItemSpec(data, width) {
   ];
   const series = [
     { label: 'items', value: (u, v) => (v === null || v === undefined ? '–' : String(Math.round(v))) },
-    ...names.map((name, i) => ({ label: name, stroke: colourOf(i), fill: colourOf(i), paths: () => null, points: { show: true, size: 11, fill: colourOf(i), stroke: '#fff', width: 1.5 } })),
+    // A scenario that did not complete (failed, or still running) is hollow: the fit leaves it out.
+    ...names.map((name, i) => {
+      const complete = byScenario.get(name)?.complete !== false;
+      return { label: name, stroke: colourOf(i), fill: colourOf(i), paths: () => null, points: { show: true, size: 11, fill: complete ? colourOf(i) : '#fff', stroke: complete ? '#fff' : colourOf(i), width: complete ? 1.5 : 2.5 } };
+    }),
   ];
   let drawBand;
   if (centre) {
@@ -324,10 +328,12 @@ function timePerItemSpec(data, width) {
     series,
   };
   const ci = fit?.ci95 ? `, 95% CI ${round(fit.ci95.low)} to ${round(fit.ci95.high)} (grey band)` : '';
+  const hollow = points.some((p) => !p.complete) ? ' Hollow: not completed (yet), so not in the fit.' : '';
   const note = fit
-    ? `One point per scenario. Dashed: the scaling fit of busy time against items (log-log), drawn per item: exponent ${round(fit.exponent)}${ci}, ${fit.verdict}.`
-    : 'One point per scenario; the scaling fit appears when the report has an exponent.';
-  return { key: `tpi|${names.join('\u0000')}|${centre ? 'fit' : ''}`, opts, aligned, count: points.length, drawAxes: drawBand, note };
+    ? `One point per scenario.${hollow} Dashed: the scaling fit of busy time against items (log-log), drawn per item: exponent ${round(fit.exponent)}${ci}, ${fit.verdict}.`
+    : `One point per scenario.${hollow} The scaling fit appears when the report has an exponent.`;
+  const completion = names.map((name) => (byScenario.get(name)?.complete === false ? 0 : 1)).join('');
+  return { key: `tpi|${names.join('\u0000')}|${completion}|${centre ? 'fit' : ''}`, opts, aligned, count: points.length, drawAxes: drawBand, note };
 }
 
 function qualitySpec(data, width) {
