@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { abSkill } from '../../src/ab/abSkill.ts';
+import { loadAbSkill } from '../../src/ab/loadAbSkill.ts';
 import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { defineSkill } from '../../src/actors/skill.ts';
 import type { OrchestrationConfigInput } from '../../src/config/schema.ts';
@@ -53,6 +54,18 @@ describe('A/B run', () => {
     expect(all?.quality.difference?.estimate).toBe(0);
     expect(all?.quality.difference?.significant).toBe(false);
     expect(all?.verdict).toMatch(/^no significant difference in quality \(b − a = 0\.0 points/);
+  });
+
+  it('draws the same seeded stream for two copies of the built-in simulated skill through the runner, so they score alike', async () => {
+    const loaded = await loadAbSkill([{ name: 'simulated' }, { name: 'simulated' }]);
+    const run = createOrchestration({ ...config(300, 10, { latencyMs: 0 }), skills: [{ name: 'simulated' }, { name: 'simulated' }] }, { skill: loaded.skill });
+    run.start();
+    const all = (await run.result).ab?.scenarios.all;
+    expect(all?.pairedBatches).toBe(30);
+    // The simulated skill's quality is a draw of its stream (0.85..1), so equal pairs mean equal streams.
+    expect(all?.quality.a?.standardDeviation).toBeGreaterThan(0);
+    expect(all?.quality.difference?.estimate).toBe(0);
+    expect(all?.quality.a).toEqual(all?.quality.b);
   });
 
   it('finds version b slower when it is, per batch', async () => {
