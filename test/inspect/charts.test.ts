@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 /**
- * The pure parts of the browser charts module (src/inspect/public/charts.js, plain JavaScript served as it
- * is): where the fit line and its band are drawn, and the ChartData the live inspector builds from its stream.
+ * The pure parts of the browser chart modules (src/inspect/public/charts.js and liveCharts.js, plain
+ * JavaScript served as it is): where the fit line and its band are drawn, and the ChartData the live
+ * inspector builds from its stream.
  */
 
 interface Point { scenario: string; items: number; busyMs: number; complete: boolean }
@@ -11,6 +12,8 @@ interface ChartsModule {
   fitCentre(points: Point[]): { logItems: number; logBusyMs: number } | null;
   perItemOnFit(centre: { logItems: number; logBusyMs: number }, exponent: number, items: number): number;
   logSpaced(low: number, high: number, count: number): number[];
+}
+interface LiveChartsModule {
   LiveProgressHistory: new (maxPoints?: number) => { record(startedAt: number | null, scenarios: unknown[], serverTime: number, live?: boolean): void; points(name: string): [number, number][] };
   liveChartData(history: unknown, input: unknown): {
     scenarios: string[];
@@ -20,9 +23,10 @@ interface ChartsModule {
   };
 }
 
-// A path the type checker does not follow: the module is browser JavaScript without declarations.
-const modulePath = '../../src/inspect/public/charts.js';
-const charts = (await import(modulePath)) as ChartsModule;
+// Paths the type checker does not follow: the modules are browser JavaScript without declarations.
+const publicDir = '../../src/inspect/public';
+const charts = (await import(`${publicDir}/charts.js`)) as ChartsModule;
+const live = (await import(`${publicDir}/liveCharts.js`)) as LiveChartsModule;
 
 const point = (scenario: string, items: number, busyMs: number): Point => ({ scenario, items, busyMs, complete: true });
 
@@ -67,20 +71,20 @@ function scenario(name: string, progress: Record<string, unknown>) {
 
 describe('charts.js: the live inspector\'s chart data', () => {
   it('adds a progress point when a scenario\'s items change, at the server\'s time since the start (a finished one at its finish)', () => {
-    const history = new charts.LiveProgressHistory();
+    const history = new live.LiveProgressHistory();
     history.record(START, [scenario('a', { itemsProcessed: 0 })], START + 50);
     history.record(START, [scenario('a', { itemsProcessed: 10 })], START + 100);
     history.record(START, [scenario('a', { itemsProcessed: 10 })], START + 200);
     history.record(START, [scenario('a', { itemsProcessed: 30, finishedAt: START + 260, status: 'complete' })], START + 300);
     expect(history.points('a')).toEqual([[0, 0], [100, 10], [260, 30]]);
     // A stored run's server time is long after it ran: its point is at its saved elapsed time instead.
-    const stored = new charts.LiveProgressHistory();
+    const stored = new live.LiveProgressHistory();
     stored.record(START, [scenario('b', { itemsProcessed: 40, elapsedMs: 700 })], START + 3_600_000, false);
     expect(stored.points('b')).toEqual([[0, 0], [700, 40]]);
   });
 
   it('keeps a long run\'s history bounded', () => {
-    const history = new charts.LiveProgressHistory(100);
+    const history = new live.LiveProgressHistory(100);
     for (let i = 1; i <= 1000; i += 1) history.record(START, [scenario('a', { itemsProcessed: i })], START + i);
     const points = history.points('a');
     expect(points.length).toBeLessThanOrEqual(101);
@@ -89,7 +93,7 @@ describe('charts.js: the live inspector\'s chart data', () => {
   });
 
   it('builds waits (an open barrier\'s up to now), milestones, time-per-item points and running quality from the view', () => {
-    const history = new charts.LiveProgressHistory();
+    const history = new live.LiveProgressHistory();
     const scenarios = [
       scenario('a', { itemsProcessed: 40, busyMs: 400, batchCount: 4, startedAt: START + 5, milestonesReached: [0, 30], milestoneElapsedMs: { '0': 0, '30': 120 }, quality: { items: 40, sums: { accuracy: 36 }, weights: { accuracy: 40 } } }),
       scenario('b', { itemsProcessed: 20, cachedItems: 20 }),
@@ -98,7 +102,7 @@ describe('charts.js: the live inspector\'s chart data', () => {
       { milestone: 30, status: 'released', arrivals: [{ scenario: 'a', elapsedMs: 125 }], record: { releasedAtMs: 300 } },
       { milestone: 70, status: 'open', arrivals: [{ scenario: 'a', elapsedMs: 600 }], record: null },
     ];
-    const data = charts.liveChartData(history, { startedAt: START, scenarios, barriers, report: null, nowMs: 900 });
+    const data = live.liveChartData(history, { startedAt: START, scenarios, barriers, report: null, nowMs: 900 });
     expect(data.scenarios).toEqual(['a', 'b']);
     expect(data.progress.barrierWaits).toEqual([
       { scenario: 'a', milestone: 30, fromMs: 125, toMs: 300 },
@@ -112,7 +116,7 @@ describe('charts.js: the live inspector\'s chart data', () => {
 
   it('takes the fit from the report once there is one', () => {
     const report = { comparison: { scaling: { exponent: 1.04, verdict: 'linear', exponentCi95: { low: 0.95, high: 1.1, method: 'student-t', degreesOfFreedom: 3 } } } };
-    const data = charts.liveChartData(new charts.LiveProgressHistory(), { startedAt: START, scenarios: [], barriers: [], report, nowMs: 0 });
+    const data = live.liveChartData(new live.LiveProgressHistory(), { startedAt: START, scenarios: [], barriers: [], report, nowMs: 0 });
     expect(data.timePerItem.fit).toEqual({ exponent: 1.04, ci95: { low: 0.95, high: 1.1 }, verdict: 'linear' });
   });
 });

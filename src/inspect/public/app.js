@@ -1,6 +1,7 @@
 import { renderBarriers } from './barriers.js';
 import { renderCards } from './cards.js';
-import { LiveProgressHistory, createCharts, liveChartData } from './charts.js';
+import { createCharts } from './charts.js';
+import { LiveProgressHistory, liveChartData } from './liveCharts.js';
 import { EventLog } from './eventLog.js';
 import { setText } from './format.js';
 import { renderReport } from './reportView.js';
