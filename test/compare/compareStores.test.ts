@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Skill } from '../../src/actors/skill.ts';
 import { experimentRunId } from '../../src/api/experiments.ts';
 import { createDurableOrchestration } from '../../src/api/durableOrchestration.ts';
-import { compareSides } from '../../src/compare/compareSides.ts';
+import { compareStored } from '../../src/compare/compareStored.ts';
 import { loadSide, requireFinished, resolveRef } from '../../src/compare/loadSide.ts';
 import { renderComparison } from '../../src/compare/renderComparison.ts';
 import { ComparisonSchema, type Comparison } from '../../src/compare/schema.ts';
@@ -32,7 +32,7 @@ async function runOnce(store: SnapshotStore, id: string, base: number, seed: num
 }
 
 async function compare(store: SnapshotStore, a: string, b: string): Promise<Comparison> {
-  const comparison = compareSides(await loadSide(store, await resolveRef(store, a)), await loadSide(store, await resolveRef(store, b)));
+  const comparison = await compareStored(store, a, b);
   // What --json prints is the schema's shape.
   return ComparisonSchema.parse(comparison);
 }

@@ -1,5 +1,4 @@
-import { compareSides } from '../../compare/compareSides.ts';
-import { loadSide, resolveRef } from '../../compare/loadSide.ts';
+import { compareStored } from '../../compare/compareStored.ts';
 import { renderComparison } from '../../compare/renderComparison.ts';
 import { ScenarioError, UsageError } from '../../errors.ts';
 import { openExistingStore, storeName } from '../../persistence/openStore.ts';
@@ -17,8 +16,7 @@ export async function compareCommand(a: string, b: string, raw: Record<string, u
   const store = await openExistingStore(spec, io.env, storeOptions(io));
   if (!store) throw new ScenarioError('not_found', `no run, experiment or baseline "${a}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   try {
-    const [sideA, sideB] = [await resolveRef(store, a), await resolveRef(store, b)];
-    const comparison = compareSides(await loadSide(store, sideA), await loadSide(store, sideB));
+    const comparison = await compareStored(store, a, b);
     io.stdout.write(raw.json === true ? `${JSON.stringify(comparison, null, 2)}\n` : renderComparison(comparison));
     return 0;
   } finally {
