@@ -1,5 +1,11 @@
 import { hashKey } from '../actors/seededRandom.ts';
+import type { ExperimentMembership, OrchestrationConfig } from '../config/schema.ts';
+import { ScenarioError } from '../errors.ts';
 import type { SnapshotStore } from '../persistence/SnapshotStore.ts';
+import { configOrder, startOrder } from '../report/experimentOrder.ts';
+import { buildExperimentReport, type ExperimentRepeat } from '../report/experimentReport.ts';
+import type { ExperimentReport } from '../report/experimentSchema.ts';
+import { loadStoredRun } from './storedRun.ts';
 
 /**
  * An experiment is N repeats of one orchestration. It has no table of its own: its runs are ordinary stored
@@ -51,4 +57,94 @@ export async function findExperimentRuns(store: SnapshotStore, experimentId: str
  */
 export function repeatSeed(seed: number, index: number, sameData: boolean): number {
   return sameData ? seed : hashKey(seed, 'repeat', index);
+}
+
+/** A stored repeat as read back: its run (null when it cannot be read) and where it belongs. */
+interface ReadRepeat {
+  repeat: ExperimentRepeat;
+  config: OrchestrationConfig | null;
+}
+
+async function readRepeat(store: SnapshotStore, runId: string, index: number): Promise<ReadRepeat> {
+  const row = await store.load(runId);
+  if (!row) return { repeat: { index, runId, seed: null, status: 'missing', report: null, scenarios: [] }, config: null };
+  const scenariosOf = (config: OrchestrationConfig) => config.scenarios.map((s) => ({ name: s.name, batchSize: s.skillParams.batchSize }));
+  try {
+    const run = await loadStoredRun(store, runId);
+    return { repeat: { index, runId, seed: run.config.seed, status: run.status, report: run.report, scenarios: scenariosOf(run.config) }, config: run.config };
+  } catch (error) {
+    // A repeat that never started (no snapshot) or cannot be read still counts as a repeat, without figures.
+    if (!(error instanceof ScenarioError)) throw error;
+    return { repeat: { index, runId, seed: null, status: row.status, report: null, scenarios: [] }, config: null };
+  }
+}
+
+/** An experiment as stored: its repeats (placeholders for those not run yet) and what its repeats' configs say of it. */
+export interface StoredExperiment {
+  id: string;
+  /** The experiment's seed, repeats planned and sameData, from its repeats' stored configs. */
+  membership: ExperimentMembership;
+  sameData: boolean;
+  repeats: ExperimentRepeat[];
+  /** The config every repeat ran, in the config's scenario order and with the experiment's seed; null if no repeat can be read. */
+  baseConfig: OrchestrationConfig | null;
+}
+
+/** Reads every stored repeat of experiment `experimentId`; throws not_found when it has none. */
+export async function loadExperiment(store: SnapshotStore, experimentId: string): Promise<StoredExperiment> {
+  const ids = await findExperimentRuns(store, experimentId);
+  if (ids.length === 0) throw new ScenarioError('not_found', `no orchestration or experiment "${experimentId}" in ${store.description} (see scenarios list)`);
+  const read = await Promise.all(ids.map((runId) => readRepeat(store, runId, parseExperimentRunId(runId)?.index ?? 0)));
+  const known = read.find((r) => r.config?.experiment !== undefined);
+  const lastIndex = Math.max(...read.map((r) => r.repeat.index));
+  const membership: ExperimentMembership = known?.config?.experiment ?? { id: experimentId, index: 1, of: lastIndex, seed: read[0]?.repeat.seed ?? 0 };
+  const of = Math.max(membership.of, lastIndex);
+  const byIndex = new Map(read.map((r) => [r.repeat.index, r.repeat]));
+  const repeats = Array.from({ length: of }, (_, i): ExperimentRepeat => byIndex.get(i + 1) ?? { index: i + 1, runId: experimentRunId(experimentId, i + 1), seed: null, status: 'missing', report: null, scenarios: [] });
+  const sameData = known?.config?.sameData ?? false;
+  const baseConfig = known?.config
+    ? { ...known.config, seed: membership.seed, scenarios: configOrder(known.config.scenarios, known.config.experiment?.index ?? 1) }
+    : null;
+  return { id: experimentId, membership: { ...membership, of }, sameData, repeats, baseConfig };
+}
+
+/** The experiment report of a stored experiment, as `scenarios report <experiment>` prints it. */
+export async function loadExperimentReport(store: SnapshotStore, experimentId: string): Promise<ExperimentReport> {
+  const experiment = await loadExperiment(store, experimentId);
+  return buildExperimentReport({
+    experimentId,
+    seed: experiment.membership.seed,
+    sameData: experiment.sameData,
+    repeats: experiment.membership.of,
+    runs: experiment.repeats,
+    ...(experiment.baseConfig ? { scenarioOrder: experiment.baseConfig.scenarios.map((s) => s.name) } : {}),
+  });
+}
+
+/**
+ * Repeat `index`'s config: the experiment's config with the repeat's seed, its scenarios in the repeat's start
+ * order (rotated by one per repeat) and `experiment` recording where it belongs.
+ */
+export function repeatConfig(base: OrchestrationConfig, experiment: { id: string; repeats: number; seed: number; sameData: boolean }, index: number): OrchestrationConfig {
+  return {
+    ...base,
+    seed: repeatSeed(experiment.seed, index, experiment.sameData),
+    scenarios: startOrder(base.scenarios, index),
+    repeat: experiment.repeats,
+    sameData: experiment.sameData,
+    experiment: { id: experiment.id, index, of: experiment.repeats, seed: experiment.seed },
+  };
+}
+
+/** `experiment E: 5 repeats (4 complete, 1 paused)`, one line per experiment among stored runs, for `scenarios list`. */
+export function experimentLines(rows: readonly { id: string; status: string }[]): string[] {
+  const byExperiment = new Map<string, string[]>();
+  for (const row of rows) {
+    const parsed = parseExperimentRunId(row.id);
+    if (parsed) byExperiment.set(parsed.experimentId, [...(byExperiment.get(parsed.experimentId) ?? []), row.status]);
+  }
+  return [...byExperiment].map(([id, statuses]) => {
+    const counts = [...new Set(statuses)].map((status) => `${statuses.filter((s) => s === status).length} ${status}`);
+    return `experiment ${id}: ${statuses.length} stored repeat${statuses.length === 1 ? '' : 's'} (${counts.join(', ')}); scenarios report ${id}`;
+  });
 }

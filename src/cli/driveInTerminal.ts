@@ -90,6 +90,16 @@ async function barsFor(run: DurableOrchestration, io: CliIO): Promise<ProgressVi
  * the report. Returns the exit code.
  */
 export async function driveInTerminal(run: DurableOrchestration, format: Format, io: CliIO): Promise<number> {
+  const followed = await followRun(run, io);
+  if (followed.report) await writeReport(io, followed.report, format, run.store);
+  return followed.code;
+}
+
+/**
+ * driveInTerminal without printing the report: the exit code, and the report when the run finished. `resumeId`
+ * is what the messages tell the user to resume (a repeat of an experiment is resumed through its experiment).
+ */
+export async function followRun(run: DurableOrchestration, io: CliIO, { resumeId = run.id }: { resumeId?: string } = {}): Promise<{ code: number; report?: Report }> {
   // Progress goes to stderr in every format, --json too: stdout holds only the report.
   const view = io.interactive ? await barsFor(run, io) : linesView(io.stderr);
   const unsubscribe = view ? run.subscribe((event) => view.update(event)) : undefined;
@@ -105,33 +115,32 @@ export async function driveInTerminal(run: DurableOrchestration, format: Format,
     view?.stop();
     switch (outcome.kind) {
       case 'finished':
-        await writeReport(io, outcome.report, format, run.store);
-        return exitCodeFor(outcome.report);
+        return { code: exitCodeFor(outcome.report), report: outcome.report };
       case 'interrupted':
-        io.stderr.write(`paused: resume with scenarios resume ${run.id}\n`);
-        return ExitCode.interrupted;
+        io.stderr.write(`paused: resume with scenarios resume ${resumeId}\n`);
+        return { code: ExitCode.interrupted };
       case 'store-failed':
         // Only an outage is "unavailable"; any other store error says what it is.
         if (outcome.error instanceof StoreUnreachableError) {
-          io.stderr.write(`paused: the store stayed unreachable for ${seconds(outcome.error.unreachableForMs)}; resume with scenarios resume ${run.id}\n`);
+          io.stderr.write(`paused: the store stayed unreachable for ${seconds(outcome.error.unreachableForMs)}; resume with scenarios resume ${resumeId}\n`);
         } else if (outcome.error instanceof ScenarioError && outcome.error.code === 'store_unavailable') {
-          io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${run.id} once it is back\n`);
+          io.stderr.write(`paused: the store ${run.store.description} is unavailable (${outcome.error.message}); completed batches are kept. Resume with scenarios resume ${resumeId} once it is back\n`);
         } else {
           io.stderr.write(`stopped: ${outcome.error.message}\n`);
         }
-        return ExitCode.scenarioFailed;
+        return { code: ExitCode.scenarioFailed };
       case 'lease-lost':
         // A row deleted under us also looks like a lost lease: say which it was.
         if (!(await stillStored(run))) {
           io.stderr.write(`stopped: ${new OrchestrationDeletedError(run.id).message}\n`);
-          return ExitCode.scenarioFailed;
+          return { code: ExitCode.scenarioFailed };
         }
         io.stderr.write(`stopped: ${outcome.error.message}\n`);
-        return ExitCode.leaseHeld;
+        return { code: ExitCode.leaseHeld };
       case 'error':
         // Some errors stop the run saved as paused (a refused journal row, an error escaping the skill): say how to go on.
-        io.stderr.write(`failed: ${outcome.error.message}${(await savedAsPaused(run)) ? `; resume with scenarios resume ${run.id} once that is fixed` : ''}\n`);
-        return ExitCode.scenarioFailed;
+        io.stderr.write(`failed: ${outcome.error.message}${(await savedAsPaused(run)) ? `; resume with scenarios resume ${resumeId} once that is fixed` : ''}\n`);
+        return { code: ExitCode.scenarioFailed };
       default:
         return outcome satisfies never;
     }

@@ -44,6 +44,11 @@ export const commandSpecs = {
       formatOption,
       jsonOption,
       { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
+      {
+        flags: '--repeat <n>',
+        description: "Run the whole orchestration N times (1-100, overrides the config's repeat), one after another, as experiment --id (default exp- and 8 hex digits) with runs <id>.r1…<id>.rN, and print the experiment report: per scenario, medians and means with 95% CIs and outlier repeats",
+      },
+      { flags: '--same-data', description: "With --repeat: every repeat uses the seed itself (the same items and draws) instead of a seed derived from it per repeat" },
       { flags: '--concurrency <n>', description: "Most batches in flight at once across all scenarios (overrides the config's maxConcurrency; kept with the run, so resume keeps it)" },
       dbOption,
       {
@@ -64,11 +69,11 @@ export const commandSpecs = {
         description: 'Serve the live inspector page on 127.0.0.1:PORT (default 4319; works offline) and keep serving after the run until Ctrl+C; --inspect=stately streams to the Stately inspector instead (needs the internet)',
       },
     ],
-    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --skill-command "python3 my_skill.py"', 'scenarios run --skill ./v1.ts --skill ./v2.ts', 'scenarios run --json > result.json', 'scenarios run --db postgres://localhost/scenarios', 'scenarios run --inspect', 'scenarios run my-scenarios.json --inspect=8080'],
+    examples: ['scenarios run', 'scenarios run my-scenarios.json --skill ./my-skill.ts --seed 7', 'scenarios run --skill-command "python3 my_skill.py"', 'scenarios run --skill ./v1.ts --skill ./v2.ts', 'scenarios run --json > result.json', 'scenarios run --repeat 5 --json > experiment.json', 'scenarios run --db postgres://localhost/scenarios', 'scenarios run --inspect', 'scenarios run my-scenarios.json --inspect=8080'],
   },
   resume: {
     usage: 'resume <id>',
-    description: 'Restore a stored orchestration (after a crash or Ctrl+C) and finish it; recorded batches are not re-run',
+    description: 'Restore a stored orchestration (after a crash or Ctrl+C) and finish it; recorded batches are not re-run. With an experiment id: finish its interrupted repeat, run the repeats not started, and print the experiment report',
     options: [
       { flags: '--skill <file>', description: 'Skill module to use (default: the one recorded when the run started)' },
       { flags: '--skill-command <command>', description: 'Skill program to use, as for run (default: the skill recorded when the run started)' },
@@ -80,7 +85,7 @@ export const commandSpecs = {
         description: "If another process holds the run's lease, wait for it to expire (a countdown on stderr) instead of exiting with code 3; a driver that died on this host is taken over at once either way",
       },
     ],
-    examples: ['scenarios resume orch-1a2b3c4d', 'scenarios resume orch-1a2b3c4d --wait'],
+    examples: ['scenarios resume orch-1a2b3c4d', 'scenarios resume orch-1a2b3c4d --wait', 'scenarios resume exp-1a2b3c4d'],
   },
   list: {
     usage: 'list',
@@ -96,7 +101,7 @@ export const commandSpecs = {
   },
   report: {
     usage: 'report <id>',
-    description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything',
+    description: 'Rebuild the comparison report of a stored orchestration from its rows, without running anything; with an experiment id (run --repeat), the experiment report over its repeats',
     options: [formatOption, jsonOption, runDbOption],
     examples: ['scenarios report orch-1a2b3c4d --format md > report.md', 'scenarios report orch-1a2b3c4d --format html > report.html'],
   },

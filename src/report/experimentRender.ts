@@ -25,7 +25,8 @@ function measureTables(report: ExperimentReport): MeasureTable[] {
     ...qualityMetrics(report).map((metric) => ({
       title: `Quality: ${metric}`,
       decimals: 4,
-      rows: scenarios.map(([scenario, s]) => ({ scenario, measure: Object.hasOwn(s.quality, metric) ? (s.quality[metric] ?? null) : null })),
+      // Only the scenarios that name the metric: one that does not is no row, not a row of dashes.
+      rows: scenarios.flatMap(([scenario, s]) => (Object.hasOwn(s.quality, metric) ? [{ scenario, measure: s.quality[metric] ?? null }] : [])),
     })),
   ];
 }

@@ -1,4 +1,5 @@
 import { resumeOrchestration } from '../../api/durableOrchestration.ts';
+import { findExperimentRuns } from '../../api/experiments.ts';
 import { commandSkill } from '../../actors/commandSkill.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
 import { ScenarioError, UsageError } from '../../errors.ts';
@@ -24,6 +25,8 @@ export async function resumeCommand(id: string, raw: Record<string, unknown>, io
   const store = await openExistingStore(spec, io.env, storeOptions(io));
   if (!store) throw new ScenarioError('not_found', `no orchestration "${id}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   try {
+    // An experiment's id (scenarios run --repeat): finish its interrupted repeat and run the ones not started.
+    if (!(await store.load(id)) && (await findExperimentRuns(store, id)).length > 0) return await (await import('./runRepeats.ts')).resumeExperiment(id, store, format, skill, io);
     const countdown = raw.wait === true ? leaseCountdown(id, io) : undefined;
     const run = await resumeOrchestration(id, { store, cwd: io.cwd, skillStderr, onDatasetProgress: datasetProgressLines(io), ...(skill ? { skill } : {}), ...leaseMsFrom(io.env), ...(countdown ? { onLeaseWait: countdown.show } : {}) });
     countdown?.end();

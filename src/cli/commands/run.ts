@@ -33,6 +33,10 @@ export interface RunOptions {
   inspect?: InspectMode;
   /** `--no-cache`: no batch taken from the cache or stored in it, whatever the config's cacheEnabled. */
   cache?: false;
+  /** `--repeat N`: N runs of one experiment, in place of the config's `repeat` (runRepeats.ts). */
+  repeat?: number;
+  /** `--same-data`: every repeat on the config's seed. */
+  sameData?: true;
   /** `--skill` or `--skill-command` given twice: an A/B run of the two (src/ab). */
   ab?: AbCliSkills;
 }
@@ -54,6 +58,11 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     seed = Number(raw.seed);
     if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer (got ${JSON.stringify(raw.seed)})`);
   }
+  let repeat: number | undefined;
+  if (raw.repeat !== undefined) {
+    repeat = Number(raw.repeat);
+    if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError(`--repeat must be an integer from 1 to 100 (got ${JSON.stringify(raw.repeat)})`);
+  }
   let concurrency: number | undefined;
   if (raw.concurrency !== undefined) {
     concurrency = Number(raw.concurrency);
@@ -70,6 +79,8 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     ...(inspect ? { inspect } : {}),
     // cac sets `cache` to false for --no-cache (and true otherwise).
     ...(raw.cache === false ? { cache: false as const } : {}),
+    ...(repeat !== undefined ? { repeat } : {}),
+    ...(raw.sameData === true ? { sameData: true as const } : {}),
   };
 }
 
@@ -152,11 +163,18 @@ export async function resolveRunInputs(
 
 export async function runCommand(configPath: string | undefined, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const options = parseRunOptions(raw);
+  // --against / --fail-on (src/compare/gate.ts), parsed before anything runs; loaded only when asked for.
+  const gate = raw.against !== undefined || raw.failOn !== undefined ? (await import('../../compare/gate.ts')).RegressionGate.fromOptions(raw) : undefined;
+  // --repeat N (or the config's repeat): N ordinary stored runs of one experiment, then the experiment report.
+  const repeats = await import('./runRepeats.ts');
+  const experiment = await repeats.plannedExperiment(configPath, options, io.cwd);
+  if (experiment) return repeats.runRepeats(experiment, configPath, options, io, gate);
   const { config, datasets, skill, skillModule, commandSkill: children, abSkill } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
   // A command skill starts its children on the first batch, so nothing runs yet if the store cannot be opened.
   const store = await openStore(options.db, io.env, storeOptions(io));
   let inspection: RunInspection | undefined;
   try {
+    await gate?.prepare(store, config);
     inspection = options.inspect ? await startRunInspection(options.inspect, io) : undefined;
     const run = await createDurableOrchestration(withConcurrency(config, options.concurrency), {
       store,
@@ -173,7 +191,9 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
     io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
     inspection?.attach(run);
     run.start();
-    const code = await driveInTerminal(run, options.format, io);
+    const driven = await driveInTerminal(run, options.format, io);
+    // The gate judges what just finished: this run (an experiment of --repeat N passes { kind: 'experiment', id }).
+    const code = gate ? await gate.judge(store, { kind: 'run', id: run.id }, io, options.format === 'json', driven) : driven;
     // With --inspect, a finished run stays on view until Ctrl+C.
     await inspection?.holdOpen(run);
     return code;

@@ -1,3 +1,4 @@
+import { experimentLines, findExperimentRuns } from '../../api/experiments.ts';
 import { loadStoredRun } from '../../api/storedRun.ts';
 import { isoFromEpochMs } from '../../report/format.ts';
 import { openExistingStore, storeName } from '../../persistence/openStore.ts';
@@ -51,6 +52,8 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
       return [r.id, r.status, r.skill, iso(r.updatedAt), driver];
     });
     io.stdout.write((await tables()).plainTable(['id', 'status', 'skill', 'updated', 'driver'], table));
+    // Runs of `scenarios run --repeat` are the rows E.r1…E.rN above; each experiment gets a line of its own.
+    for (const line of experimentLines(rows)) io.stdout.write(`${line}\n`);
     return 0;
   });
 }
@@ -93,6 +96,8 @@ export function statusCommand(id: string, raw: Record<string, unknown>, io: CliI
 export function reportCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   const format = parseFormat(raw);
   return withStore(raw, io, async (store) => {
+    // An experiment's id (scenarios run --repeat): the experiment report over its repeats.
+    if (!(await store.load(id)) && (await findExperimentRuns(store, id)).length > 0) return (await import('./runRepeats.ts')).reportExperiment(store, id, format, io);
     const run = await loadStoredRun(store, id);
     await writeReport(io, run.report, format, store);
     return 0;

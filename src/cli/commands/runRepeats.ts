@@ -1,0 +1,253 @@
+import { builtinSkill, loadSkillModule } from '../../actors/loadSkill.ts';
+import { commandSkill, type CommandSkill } from '../../actors/commandSkill.ts';
+import type { Skill } from '../../actors/skill.ts';
+import { createDurableOrchestration, resumeOrchestration, type DurableOrchestration } from '../../api/durableOrchestration.ts';
+import { MAX_REPEATS, experimentRunId, findExperimentRuns, loadExperiment, loadExperimentReport, newExperimentId, repeatConfig, repeatSeed, type StoredExperiment } from '../../api/experiments.ts';
+import { defaultConfig } from '../../config/defaultConfig.ts';
+import { loadConfigFile } from '../../config/loadConfigFile.ts';
+import { validateConfig } from '../../config/parseConfig.ts';
+import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
+import { ScenarioError, UsageError } from '../../errors.ts';
+import type { OrchestrationConfig } from '../../config/schema.ts';
+import { openStore } from '../../persistence/openStore.ts';
+import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
+import { buildExperimentReport, type ExperimentRepeat } from '../../report/experimentReport.ts';
+import type { ExperimentReport } from '../../report/experimentSchema.ts';
+import { followRun, terminalColumns, type Format } from '../driveInTerminal.ts';
+import { ExitCode, leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
+import { rememberRunStore } from '../runIndex.ts';
+import { datasetProgressLines, resolveRunInputs, withConcurrency, type RunOptions } from './run.ts';
+
+/**
+ * `scenarios run --repeat N`: the whole orchestration N times, one after another, each an ordinary durable run
+ * `E.r<k>` of experiment E (src/api/experiments.ts), then the experiment report. Also `scenarios resume E`.
+ */
+
+/** What `--repeat` (or the config's `repeat`) asks for: the experiment to run, or undefined for one plain run. */
+export interface ExperimentPlan {
+  id: string;
+  repeats: number;
+  /** The experiment's seed: each repeat's own is derived from it (or is it, with sameData). */
+  seed: number;
+  sameData: boolean;
+}
+
+/** An experiment's run ids (`E.r100`) must still be valid ids, which have at most 64 characters. */
+const MAX_EXPERIMENT_ID = 64 - `.r${MAX_REPEATS}`.length;
+
+/** Something the experiment can report the end of and be judged on (the regression gate of --against / --fail-on). */
+export interface ExperimentGate {
+  prepare(store: SnapshotStore, config: OrchestrationConfig): Promise<void>;
+  judge(store: SnapshotStore, finished: { kind: 'experiment'; id: string }, io: Pick<CliIO, 'stdout' | 'stderr'>, json: boolean, code: number): Promise<number>;
+}
+
+export async function plannedExperiment(configPath: string | undefined, options: RunOptions, cwd: string): Promise<ExperimentPlan | undefined> {
+  const parsed = configPath === undefined ? validateConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
+  const repeats = options.repeat ?? parsed.repeat ?? 1;
+  if (repeats <= 1) return undefined;
+  if (options.inspect) throw new UsageError('--inspect watches one run: it cannot be used with --repeat (inspect a repeat afterwards with scenarios inspect <experiment>.r<k>)');
+  if (options.format === 'html') throw new UsageError('--format html is one run\'s report: an experiment prints text, md or json (see each repeat with scenarios report <experiment>.r<k> --format html)');
+  if (options.id !== undefined && options.id.length > MAX_EXPERIMENT_ID) throw new UsageError(`--id of an experiment must be at most ${MAX_EXPERIMENT_ID} characters, so its runs' ids (${options.id}.r${repeats}) stay within 64`);
+  return { id: options.id ?? newExperimentId(), repeats, seed: options.seed ?? parsed.seed, sameData: options.sameData ?? parsed.sameData ?? false };
+}
+
+/** Prints the experiment report on stdout in `format` (text, md or json). */
+export async function writeExperimentReport(io: Pick<CliIO, 'stdout'>, report: ExperimentReport, format: Format): Promise<void> {
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const { renderExperimentMarkdown, renderExperimentText } = await import('../../report/experimentRender.ts');
+  if (format === 'md') {
+    io.stdout.write(renderExperimentMarkdown(report));
+    return;
+  }
+  const text = renderExperimentText(report);
+  const columns = terminalColumns(io.stdout);
+  if (columns === undefined) io.stdout.write(text);
+  else io.stdout.write((await import('wrap-ansi')).default(text, columns, { hard: true, trim: false }));
+}
+
+/**
+ * Ctrl+C / SIGTERM for the whole experiment: the repeat running is interrupted (paused and saved, as any run),
+ * and no further repeat starts; one that comes between repeats stops the experiment before the next.
+ */
+class ExperimentStop {
+  requested = false;
+  #run: DurableOrchestration | undefined;
+  readonly #onSignal = () => {
+    this.requested = true;
+    void this.#run?.interrupt();
+  };
+
+  constructor() {
+    process.on('SIGINT', this.#onSignal);
+    process.on('SIGTERM', this.#onSignal);
+  }
+
+  /** The repeat now running (undefined between repeats); one set up after a stop was asked for is interrupted at once. */
+  async watch(run: DurableOrchestration | undefined): Promise<void> {
+    this.#run = run;
+    if (run && this.requested) await run.interrupt();
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.#onSignal);
+    process.off('SIGTERM', this.#onSignal);
+  }
+}
+
+interface RepeatOutcome {
+  code: number;
+  repeat: ExperimentRepeat;
+}
+
+/** Follows one repeat to its end (starting it if `fresh`: a resumed one goes on by itself); `repeat` carries its report when it finished. */
+async function followRepeat(run: DurableOrchestration, plan: ExperimentPlan, index: number, io: CliIO, stop: ExperimentStop, fresh: boolean): Promise<RepeatOutcome> {
+  const order = run.config.scenarios.map((s) => s.name);
+  io.stderr.write(`repeat ${index}/${plan.repeats}: orchestration ${run.id}, seed ${run.config.seed}, scenarios started in order ${order.join(' > ')}\n`);
+  await stop.watch(run);
+  if (fresh && !stop.requested) run.start();
+  const followed = await followRun(run, io, { resumeId: plan.id });
+  await stop.watch(undefined);
+  const scenarios = run.config.scenarios.map((s) => ({ name: s.name, batchSize: s.skillParams.batchSize }));
+  const status = followed.report ? (followed.code === ExitCode.ok ? 'complete' : 'failed') : 'paused';
+  return { code: followed.code, repeat: { index, runId: run.id, seed: run.config.seed, status, report: followed.report ?? null, scenarios } };
+}
+
+/** Why the experiment stops before its end, or undefined to go on: an interrupted or broken repeat ends it. */
+function stopsExperiment(code: number): boolean {
+  return code !== ExitCode.ok && code !== ExitCode.scenarioFailed;
+}
+
+function stoppedBetween(plan: ExperimentPlan, next: number, io: CliIO): number {
+  io.stderr.write(`paused: experiment ${plan.id} stopped before repeat ${next}/${plan.repeats}; scenarios resume ${plan.id} runs the rest\n`);
+  return ExitCode.interrupted;
+}
+
+/** The experiment report, printed, and the exit code: 1 if a scenario failed in any repeat, else the gate's verdict. */
+async function finish(store: SnapshotStore, plan: ExperimentPlan, repeats: ExperimentRepeat[], code: number, format: Format, io: CliIO, gate: ExperimentGate | undefined, scenarioOrder?: readonly string[]): Promise<number> {
+  const report = buildExperimentReport({ experimentId: plan.id, seed: plan.seed, sameData: plan.sameData, repeats: plan.repeats, runs: repeats, ...(scenarioOrder ? { scenarioOrder } : {}) });
+  await writeExperimentReport(io, report, format);
+  return gate ? gate.judge(store, { kind: 'experiment', id: plan.id }, io, format === 'json', code) : code;
+}
+
+/** `scenarios run --repeat N`: runs every repeat in turn on one store, then prints the experiment report. */
+export async function runRepeats(plan: ExperimentPlan, configPath: string | undefined, options: RunOptions, io: CliIO, gate?: ExperimentGate): Promise<number> {
+  const store = await openStore(options.db, io.env, storeOptions(io));
+  const stop = new ExperimentStop();
+  try {
+    if ((await store.load(plan.id)) || (await findExperimentRuns(store, plan.id)).length > 0) {
+      throw new ScenarioError('usage', `"${plan.id}" already exists in ${store.description}; use scenarios resume ${plan.id}, or another --id`);
+    }
+    rememberRunStore(io.cwd, plan.id, options.db);
+    io.stderr.write(`experiment ${plan.id}: ${plan.repeats} repeats, seed ${plan.seed}${plan.sameData ? ' for every repeat (same data)' : ' (each repeat\'s seed derived from it)'}, store ${store.description}\n`);
+    const repeats: ExperimentRepeat[] = [];
+    let worst: number = ExitCode.ok;
+    let scenarioOrder: string[] | undefined;
+    for (let index = 1; index <= plan.repeats; index++) {
+      if (stop.requested) return stoppedBetween(plan, index, io);
+      // Each repeat opens its inputs afresh: a random sample of a dataset file is drawn with the repeat's seed.
+      const inputs = await resolveRunInputs(configPath, { ...options, seed: repeatSeed(plan.seed, index, plan.sameData) }, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
+      try {
+        const base = withConcurrency(inputs.config, options.concurrency);
+        if (index === 1) await gate?.prepare(store, base);
+        scenarioOrder ??= base.scenarios.map((s) => s.name);
+        const run = await createDurableOrchestration(repeatConfig(base, plan, index), {
+          store,
+          ...(inputs.skill ? { skill: inputs.skill } : {}),
+          ...(inputs.skillModule ? { skillModule: inputs.skillModule } : {}),
+          datasets: inputs.datasets,
+          id: experimentRunId(plan.id, index),
+          ...leaseMsFrom(io.env),
+        });
+        rememberRunStore(io.cwd, run.id, options.db);
+        const outcome = await followRepeat(run, plan, index, io, stop, true);
+        repeats.push(outcome.repeat);
+        if (stopsExperiment(outcome.code)) return outcome.code;
+        worst = Math.max(worst, outcome.code);
+      } finally {
+        inputs.datasets.close();
+        await inputs.commandSkill?.close();
+        await inputs.abSkill?.close();
+      }
+    }
+    return await finish(store, plan, repeats, worst, options.format, io, gate, scenarioOrder);
+  } finally {
+    stop.dispose();
+    await store.close();
+  }
+}
+
+/** The skill a new repeat of a stored experiment runs: the one given, else the one its repeats recorded. */
+async function storedSkill(store: SnapshotStore, experiment: StoredExperiment, given: Skill | undefined, cwd: string, skillStderr: (line: string) => void): Promise<{ skill: Skill; skillModule?: string; children?: CommandSkill }> {
+  if (given) return { skill: given };
+  const sibling = experiment.repeats.find((r) => r.status !== 'missing');
+  const row = sibling ? await store.load(sibling.runId) : undefined;
+  const config = experiment.baseConfig;
+  if (!row || !config) throw new ScenarioError('snapshot_invalid', `cannot resume experiment "${experiment.id}": none of its repeats can be read`);
+  if (row.skill.module) return { skill: await loadSkillModule(row.skill.module, cwd), skillModule: row.skill.module };
+  if ('command' in config.skill) {
+    const children = commandSkill(config.skill, { stderr: skillStderr });
+    return { skill: children, children };
+  }
+  return { skill: builtinSkill(row.skill.name) };
+}
+
+/**
+ * `scenarios resume E`: finishes the repeat that was interrupted (as `scenarios resume E.r<k>` would) and runs
+ * the repeats not started yet, then prints the experiment report. Repeats already finished are not run again.
+ */
+export async function resumeExperiment(experimentId: string, store: SnapshotStore, format: Format, given: Skill | undefined, io: CliIO): Promise<number> {
+  if (format === 'html') throw new UsageError('--format html is one run\'s report: an experiment prints text, md or json');
+  const experiment = await loadExperiment(store, experimentId);
+  const base = experiment.baseConfig;
+  if (!base) throw new ScenarioError('snapshot_invalid', `cannot resume experiment "${experimentId}": none of its repeats can be read`);
+  const plan: ExperimentPlan = { id: experimentId, repeats: experiment.membership.of, seed: experiment.membership.seed, sameData: experiment.sameData };
+  const skillStderr = (line: string) => void io.stderr.write(`${line}\n`);
+  const stop = new ExperimentStop();
+  let children: CommandSkill | undefined;
+  try {
+    const todo = experiment.repeats.filter((r) => r.status !== 'complete' && r.status !== 'failed').map((r) => r.index);
+    io.stderr.write(`experiment ${experimentId} (resumed): ${todo.length === 0 ? 'every repeat has finished' : `repeat${todo.length === 1 ? '' : 's'} ${todo.join(', ')} of ${plan.repeats} to run`}\n`);
+    const repeats: ExperimentRepeat[] = [];
+    let worst: number = Math.max(ExitCode.ok, ...experiment.repeats.map((r) => (r.status === 'failed' ? ExitCode.scenarioFailed : ExitCode.ok)));
+    for (const repeat of experiment.repeats) {
+      if (!todo.includes(repeat.index)) {
+        repeats.push(repeat);
+        continue;
+      }
+      if (stop.requested) return stoppedBetween(plan, repeat.index, io);
+      let run: DurableOrchestration;
+      let opened: OpenedDatasets | undefined;
+      if (repeat.status === 'missing') {
+        const skill = await storedSkill(store, experiment, given, io.cwd, skillStderr);
+        children ??= skill.children;
+        const config = repeatConfig(base, plan, repeat.index);
+        opened = await openDatasets(config, { cwd: io.cwd, onProgress: datasetProgressLines(io) });
+        run = await createDurableOrchestration(opened.config, { store, skill: skill.skill, ...(skill.skillModule ? { skillModule: skill.skillModule } : {}), datasets: opened, id: repeat.runId, ...leaseMsFrom(io.env) });
+      } else {
+        run = await resumeOrchestration(repeat.runId, { store, cwd: io.cwd, skillStderr, onDatasetProgress: datasetProgressLines(io), ...(given ? { skill: given } : {}), ...leaseMsFrom(io.env) });
+      }
+      try {
+        const outcome = await followRepeat(run, plan, repeat.index, io, stop, repeat.status === 'missing');
+        repeats.push(outcome.repeat);
+        if (stopsExperiment(outcome.code)) return outcome.code;
+        worst = Math.max(worst, outcome.code);
+      } finally {
+        opened?.close();
+      }
+    }
+    return await finish(store, plan, repeats, worst, format, io, undefined, base.scenarios.map((s) => s.name));
+  } finally {
+    stop.dispose();
+    await children?.close();
+  }
+}
+
+/** `scenarios report <experiment>`: the experiment report rebuilt from its stored repeats. */
+export async function reportExperiment(store: SnapshotStore, experimentId: string, format: Format, io: CliIO): Promise<number> {
+  if (format === 'html') throw new UsageError(`--format html is one run's report: an experiment prints text, md or json (or see a repeat: scenarios report ${experimentId}.r1 --format html)`);
+  await writeExperimentReport(io, await loadExperimentReport(store, experimentId), format);
+  return ExitCode.ok;
+}

@@ -1,0 +1,122 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repeatSeed } from '../../src/api/experiments.ts';
+import { ExperimentReportSchema, type ExperimentReport } from '../../src/report/experimentSchema.ts';
+import { ReportSchema } from '../../src/report/schema.ts';
+import { cliCwd, runCli, startCli } from '../support/cliProcess.ts';
+
+const scenario = (name: string, inputSize: number, batchSize: number) => ({
+  name, inputSize, timeBudgetSeconds: 600, memoryLimitMb: 4096, errorTolerance: 0, skillParams: { batchSize }, expectedQuality: 'basic', qualityMetrics: ['accuracy'],
+});
+
+/** A config file in this test file's workspace: the simulated skill with `params`, no barriers unless given. */
+function configFile(name: string, params: Record<string, number>, scenarios: object[], extra: object = {}): string {
+  const path = join(cliCwd(), `${name}.json`);
+  writeFileSync(path, JSON.stringify({ seed: 11, skill: { name: 'simulated', params }, barriers: { at: [], timeoutMs: 10_000 }, scenarios, ...extra }));
+  return path;
+}
+
+const three = () => [scenario('a', 8, 2), scenario('b', 16, 2), scenario('c', 32, 4)];
+
+function experiment(stdout: string): ExperimentReport {
+  return ExperimentReportSchema.parse(JSON.parse(stdout));
+}
+
+describe('scenarios run --repeat', () => {
+  it('runs N stored repeats with seeds derived from the seed, rotating which scenario starts first, and prints medians with 95% CIs', async () => {
+    const config = configFile('quick', { latencyMs: 2 }, three());
+    const run = await runCli(['run', config, '--repeat', '3', '--id', 'quick', '--db', 'memory', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = experiment(run.stdout);
+    expect(report.experimentId).toBe('quick');
+    expect(report.runs.map((r) => [r.runId, r.seed, r.status, r.scenarioOrder.join('')])).toEqual([
+      ['quick.r1', repeatSeed(11, 1, false), 'complete', 'abc'],
+      ['quick.r2', repeatSeed(11, 2, false), 'complete', 'bca'],
+      ['quick.r3', repeatSeed(11, 3, false), 'complete', 'cab'],
+    ]);
+    expect(Object.keys(report.scenarios)).toEqual(['a', 'b', 'c']);
+    for (const s of Object.values(report.scenarios)) {
+      for (const measure of [s.timePerItemMs, s.throughputPerSecond, s.quality.overall, s.quality.accuracy]) {
+        expect(measure?.n).toBe(3);
+        expect(measure?.medianCi95?.method).toBe('bootstrap-percentile');
+        expect(measure?.medianCi95?.low).toBeLessThanOrEqual(measure?.median ?? NaN);
+        expect(measure?.medianCi95?.high).toBeGreaterThanOrEqual(measure?.median ?? NaN);
+        expect(measure?.meanCi95?.method).toBe('student-t');
+      }
+      // Different seeds, different draws: the repeats' quality differs.
+      expect(new Set(s.quality.overall?.values.map((v) => v.value)).size).toBe(3);
+    }
+    expect(report.scaling.points).toBe(9);
+    expect(run.stderr).toContain('repeat 2/3: orchestration quick.r2');
+    expect(run.stderr).toContain('scenarios started in order b > c > a');
+  }, 120_000);
+
+  it('with --same-data runs every repeat on the seed itself, so the data and the quality are the same each time', async () => {
+    const config = configFile('same', { latencyMs: 1 }, three());
+    const run = await runCli(['run', config, '--repeat', '3', '--same-data', '--db', 'memory', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = experiment(run.stdout);
+    expect(report.experimentId).toMatch(/^exp-[0-9a-f]{8}$/);
+    expect(report.sameData).toBe(true);
+    expect(report.runs.map((r) => r.seed)).toEqual([11, 11, 11]);
+    for (const s of Object.values(report.scenarios)) expect(new Set(s.quality.overall?.values.map((v) => v.value)).size).toBe(1);
+    expect(report.notes.some((n) => n.includes('same seed (sameData)'))).toBe(true);
+  }, 120_000);
+
+  it('on embedded PGlite: report and list know the experiment, and each repeat is an ordinary run', async () => {
+    const db = join(cliCwd(), 'pglite-db');
+    const config = configFile('stored', { latencyMs: 2 }, three(), { repeat: 3 });
+    // `repeat` from the config, no --repeat.
+    const run = await runCli(['run', config, '--id', 'stored', '--db', db, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const live = experiment(run.stdout);
+    // No --db: the experiment's store is remembered as its runs' are.
+    const rebuilt = await runCli(['report', 'stored', '--json']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(experiment(rebuilt.stdout)).toEqual(live);
+    const text = await runCli(['report', 'stored', '--db', db]);
+    expect(text.stdout).toMatch(/^Busy time per item \(ms\)\n {2}Scenario +Median \[95% CI\] +Mean \[95% CI\] +n +Outliers$/m);
+    const one = await runCli(['report', 'stored.r2', '--json']);
+    const repeat = ReportSchema.parse(JSON.parse(one.stdout));
+    expect(repeat.seed).toBe(repeatSeed(11, 2, false));
+    expect(Object.keys(repeat.scenarios)).toEqual(['b', 'c', 'a']);
+    const list = await runCli(['list', '--db', db]);
+    expect(list.stdout).toContain('experiment stored: 3 stored repeats (3 complete); scenarios report stored');
+  }, 180_000);
+
+  it('Ctrl+C during a repeat pauses it and starts no more (exit 130); resume E finishes it, runs the rest and prints the experiment report', async () => {
+    const db = join(cliCwd(), 'interrupted-db');
+    const config = configFile('slow', { latencyMs: 60 }, three());
+    const cli = startCli(['run', config, '--repeat', '3', '--id', 'cut', '--db', db]);
+    await cli.waitFor(/repeat 2\/3: orchestration cut\.r2/);
+    await cli.waitFor(/\[(a|b|c)\] milestone 30%/, 4);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(130);
+    expect(cli.stderr()).toContain('paused: resume with scenarios resume cut');
+    expect(cli.stdout()).toBe('');
+
+    const list = await runCli(['list', '--db', db, '--json']);
+    const rows = (JSON.parse(list.stdout) as { id: string; status: string }[]).map((r) => [r.id, r.status]).sort();
+    expect(rows).toEqual([['cut.r1', 'complete'], ['cut.r2', 'paused']]);
+    const partial = experiment((await runCli(['report', 'cut', '--json'])).stdout);
+    expect(partial.runs.map((r) => r.status)).toEqual(['complete', 'paused', 'missing']);
+    expect(partial.notes[0]).toBe('cut.r2 (paused) did not finish; cut.r3 did not run: scenarios resume cut finishes the experiment. The figures are over the repeats that completed each scenario.');
+
+    const resumed = await runCli(['resume', 'cut', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('experiment cut (resumed): repeats 2, 3 of 3 to run');
+    const report = experiment(resumed.stdout);
+    expect(report.runs.map((r) => [r.runId, r.status, r.seed])).toEqual([1, 2, 3].map((k) => [`cut.r${k}`, 'complete', repeatSeed(11, k, false)]));
+    for (const s of Object.values(report.scenarios)) expect(s.timePerItemMs?.n).toBe(3);
+  }, 180_000);
+
+  it('refuses --repeat outside 1-100 and --inspect with --repeat (exit 2)', async () => {
+    const bad = await runCli(['run', '--repeat', '0', '--db', 'memory']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--repeat must be an integer from 1 to 100 (got 0)');
+    const inspect = await runCli(['run', '--repeat', '2', '--inspect', '--db', 'memory']);
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr).toContain('--inspect watches one run');
+  }, 60_000);
+});
