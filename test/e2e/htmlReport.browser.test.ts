@@ -3,9 +3,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadChartAssets } from '../../src/inspect/staticAssets.ts';
+import { buildReport } from '../../src/report/buildReport.ts';
 import { formatMs } from '../../src/report/format.ts';
+import { buildChartData } from '../../src/report/html/chartData.ts';
+import { renderHtml } from '../../src/report/html/renderHtml.ts';
 import { ReportSchema, type Report } from '../../src/report/schema.ts';
 import { cliCwd, runCli } from '../support/cliProcess.ts';
+import { config, outcome, progress } from '../report/fixtures.ts';
 import { probeCharts } from './support/chartProbe.ts';
 
 /**
@@ -118,5 +123,37 @@ describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
     expect(await page.locator('#scaling-verdict').getAttribute('data-verdict')).toBe(report.comparison.scaling.verdict);
     expect(await page.locator('#barrier-table tbody tr').count()).toBe(report.barriers.length);
     await context.close();
+  });
+
+  it('shows hostile scenario names as text, and a run without journal rows or completed scenarios without errors', async () => {
+    const names = ['<img src=x onerror="window.__pwned=1">', '</script><script>window.__pwned=2</script>'];
+    const own = { ...config, scenarios: config.scenarios.slice(0, 2).map((s, i) => ({ ...s, name: names[i] ?? s.name })) };
+    const report = buildReport(
+      outcome([
+        progress(names[0] ?? '', { status: 'failed', failureReason: 'cancelled', itemsProcessed: 10, busyMs: 50 }),
+        progress(names[1] ?? '', { status: 'running', itemsProcessed: 0, busyMs: 0, quality: { items: 0, sums: {} } }),
+      ]),
+      own,
+    );
+    const hostileFile = join(cliCwd(), 'hostile.html');
+    writeFileSync(hostileFile, renderHtml(report, buildChartData(report, []), await loadChartAssets()));
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('dialog', (dialog) => problems.push(`dialog: ${dialog.message()}`));
+    await page.goto(pathToFileURL(hostileFile).href);
+    await page.locator('figure[data-chart="time-per-item"] canvas').waitFor();
+
+    const charts = await probeCharts(page, '#report-charts');
+    const [progressChart, timePerItem] = charts;
+    for (const name of names) expect(progressChart?.legend).toContain(name);
+    // The failed scenario's point (hollow: not in the fit); the running one did no work.
+    expect(timePerItem?.points).toBe(1);
+    expect(await page.locator('figure[data-chart="quality"] .chart-empty').textContent()).toContain('no batch reported a qualityScore');
+    expect(await page.locator('#scenario-table tbody tr td:first-child').allTextContents()).toEqual(names);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });

@@ -114,6 +114,7 @@ function inPlot(u, draw) {
 
 function progressSpec(data, width) {
   const names = data.scenarios;
+  if (names.length === 0) return null;
   const series = new Map(data.progress.series.map((s) => [s.scenario, s.points]));
   const tables = names.map((name) => strictlyRising(series.get(name) ?? [[0, 0]], (ms) => ms / 1000));
   const aligned = globalThis.uPlot.join(tables);
@@ -305,9 +306,9 @@ function qualitySpec(data, width) {
 }
 
 const CHARTS = [
-  { kind: 'progress', title: 'Progress over time', wide: true, spec: progressSpec },
-  { kind: 'time-per-item', title: 'Busy time per item against items', wide: false, spec: timePerItemSpec },
-  { kind: 'quality', title: 'Quality per scenario', wide: false, spec: qualitySpec },
+  { kind: 'progress', title: 'Progress over time', wide: true, spec: progressSpec, empty: 'No scenario yet.' },
+  { kind: 'time-per-item', title: 'Busy time per item against items', wide: false, spec: timePerItemSpec, empty: 'Nothing to draw (yet): no scenario has items the skill ran with busy time.' },
+  { kind: 'quality', title: 'Quality per scenario', wide: false, spec: qualitySpec, empty: 'Nothing to draw (yet): no batch reported a qualityScore.' },
 ];
 
 /**
@@ -342,7 +343,7 @@ export function createCharts(container) {
           slot.plot?.destroy();
           slot.plot = null;
           slot.key = null;
-          slot.host.replaceChildren(element('p', { class: 'chart-empty' }, 'No data yet.'));
+          slot.host.replaceChildren(element('p', { class: 'chart-empty' }, slot.chart.empty));
           slot.note.textContent = '';
           continue;
         }
