@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.ts';
 import type { Report } from '../report/schema.ts';
-import { formatP, formatRelative, formatValue } from './renderComparison.ts';
+import { formatP, formatRelative, formatValue } from './formatFigures.ts';
 import type { Comparison, FigureComparison } from './schema.ts';
 
 /**
