@@ -38,6 +38,13 @@ describe('scenarios run --format html', () => {
     // (0, 0) and one point per batch: 6 batches each in small-three.
     expect(data.progress.series.map((s) => [s.scenario, s.points.length])).toEqual(SCENARIOS.map((name) => [name, 7]));
   }, 30_000);
+
+  it('names html among the formats when given one it does not know', async () => {
+    const { code, stdout, stderr } = await runCli(['run', 'test/fixtures/small-three.json', '--db', 'memory', '--format', 'pdf']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('--format must be text, md, json or html (got "pdf")');
+  });
 });
 
 describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
