@@ -80,6 +80,18 @@ describe('scenarios run --against --fail-on', { timeout: 240_000 }, () => {
   });
 });
 
+describe('scenarios run --repeat --against --fail-on', { timeout: 240_000 }, () => {
+  it('judges an experiment against an experiment baseline, one value per repeat', async () => {
+    const store = join(temp.dir, 'db-experiments');
+    const base = await scenarios(['run', config('exp-base', { latencyMs: 1, quality: 0.9 }, { batches: 2 }), '--repeat', '3', '--id', 'exp-base', '--db', store, '--json'], temp.dir);
+    expect(base.code, base.stderr).toBe(0);
+    expect((await scenarios(['baseline', 'save', 'exp-base', '--db', store], temp.dir)).stdout).toBe('saved baseline main: experiment exp-base\n');
+    const worse = await scenarios(['run', config('exp-worse', { latencyMs: 1, quality: 0.8 }, { batches: 2 }), '--repeat', '3', '--db', store, '--against', 'main', '--fail-on', 'quality<-0.02'], temp.dir);
+    expect(worse.code, worse.stdout + worse.stderr).toBe(4);
+    expect(worse.stdout).toMatch(/\nfail-on: against baseline main, experiment exp-base \(3 repeat\(s\)\), one sample per repeat\nfail-on quality<-0\.02: FAILED: one: -0\.1 \(0\.9 → 0\.8 score, 95% CI -0\.1 … -0\.1, p <0\.001, significant\)\n$/);
+  });
+});
+
 describe('scenarios run --fail-on budgets', { timeout: 240_000 }, () => {
   // The skill scores 0.5 against an expected "excellent": the scenario completes, its quality budget does not hold.
   const broken = () => config('broken', { latencyMs: 0, quality: 0.5 }, { batches: 2, expectedQuality: 'excellent' });
