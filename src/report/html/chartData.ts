@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ownValue } from '../../ownKeys.ts';
-import type { Report } from '../schema.ts';
+import type { Report, ScenarioReport } from '../schema.ts';
 import { meanCi95 } from '../stats.ts';
 
 /**
@@ -91,6 +91,31 @@ function progressPoints(batches: readonly BatchSample[], startMs: number): [numb
   return points;
 }
 
+/**
+ * When a scenario reached each milestone past 0%, on the journal's clock: the finish of the batch (in the order
+ * batches are counted) whose settled items first reach the milestone's share of the input, which is the
+ * progress the scenario machine judges milestones by. The report's milestoneElapsedMs leaves out downtime
+ * (crash to resume) while the journal's times do not, so it is only the fallback, for a milestone the journal
+ * cannot place (no rows, or no progress to recover the input size from).
+ */
+function milestoneMarks(name: string, scenario: ScenarioReport, batches: readonly BatchSample[], startMs: number): ChartData['progress']['milestones'] {
+  const settled = scenario.itemsProcessed + scenario.itemsFailed;
+  // progressPct is settled items over the input size (×100), so the input size comes back from it.
+  const inputSize = scenario.progressPct > 0 ? Math.round((settled * 100) / scenario.progressPct) : 0;
+  const crossings: { settledPct: number; atMs: number }[] = [];
+  let cumulative = 0;
+  for (const batch of [...batches].sort((a, b) => a.batchIndex - b.batchIndex)) {
+    cumulative += batch.items;
+    if (inputSize > 0) crossings.push({ settledPct: (cumulative * 100) / inputSize, atMs: Math.max(0, batch.finishedAt - startMs) });
+  }
+  return scenario.milestonesReached
+    .filter((m) => m > 0)
+    .flatMap((milestone) => {
+      const atMs = crossings.find((c) => c.settledPct >= milestone)?.atMs ?? ownValue(scenario.milestoneElapsedMs, String(milestone));
+      return atMs === undefined ? [] : [{ scenario: name, milestone, atMs }];
+    });
+}
+
 function batchQuality(name: string, batches: readonly BatchSample[]): QualityEstimate | undefined {
   const scores = batches.flatMap((b) => (b.qualityScore === null ? [] : [b.qualityScore]));
   if (scores.length === 0) return undefined;
@@ -120,16 +145,9 @@ export function buildChartData(report: Report, batches: readonly BatchSample[], 
     }),
   );
 
-  // A scenario starts when the orchestration does, so its elapsed time at a milestone is the run's.
   const milestones = scenarios.flatMap((name) => {
     const scenario = ownValue(report.scenarios, name);
-    if (scenario === undefined) return [];
-    return scenario.milestonesReached
-      .filter((m) => m > 0)
-      .flatMap((milestone) => {
-        const atMs = ownValue(scenario.milestoneElapsedMs, String(milestone));
-        return atMs === undefined ? [] : [{ scenario: name, milestone, atMs }];
-      });
+    return scenario === undefined ? [] : milestoneMarks(name, scenario, byScenario.get(name) ?? [], startMs);
   });
 
   const points = scenarios.flatMap((name) => {

@@ -58,6 +58,20 @@ describe('buildChartData', () => {
     ]);
   });
 
+  it('places milestones where the journal\'s batches crossed them, downtime included, which the report\'s elapsed times leave out', () => {
+    // simple: 30 items in batches of 10, a crash of about 5 s between its second and third batch; reached 30% and 100%.
+    const data = buildChartData(report(), [
+      batch('simple', 2, 5_300),
+      batch('simple', 0, 100),
+      // A failed batch's items are settled too: they count towards progress.
+      batch('simple', 1, 5_200, { itemsFailed: 10, qualityScore: null }),
+    ]);
+    expect(data.progress.milestones.filter((m) => m.scenario === 'simple')).toEqual([
+      { scenario: 'simple', milestone: 30, atMs: 100 },
+      { scenario: 'simple', milestone: 100, atMs: 5_300 },
+    ]);
+  });
+
   it('gives one time-per-item point per scenario over the items the skill ran (cached ones left out), and the report\'s fit', () => {
     const r = report();
     const data = buildChartData(r, []);
