@@ -148,5 +148,8 @@ describe('scenarios baseline and compare', { timeout: 240_000 }, () => {
     const missing = await scenarios(['baseline', 'save', 'r9', '--db', store], temp.dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no run, experiment or baseline "r9"');
+    const typo = await scenarios(['baseline', 'sav', 'r1', '--db', store], temp.dir);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe('scenarios: baseline sav: unknown action (did you mean "baseline save"?); use save, list or delete\n');
   });
 });

@@ -5,9 +5,15 @@ import type { Baseline, SnapshotStore } from '../../persistence/SnapshotStore.ts
 import { isoFromEpochMs } from '../../report/format.ts';
 import { storeOptions, type CliIO } from '../io.ts';
 import { storeSpecFor } from '../runIndex.ts';
+import { didYouMean } from '../suggest.ts';
 
 const DEFAULT_NAME = 'main';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$/;
+
+const suggest = (action: string): string => {
+  const near = didYouMean(action, ['save', 'list', 'delete']);
+  return near === undefined ? '' : ` (did you mean "baseline ${near}"?)`;
+};
 
 const describe = (b: Pick<Baseline, 'kind' | 'ref'>) => `${b.kind} ${b.ref}`;
 
@@ -50,7 +56,7 @@ export async function baselineCommand(action: string, target: string | undefined
         return 0;
       });
     default:
-      throw new UsageError(`baseline ${action}: unknown action; use save, list or delete`);
+      throw new UsageError(`baseline ${action}: unknown action${suggest(action)}; use save, list or delete`);
   }
 }
 
