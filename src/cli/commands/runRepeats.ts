@@ -1,5 +1,6 @@
 import { builtinSkill, loadSkillModule } from '../../actors/loadSkill.ts';
-import { commandSkill, type CommandSkill } from '../../actors/commandSkill.ts';
+import { commandSkill } from '../../actors/commandSkill.ts';
+import { loadAbSkill } from '../../ab/loadAbSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { createDurableOrchestration, resumeOrchestration, type DurableOrchestration } from '../../api/durableOrchestration.ts';
 import { MAX_REPEATS, experimentRunId, findExperimentRuns, loadExperiment, loadExperimentReport, newExperimentId, repeatConfig, repeatSeed, type StoredExperiment } from '../../api/experiments.ts';
@@ -115,7 +116,7 @@ async function followRepeat(run: DurableOrchestration, plan: ExperimentPlan, ind
   return { code: followed.code, repeat: { index, runId: run.id, seed: run.config.seed, status, report: followed.report ?? null, scenarios } };
 }
 
-/** Why the experiment stops before its end, or undefined to go on: an interrupted or broken repeat ends it. */
+/** An interrupted repeat, or one that could not go on (store, lease, an error), ends the experiment; failed scenarios do not. */
 function stopsExperiment(code: number): boolean {
   return code !== ExitCode.ok && code !== ExitCode.scenarioFailed;
 }
@@ -179,19 +180,35 @@ export async function runRepeats(plan: ExperimentPlan, configPath: string | unde
   }
 }
 
-/** The skill a new repeat of a stored experiment runs: the one given, else the one its repeats recorded. */
-async function storedSkill(store: SnapshotStore, experiment: StoredExperiment, given: Skill | undefined, cwd: string, skillStderr: (line: string) => void): Promise<{ skill: Skill; skillModule?: string; children?: CommandSkill }> {
-  if (given) return { skill: given };
+/** The skill new repeats of a stored experiment run, loaded once: the one given, else the one its repeats recorded (both versions for A/B). */
+async function storedSkill(store: SnapshotStore, experiment: StoredExperiment, config: OrchestrationConfig, given: Skill | undefined, cwd: string, skillStderr: (line: string) => void): Promise<{ skill: Skill; skillModule?: string; close(): Promise<void> }> {
+  const none = () => Promise.resolve();
+  if (given) return { skill: given, close: none };
+  if (config.skills) {
+    const ab = await loadAbSkill(config.skills, { cwd, stderr: skillStderr });
+    return { skill: ab.skill, close: () => ab.close() };
+  }
   const sibling = experiment.repeats.find((r) => r.status !== 'missing');
   const row = sibling ? await store.load(sibling.runId) : undefined;
-  const config = experiment.baseConfig;
-  if (!row || !config) throw new ScenarioError('snapshot_invalid', `cannot resume experiment "${experiment.id}": none of its repeats can be read`);
-  if (row.skill.module) return { skill: await loadSkillModule(row.skill.module, cwd), skillModule: row.skill.module };
+  if (!row) throw new ScenarioError('snapshot_invalid', `cannot resume experiment "${experiment.id}": none of its repeats can be read`);
+  if (row.skill.module) return { skill: await loadSkillModule(row.skill.module, cwd), skillModule: row.skill.module, close: none };
   if ('command' in config.skill) {
     const children = commandSkill(config.skill, { stderr: skillStderr });
-    return { skill: children, children };
+    return { skill: children, close: () => children.close() };
   }
-  return { skill: builtinSkill(row.skill.name) };
+  return { skill: builtinSkill(row.skill.name), close: none };
+}
+
+/** A repeat not started yet, created from the experiment's config with its own seed and order (not started). */
+async function createMissingRepeat(store: SnapshotStore, base: OrchestrationConfig, plan: ExperimentPlan, index: number, skill: { skill: Skill; skillModule?: string }, io: CliIO): Promise<{ run: DurableOrchestration; opened: OpenedDatasets }> {
+  const opened = await openDatasets(repeatConfig(base, plan, index), { cwd: io.cwd, onProgress: datasetProgressLines(io) });
+  try {
+    const run = await createDurableOrchestration(opened.config, { store, skill: skill.skill, ...(skill.skillModule ? { skillModule: skill.skillModule } : {}), datasets: opened, id: experimentRunId(plan.id, index), ...leaseMsFrom(io.env) });
+    return { run, opened };
+  } catch (error) {
+    opened.close();
+    throw error;
+  }
 }
 
 /**
@@ -206,12 +223,12 @@ export async function resumeExperiment(experimentId: string, store: SnapshotStor
   const plan: ExperimentPlan = { id: experimentId, repeats: experiment.membership.of, seed: experiment.membership.seed, sameData: experiment.sameData };
   const skillStderr = (line: string) => void io.stderr.write(`${line}\n`);
   const stop = new ExperimentStop();
-  let children: CommandSkill | undefined;
+  let newRepeatSkill: Awaited<ReturnType<typeof storedSkill>> | undefined;
   try {
     const todo = experiment.repeats.filter((r) => r.status !== 'complete' && r.status !== 'failed').map((r) => r.index);
     io.stderr.write(`experiment ${experimentId} (resumed): ${todo.length === 0 ? 'every repeat has finished' : `repeat${todo.length === 1 ? '' : 's'} ${todo.join(', ')} of ${plan.repeats} to run`}\n`);
     const repeats: ExperimentRepeat[] = [];
-    let worst: number = Math.max(ExitCode.ok, ...experiment.repeats.map((r) => (r.status === 'failed' ? ExitCode.scenarioFailed : ExitCode.ok)));
+    let worst: number = experiment.repeats.some((r) => r.status === 'failed') ? ExitCode.scenarioFailed : ExitCode.ok;
     for (const repeat of experiment.repeats) {
       if (!todo.includes(repeat.index)) {
         repeats.push(repeat);
@@ -221,12 +238,10 @@ export async function resumeExperiment(experimentId: string, store: SnapshotStor
       let run: DurableOrchestration;
       let opened: OpenedDatasets | undefined;
       if (repeat.status === 'missing') {
-        const skill = await storedSkill(store, experiment, given, io.cwd, skillStderr);
-        children ??= skill.children;
-        const config = repeatConfig(base, plan, repeat.index);
-        opened = await openDatasets(config, { cwd: io.cwd, onProgress: datasetProgressLines(io) });
-        run = await createDurableOrchestration(opened.config, { store, skill: skill.skill, ...(skill.skillModule ? { skillModule: skill.skillModule } : {}), datasets: opened, id: repeat.runId, ...leaseMsFrom(io.env) });
+        newRepeatSkill ??= await storedSkill(store, experiment, base, given, io.cwd, skillStderr);
+        ({ run, opened } = await createMissingRepeat(store, base, plan, repeat.index, newRepeatSkill, io));
       } else {
+        // Stored and unfinished: resumed as `scenarios resume <id>.r<k>` would (its own stored skill and files).
         run = await resumeOrchestration(repeat.runId, { store, cwd: io.cwd, skillStderr, onDatasetProgress: datasetProgressLines(io), ...(given ? { skill: given } : {}), ...leaseMsFrom(io.env) });
       }
       try {
@@ -241,7 +256,7 @@ export async function resumeExperiment(experimentId: string, store: SnapshotStor
     return await finish(store, plan, repeats, worst, format, io, undefined, base.scenarios.map((s) => s.name));
   } finally {
     stop.dispose();
-    await children?.close();
+    await newRepeatSkill?.close();
   }
 }
 
