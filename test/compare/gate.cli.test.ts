@@ -62,6 +62,14 @@ describe('scenarios run --against --fail-on', { timeout: 240_000 }, () => {
     expect(json.stderr).toMatch(/fail-on: against run base-run, one sample per batch\nfail-on quality<-0\.02: passed/);
   });
 
+  it('prints the comparison after the report with --against alone, and keeps the exit code', async () => {
+    const shown = await scenarios(['run', config('shown', { latencyMs: 20 }, { batches: 3 }), '--db', db, '--against', 'main'], temp.dir);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/\na = baseline main: run base-run, skill latency@1\.0\.0, one sample per batch\nb = run orch-[0-9a-f]{8}, skill latency@1\.0\.0, one sample per batch\n/);
+    expect(shown.stdout).toMatch(/^ {2}timePerItem +ms\/item +\d+(\.\d+)? \(n 8\) +\d+(\.\d+)? \(n 3\) +-\d+(\.\d+)? +-9\d(\.\d)?% .* yes$/m);
+    expect(shown.stdout).not.toContain('fail-on');
+  });
+
   it('refuses bad rules, a rule without --against, and a reference that is not there, before anything runs (exit 2)', async () => {
     const cfg = config('usage', { latencyMs: 0 }, { batches: 1 });
     const cases: [string[], string][] = [
