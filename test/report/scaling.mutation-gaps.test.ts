@@ -36,7 +36,29 @@ describe('fitScaling: the two-term split with a negative term', () => {
   });
 });
 
+describe('fitScaling: the batch-count note at its edge', () => {
+  it('stays silent when batches account for exactly half the busy time (busy = 1 ms per batch + 1 ms per item, fitted exactly)', () => {
+    const scaling = fitScaling(points([1, 1, 2], [2, 1, 3], [1, 2, 3], [2, 2, 4]));
+    expect([scaling.perBatchMs, scaling.perItemMs]).toEqual([1, 1]);
+    expect(scaling.notes.join(' ')).not.toContain('driven by batch count');
+  });
+});
+
 describe('fitScaling: too little to fit', () => {
+  it('leaves out a scenario that processed items in no busy time (its log would be −∞)', () => {
+    const scaling = fitScaling([...points([1, 10, 12], [2, 20, 25], [3, 40, 47]), { name: 'instant', batches: 1, items: 10, busyMs: 0, batchSize: 10 }]);
+    expect(scaling.points).toBe(3);
+    expect(scaling.exponent).not.toBeNull();
+    expect(scaling.notes).toContain('Left out for lack of items or busy time: instant.');
+  });
+
+  it('does not say every batch came from the cache when the skill ran one that processed nothing', () => {
+    const partly: ScalingPoint = { name: 'partly', batches: 1, items: 0, busyMs: 3, batchSize: 10, cachedBatches: 2 };
+    const scaling = fitScaling([...points([1, 10, 12], [2, 20, 25], [3, 40, 47]), partly]);
+    expect(scaling.notes).toContain('Left out for lack of items or busy time: partly.');
+    expect(scaling.notes.join(' ')).not.toContain('every batch came from the cache');
+  });
+
   it('says an exponent needs two item counts when every scenario processed the same number', () => {
     const scaling = fitScaling(points([1, 10, 12], [2, 10, 15], [3, 10, 19]));
     expect(scaling.exponent).toBeNull();
