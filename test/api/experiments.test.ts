@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { experimentRunId, findExperimentRuns, newExperimentId, parseExperimentRunId, repeatSeed } from '../../src/api/experiments.ts';
+import { experimentLines, experimentRunId, findExperimentRuns, newExperimentId, parseExperimentRunId, repeatConfig, repeatSeed } from '../../src/api/experiments.ts';
+import { defaultConfig } from '../../src/config/defaultConfig.ts';
+import { parseConfig } from '../../src/config/parseConfig.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 
 async function storeWith(ids: readonly string[]): Promise<MemorySnapshotStore> {
@@ -40,5 +42,22 @@ describe('experiments', () => {
     expect(repeatSeed(42, 3, false)).toBe(seeds[2]);
     expect(repeatSeed(43, 3, false)).not.toBe(seeds[2]);
     expect([1, 2, 3].map((k) => repeatSeed(42, k, true))).toEqual([42, 42, 42]);
+  });
+
+  it("makes repeat k's config: its seed, the scenarios rotated by k − 1, and where it belongs, which the config schema accepts", () => {
+    const base = parseConfig(defaultConfig);
+    const experiment = { id: 'E', repeats: 5, seed: 42, sameData: false };
+    const third = repeatConfig(base, experiment, 3);
+    expect(third.seed).toBe(repeatSeed(42, 3, false));
+    expect(third.scenarios.map((s) => s.name)).toEqual(['complex', 'simple', 'medium']);
+    expect(third.experiment).toEqual({ id: 'E', index: 3, of: 5, seed: 42 });
+    // Stored with the run and parsed again on resume: the strict schema must take it as it is.
+    expect(parseConfig(third)).toEqual(third);
+    expect(repeatConfig(base, { ...experiment, sameData: true }, 3).seed).toBe(42);
+  });
+
+  it('lists each experiment among stored runs with its repeats by status', () => {
+    const lines = experimentLines([{ id: 'E.r2', status: 'paused' }, { id: 'orch-1', status: 'complete' }, { id: 'E.r1', status: 'complete' }, { id: 'F.r1', status: 'failed' }]);
+    expect(lines).toEqual(['experiment E: 2 stored repeats (1 paused, 1 complete); scenarios report E', 'experiment F: 1 stored repeat (1 failed); scenarios report F']);
   });
 });
