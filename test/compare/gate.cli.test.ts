@@ -33,14 +33,14 @@ function config(name: string, params: { latencyMs: number; quality?: number }, s
 const BASE_MS = 1_000;
 
 // Each case spawns the CLI; on a loaded machine each process alone can take many seconds.
-describe('scenarios run --against --fail-on', { timeout: 240_000 }, () => {
+describe('scenarios run --against --fail-on', { timeout: 360_000 }, () => {
   beforeAll(async () => {
     const base = await scenarios(['run', config('base', { latencyMs: BASE_MS }), '--id', 'base-run', '--db', db, '--json'], temp.dir);
     expect(base.code, base.stderr).toBe(0);
     const saved = await scenarios(['baseline', 'save', 'base-run', '--db', db], temp.dir);
     expect(saved.code, saved.stderr).toBe(0);
     expect(saved.stdout).toBe('saved baseline main: run base-run\n');
-  }, 240_000);
+  }, 360_000);
 
   it('exits 4 when the same skill is 20% slower, with a FAILED line giving the figures and CI', async () => {
     const slow = await scenarios(['run', config('slow', { latencyMs: BASE_MS * 1.2 }), '--db', db, '--against', 'main', '--fail-on', 'timePerItem>+10%,quality<-0.02'], temp.dir);
@@ -120,7 +120,7 @@ describe('scenarios run --fail-on budgets', { timeout: 240_000 }, () => {
   });
 });
 
-describe('scenarios baseline and compare', { timeout: 240_000 }, () => {
+describe('scenarios baseline and compare', { timeout: 480_000 }, () => {
   const store = join(temp.dir, 'db-baselines');
 
   it('saves, replaces, lists and deletes baselines, and compares by baseline name', async () => {
