@@ -95,7 +95,7 @@ export const commandSpecs = {
   },
   status: {
     usage: 'status <id>',
-    description: 'Show where a stored orchestration is: status, owner, and each scenario\'s progress',
+    description: 'Show where a stored orchestration is: status, owner, and each scenario\'s progress; with an experiment id, where each of its repeats is',
     options: [jsonOption, runDbOption],
     examples: ['scenarios status orch-1a2b3c4d'],
   },

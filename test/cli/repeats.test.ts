@@ -99,6 +99,13 @@ describe('scenarios run --repeat', () => {
     const list = await runCli(['list', '--db', db, '--json']);
     const rows = (JSON.parse(list.stdout) as { id: string; status: string }[]).map((r) => [r.id, r.status]).sort();
     expect(rows).toEqual([['cut.r1', 'complete'], ['cut.r2', 'paused']]);
+    const status = await runCli(['status', 'cut']);
+    expect(status.stdout.split('\n').slice(0, 4)).toEqual([
+      'experiment cut: 1 of 3 repeats finished (scenarios resume cut runs the rest)',
+      `  cut.r1  complete  seed ${repeatSeed(11, 1, false)}`,
+      `  cut.r2  paused  seed ${repeatSeed(11, 2, false)}`,
+      '  cut.r3  missing',
+    ]);
     const partial = experiment((await runCli(['report', 'cut', '--json'])).stdout);
     expect(partial.runs.map((r) => r.status)).toEqual(['complete', 'paused', 'missing']);
     expect(partial.notes[0]).toBe('cut.r2 (paused) did not finish; cut.r3 did not run: scenarios resume cut finishes the experiment. The figures are over the repeats that completed each scenario.');

@@ -266,3 +266,17 @@ export async function reportExperiment(store: SnapshotStore, experimentId: strin
   await writeExperimentReport(io, await loadExperimentReport(store, experimentId), format);
   return ExitCode.ok;
 }
+
+/** `scenarios status <experiment>`: each repeat's run id, seed and status (a run's own status: scenarios status <id>.r<k>). */
+export async function statusExperiment(store: SnapshotStore, experimentId: string, json: boolean, io: CliIO): Promise<number> {
+  const experiment = await loadExperiment(store, experimentId);
+  const runs = experiment.repeats.map((r) => ({ index: r.index, runId: r.runId, seed: r.seed, status: r.status }));
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ experimentId, repeats: experiment.membership.of, seed: experiment.membership.seed, sameData: experiment.sameData, runs }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  const unfinished = runs.some((r) => r.status !== 'complete' && r.status !== 'failed');
+  io.stdout.write(`experiment ${experimentId}: ${runs.filter((r) => r.status === 'complete' || r.status === 'failed').length} of ${runs.length} repeats finished${unfinished ? ` (scenarios resume ${experimentId} runs the rest)` : ''}\n`);
+  for (const r of runs) io.stdout.write(`  ${r.runId}  ${r.status}${r.seed === null ? '' : `  seed ${r.seed}`}\n`);
+  return ExitCode.ok;
+}

@@ -60,6 +60,8 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
 
 export function statusCommand(id: string, raw: Record<string, unknown>, io: CliIO): Promise<number> {
   return withStore(raw, io, async (store) => {
+    // An experiment's id (scenarios run --repeat): where each of its repeats stands.
+    if (!(await store.load(id)) && (await findExperimentRuns(store, id)).length > 0) return (await import('./runRepeats.ts')).statusExperiment(store, id, raw.json === true, io);
     const run = await loadStoredRun(store, id);
     if (raw.json === true) {
       const { id: runId, status, owner, leaseExpiresAt, updatedAt, progress, barriers } = run;
