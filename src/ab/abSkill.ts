@@ -1,10 +1,12 @@
-import { z } from 'zod';
 import { checkSkillResult } from '../actors/checkSkillResult.ts';
 import { hashKey, randomFor } from '../actors/seededRandom.ts';
 import type { Skill, SkillContext, SkillResult } from '../actors/skill.ts';
 import { toError } from '../errors.ts';
 import { emptyRecord } from '../ownKeys.ts';
 import { abMetric, isAbMetric, type AbSide } from './abMetrics.ts';
+import { AB_SKILL_NAME } from './skillLabel.ts';
+
+export { AB_SKILL_NAME, labelsOf } from './skillLabel.ts';
 
 /** One side of an A/B run: a skill, and params of its own laid over the scenario's (what the two versions may differ in). */
 export interface AbVersion<Item = unknown> {
@@ -22,22 +24,6 @@ export function versionLabel(version: AbVersion<unknown>): string {
   const { name, version: v } = version.skill;
   const params = version.params && Object.keys(version.params).length > 0 ? ` ${JSON.stringify(version.params)}` : '';
   return `${name}@${v}${params}`;
-}
-
-/** The composite's name; its version holds both labels as JSON, so a report rebuilt from the store can name them. */
-export const AB_SKILL_NAME = 'ab';
-
-const LabelsSchema = z.tuple([z.string(), z.string()]);
-
-/** The two versions' labels from a stored skill identity, or undefined when it is not an A/B composite. */
-export function labelsOf(identity: { name: string; version: string }): { a: string; b: string } | undefined {
-  if (identity.name !== AB_SKILL_NAME) return undefined;
-  try {
-    const parsed = LabelsSchema.safeParse(JSON.parse(identity.version));
-    return parsed.success ? { a: parsed.data[0], b: parsed.data[1] } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import { plainTable } from '../cli/table.ts';
 import { formatP, formatRelative, formatValue } from './formatFigures.ts';
 import type { Comparison, ComparisonSide, FigureComparison } from './schema.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 function describeSide(label: string, side: ComparisonSide): string {
   const what = side.kind === 'run' ? `run ${side.id}` : `experiment ${side.id} (${side.runs.length} repeat(s))`;
   const via = side.baseline === null ? what : `baseline ${side.baseline}: ${what}`;
-  return `${label} = ${via}, skill ${side.skill.name}@${side.skill.version}, one sample per ${side.sampleUnit}`;
+  return `${label} = ${via}, skill ${skillLabel(side.skill)}, one sample per ${side.sampleUnit}`;
 }
 
 function row(f: FigureComparison): string[] {

@@ -7,6 +7,7 @@ import type { InspectorDelta } from './inspectorView.ts';
 import { InspectorModel } from './InspectorModel.ts';
 import type { InspectorSource } from './InspectorSource.ts';
 import { actorView, observeInspection } from './inspectionFeed.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 export interface LiveSourceOptions {
   /** How often changes are sent to pages, in ms (default 100): a fast run cannot flood the browser. */
@@ -28,7 +29,7 @@ export function liveInspectorSource(orchestration: Orchestration, options: LiveS
   const flushMs = options.flushMs ?? 100;
   const model = new InspectorModel({
     orchestrationId: orchestration.id,
-    skill: `${orchestration.skill.name}@${orchestration.skill.version}`,
+    skill: skillLabel(orchestration.skill),
     barrierTimeoutMs: orchestration.config.barriers.timeoutMs,
     live: true,
     ...(options.logCapacity !== undefined ? { logCapacity: options.logCapacity } : {}),

@@ -7,6 +7,7 @@ import { InspectorModel } from './InspectorModel.ts';
 import type { InspectorSource } from './InspectorSource.ts';
 import type { LogEntry } from './inspectorView.ts';
 import { activeStateIds } from './machineGraph.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 /** An orchestration read back from the store (the shape `loadStoredRun` returns). */
 export interface StoredRunData {
@@ -27,7 +28,7 @@ export interface StoredRunData {
 export function storedInspectorSource(run: StoredRunData, now: () => number = Date.now): InspectorSource {
   const model = new InspectorModel({
     orchestrationId: run.id,
-    skill: `${run.report.skill.name}@${run.report.skill.version}`,
+    skill: skillLabel(run.report.skill),
     barrierTimeoutMs: run.config.barriers.timeoutMs,
     live: false,
     stored: { status: run.status },

@@ -1,6 +1,7 @@
 import type { ExperimentReport, RepeatedMeasure } from './experimentSchema.ts';
 import { describeScaling } from './phrases.ts';
 import { roundTo } from './round.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 /** One table of the experiment report: a figure of every scenario over the repeats. */
 interface MeasureTable {
@@ -50,7 +51,7 @@ function runRows(report: ExperimentReport): string[][] {
 const RUN_COLUMNS = ['#', 'Run', 'Seed', 'Status', 'Started in order'] as const;
 
 function header(report: ExperimentReport): string {
-  const skill = report.skill ? `skill ${report.skill.name}@${report.skill.version}, ` : '';
+  const skill = report.skill ? `skill ${skillLabel(report.skill)}, ` : '';
   const seeds = report.sameData ? `every repeat on seed ${report.seed} (sameData)` : `seed ${report.seed} (each repeat's seed derived from it)`;
   return `Experiment ${report.experimentId}: ${report.repeats} repeats, ${skill}${seeds}`;
 }

@@ -4,6 +4,7 @@ import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric,
 import { formatMs } from './format.ts';
 import { matrixTable } from './matrix.ts';
 import type { Report } from './schema.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 /** Pipes and line breaks would end a GitHub table cell early. */
 function cell(text: string): string {
@@ -79,7 +80,7 @@ export function renderMarkdown(report: Report): string {
   const lines: string[] = [
     `# Scenario report: ${report.orchestrationId}`,
     '',
-    `- Skill: ${report.skill.name}@${report.skill.version}`,
+    `- Skill: ${skillLabel(report.skill)}`,
     `- Seed: ${report.seed}`,
     `- Started: ${report.startedAt ?? '-'}`,
     `- Finished: ${report.finishedAt ?? '-'}`,

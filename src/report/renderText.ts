@@ -4,6 +4,7 @@ import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric,
 import { formatMs } from './format.ts';
 import { matrixTable } from './matrix.ts';
 import type { BarrierRecord, Report } from './schema.ts';
+import { skillLabel } from '../ab/skillLabel.ts';
 
 /** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */
 function alignColumns(rows: readonly (readonly string[])[], indent = '  '): string[] {
@@ -35,7 +36,7 @@ function budgetRows(report: Report): string[][] {
 /** A plain-text summary for terminals: aligned columns, no colour codes, so it reads the same when piped. */
 export function renderText(report: Report): string {
   const lines: string[] = [];
-  lines.push(`Orchestration ${report.orchestrationId}: skill ${report.skill.name}@${report.skill.version}, seed ${report.seed}`);
+  lines.push(`Orchestration ${report.orchestrationId}: skill ${skillLabel(report.skill)}, seed ${report.seed}`);
   lines.push(`Started ${report.startedAt ?? '-'}, finished ${report.finishedAt ?? '-'}, downtime ${formatMs(report.downtimeMs)}`);
   if (report.process) lines.push(`Process memory: ${describeProcessMemory(report.process)}`);
   lines.push('', 'Scenarios', ...alignColumns([[...SCENARIO_COLUMNS], ...scenarioRows(report)]));

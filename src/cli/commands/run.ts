@@ -19,6 +19,7 @@ import { rememberRunStore } from '../runIndex.ts';
 import { leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
 import { driveInTerminal, parseFormat, type Format } from '../driveInTerminal.ts';
 import { parseInspectOption, startRunInspection, type InspectMode, type RunInspection } from '../inspectRun.ts';
+import { skillLabel } from '../../ab/skillLabel.ts';
 
 export interface RunOptions {
   skill?: string;
@@ -188,7 +189,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
     rememberRunStore(io.cwd, run.id, options.db);
     // The id comes first (on stderr: stdout is for the report only), so a user who has to interrupt the run knows what to resume.
     io.stderr.write(`orchestration ${run.id}\n`);
-    io.stderr.write(`skill ${run.skill.name}@${run.skill.version}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
+    io.stderr.write(`skill ${skillLabel(run.skill)}, ${config.scenarios.length} scenario(s), seed ${config.seed}, store ${store.description}\n`);
     inspection?.attach(run);
     run.start();
     const driven = await driveInTerminal(run, options.format, io);

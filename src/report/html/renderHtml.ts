@@ -5,6 +5,7 @@ import type { ChartData } from './chartData.ts';
 import { escapeHtml, inlineSafely, jsonForScript } from './escape.ts';
 import { barriersSection, budgetsSection, qualitySection, recommendationsSection, scenariosSection, timePerItemSection } from './htmlSections.ts';
 import { REPORT_CSS } from './reportStyle.ts';
+import { skillLabel } from '../../ab/skillLabel.ts';
 
 /** The code the page inlines: uPlot (its IIFE build and stylesheet) and the charts module the inspector also serves. */
 export interface HtmlAssets {
@@ -22,7 +23,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'unsafe-inline';
 
 function header(report: Report): string {
   const facts: [string, string][] = [
-    ['Skill', `${report.skill.name}@${report.skill.version}`],
+    ['Skill', skillLabel(report.skill)],
     ['Seed', String(report.seed)],
     ['Started', report.startedAt ?? '-'],
     ['Finished', report.finishedAt ?? '-'],
