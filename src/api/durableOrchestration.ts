@@ -1,5 +1,6 @@
 import type { InspectionEvent, Snapshot } from 'xstate';
 import { loadAbSkill } from '../ab/loadAbSkill.ts';
+import { labelsOf, skillLabel } from '../ab/skillLabel.ts';
 import type { ItemSource } from '../actors/batchRunner.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { commandSkill, type CommandSkill } from '../actors/commandSkill.ts';
@@ -167,6 +168,10 @@ export async function resumeOrchestration<Row = InputItem>(id: string, options: 
     throw new ScenarioError('usage', `orchestration "${id}" already finished (${row.status}); see scenarios report ${id}`);
   }
   const config = checkStoredRow(row);
+  // One skill in place of an A/B pair would run alone from here on, and the rest of its batches would be unpaired.
+  if (options.skill && config.skills && labelsOf(options.skill) === undefined) {
+    throw new ScenarioError('usage', `orchestration "${id}" is an A/B run (${skillLabel(row.skill)}): it resumes both versions from its stored config, so one skill cannot take their place; resume it without --skill or --skill-command`);
+  }
   // An A/B run loads both versions again from its stored `skills` (src/ab).
   const ab = options.skill || !config.skills ? undefined : await loadAbSkill(config.skills, { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.skillStderr ? { stderr: options.skillStderr } : {}) });
   // A skill command is started again from the stored config (whose cwd the run made absolute); nothing runs before the first batch.
