@@ -25,7 +25,7 @@ function checkMemory(progress: ScenarioProgress, definition: ScenarioDefinition)
  * already out of elapsed), as the scenario machine enforces it; at least the skill's busy time. Busy time
  * alone would read "0 ms / 1 s" for a scenario whose budget ran out while its one batch was aborted.
  */
-export function workingMs(progress: ScenarioProgress): number {
+export function workingMs(progress: Pick<ScenarioProgress, 'busyMs' | 'elapsedMs' | 'waitingMs' | 'pausedMs'>): number {
   return Math.max(progress.busyMs, progress.elapsedMs - progress.waitingMs - progress.pausedMs);
 }
 

@@ -6,6 +6,7 @@ import { roundTo } from './round.ts';
 import { fitScaling, type ScalingPoint } from './scaling.ts';
 import type { Report, ScenarioReport } from './schema.ts';
 import { summarize } from './stats.ts';
+import { workingMs } from './budgets.ts';
 
 /** One repeat of an experiment as the report sees it: its stored run's report, or nothing yet. */
 export interface ExperimentRepeat {
@@ -46,12 +47,8 @@ export const EXPERIMENT_DEFINITIONS: ExperimentReport['definitions'] = {
   outliers: 'Repeats whose value lies beyond Tukey\'s fences (more than 1.5 × the interquartile range past the quartiles); judged from four repeats on.',
 };
 
-/** Working time as the time budget counts it (budgets.ts workingMs), from a report's scenario. */
-function workingMs(s: ScenarioReport): number {
-  return Math.max(s.busyMs, s.elapsedMs - s.waitingMs - s.pausedMs);
-}
-
-function throughputPerSecond(s: ScenarioReport): number | null {
+/** Items the skill processed per second of working time (as the time budget counts it); null without either. */
+export function throughputPerSecond(s: ScenarioReport): number | null {
   const items = s.itemsProcessed - s.cachedItems;
   const seconds = workingMs(s) / 1000;
   return items > 0 && seconds > 0 ? roundTo(items / seconds, 3) : null;

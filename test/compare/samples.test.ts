@@ -66,15 +66,21 @@ describe('batchSamples', () => {
 });
 
 describe('repeatSamples', () => {
-  const report = (status: string, scores: Record<string, number | null>, perItem: number | null) =>
-    ({ scenarios: { one: { status, qualityScores: scores } }, comparison: { timePerItemMs: { one: perItem } } }) as unknown as Report;
+  // 100 items; working time is elapsed without waits and pauses (at least busy), as the experiment report counts it.
+  const times = (busyMs: number, elapsedMs: number, waitingMs: number) => ({ itemsProcessed: 100, cachedItems: 0, busyMs, elapsedMs, waitingMs, pausedMs: 0 });
+  const report = (status: string, scores: Record<string, number | null>, perItem: number | null, time = times(400, 500, 100)) =>
+    ({ scenarios: { one: { status, qualityScores: scores, ...time } }, comparison: { timePerItemMs: { one: perItem } } }) as unknown as Report;
 
-  it('takes one value per repeat that completed the scenario', () => {
+  it('takes one value per repeat that completed the scenario, throughput per second of working time', () => {
     const samples = repeatSamples(
-      [report('complete', { accuracy: 0.9, latency: 0.5, overall: 0.7 }, 4), report('failed', { accuracy: 0.1, overall: 0.1 }, 40), report('complete', { accuracy: 0.8, latency: null, overall: 0.8 }, 5)],
+      [
+        report('complete', { accuracy: 0.9, latency: 0.5, overall: 0.7 }, 4),
+        report('failed', { accuracy: 0.1, overall: 0.1 }, 40),
+        report('complete', { accuracy: 0.8, latency: null, overall: 0.8 }, 3, times(300, 900, 100)),
+      ],
       'one',
     );
-    expect(Object.fromEntries(samples.figures)).toEqual({ quality: [0.7, 0.8], accuracy: [0.9, 0.8], latency: [0.5], timePerItem: [4, 5], throughput: [250, 200] });
+    expect(Object.fromEntries(samples.figures)).toEqual({ quality: [0.7, 0.8], accuracy: [0.9, 0.8], latency: [0.5], timePerItem: [4, 3], throughput: [250, 125] });
     expect(samples.status).toBe('complete');
     expect(samples.notes).toEqual(['1 of 3 repeat(s) did not complete this scenario: left out']);
   });
