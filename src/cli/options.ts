@@ -43,7 +43,7 @@ export const commandSpecs = {
       { flags: '--seed <n>', description: 'Seed for input data and simulated outcomes (overrides the config\'s seed)' },
       formatOption,
       jsonOption,
-      { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits)' },
+      { flags: '--id <id>', description: 'Orchestration id (default: orch- and 8 random hex digits; not ending in .r<number>, which names the repeats of an experiment)' },
       {
         flags: '--repeat <n>',
         description: "Run the whole orchestration N times (1-100, overrides the config's repeat), one after another, as experiment --id (default exp- and 8 hex digits) with runs <id>.r1…<id>.rN, and print the experiment report: per scenario, medians and means with 95% CIs and outlier repeats",

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parse as parseShellWords } from 'shell-quote';
 import { createDurableOrchestration } from '../../api/durableOrchestration.ts';
+import { parseExperimentRunId } from '../../api/experiments.ts';
 import { commandSkill, type CommandSkill } from '../../actors/commandSkill.ts';
 import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
@@ -49,6 +50,10 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
   if (raw.skill !== undefined && (typeof raw.skill !== 'string' || raw.skill === '')) throw new UsageError('--skill needs a module path');
   if (raw.id !== undefined && (typeof raw.id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw.id))) {
     throw new UsageError('--id must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
+  }
+  // `E.r3` is repeat 3 of experiment E (src/api/experiments.ts): a run of its own under such an id would be counted as one.
+  if (typeof raw.id === 'string' && parseExperimentRunId(raw.id) !== undefined) {
+    throw new UsageError(`--id ${raw.id}: ids ending in ".r<number>" are the runs of an experiment (scenarios run --repeat names them E.r1, E.r2, …); choose another`);
   }
   if (raw.db !== undefined && (typeof raw.db !== 'string' || raw.db === '')) throw new UsageError('--db needs a value: postgres://…, memory, or a folder');
   const inspect = parseInspectOption(raw.inspect);
