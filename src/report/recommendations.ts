@@ -37,12 +37,12 @@ function levelThreshold(level: number | string): string {
   return threshold === undefined ? '' : ` (${threshold})`;
 }
 
-/** Figures of one budget as a clause, e.g. "busy time 312 s against a budget of 300 s". */
+/** Figures of one budget as a clause, e.g. "working time 312 s against a budget of 300 s". */
 function budgetFigures(name: BudgetName, budgets: ScenarioBudgets): string {
   const check = budgets[name];
   switch (name) {
     case 'time':
-      return `busy time ${formatMs(asNumber(check.actual))} against a budget of ${formatMs(asNumber(check.limit))}`;
+      return `working time ${formatMs(asNumber(check.actual))} against a budget of ${formatMs(asNumber(check.limit))}`;
     case 'memory':
       return `${formatNumber(asNumber(check.actual))} MB used against a limit of ${formatNumber(asNumber(check.limit))} MB`;
     case 'errorTolerance':

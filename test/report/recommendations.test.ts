@@ -29,7 +29,7 @@ describe('recommend (through buildReport)', () => {
     expect(text).not.toMatch(/all (3 )?scenarios completed|successful in all/i);
     expect(recommendations[0]).toBe('2 of 3 scenarios completed; failed: "complex".');
     expect(recommendations).toContain(
-      'Scenario "complex" failed because it exceeded its time budget (busy time 301 s against a budget of 300 s) after 500 items; last error: "deadline passed".',
+      'Scenario "complex" failed because it exceeded its time budget (working time 301 s against a budget of 300 s) after 500 items; last error: "deadline passed".',
     );
     // The failure sentence already gives the time figures; a failed scenario's partial quality is no finding.
     expect(text.match(/time budget/g)).toHaveLength(1);
