@@ -25,7 +25,7 @@ const runDbOption: OptionSpec = {
   flags: '--db <store>',
   description: 'The store holding the run (default: the --db it was started with in this directory, else $DATABASE_URL, else .scenarios/db)',
 };
-const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md, json or html (one self-contained page with charts; default: text; --json means --format json, so --json with another format is refused)' };
+const formatOption: OptionSpec = { flags: '--format <format>', description: 'Report format: text, md, json or html (one self-contained page with charts, of one run: refused with --repeat and for an experiment id, whose repeats E.r1… each have one; default: text; --json means --format json, so --json with another format is refused)' };
 
 export const commandSpecs = {
   run: {

@@ -45,6 +45,17 @@ describe('scenarios run --format html', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('--format must be text, md, json or html (got "pdf")');
   });
+
+  it('refuses html for an experiment before running anything, as run --help says', async () => {
+    const refused = await runCli(['run', 'test/fixtures/small-three.json', '--db', 'memory', '--repeat', '2', '--format', 'html']);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('--format html is one run\'s report');
+    // Before running: no repeat's progress was printed.
+    expect(refused.stderr).not.toContain('simple');
+    const help = await runCli(['run', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('html (one self-contained page with charts, of one run: refused with --repeat and for an experiment id');
+  });
 });
 
 describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
