@@ -10,7 +10,11 @@ interface MeasureTable {
   rows: { scenario: string; measure: RepeatedMeasure | null }[];
 }
 
-const MEASURE_COLUMNS = ['Scenario', 'Median [95% CI]', 'Mean [95% CI]', 'n', 'Outliers'] as const;
+/** The columns of a figure's table; its mean is geometric (time, throughput) when any row's is. */
+function measureColumns(table: MeasureTable): string[] {
+  const geometric = table.rows.some((row) => row.measure?.meanKind === 'geometric');
+  return ['Scenario', 'Median [95% CI]', geometric ? 'Geometric mean [95% CI]' : 'Mean [95% CI]', 'n', 'Outliers'];
+}
 
 /** Quality metrics in the order the scenarios list them, `overall` first (the headline). */
 function qualityMetrics(report: ExperimentReport): string[] {
@@ -38,10 +42,13 @@ function withInterval(center: number, ci: RepeatedMeasure['meanCi95'], decimals:
   return ci === null ? f(center) : `${f(center)} [${f(ci.low)}, ${f(ci.high)}]`;
 }
 
-function measureRow(row: MeasureTable['rows'][number], decimals: number): string[] {
+function measureRow(table: MeasureTable, row: MeasureTable['rows'][number]): string[] {
   const m = row.measure;
   if (m === null) return [row.scenario, '-', '-', '0', '-'];
-  return [row.scenario, withInterval(m.median, m.medianCi95, decimals), withInterval(m.mean, m.meanCi95, decimals), String(m.n), m.outliers.join(', ') || '-'];
+  // A value of 0 (or less) has no logarithm: such a row keeps the arithmetic mean under a geometric heading, and says so.
+  const mixed = m.meanKind === 'arithmetic' && table.rows.some((other) => other.measure?.meanKind === 'geometric');
+  const mean = `${withInterval(m.mean, m.meanCi95, table.decimals)}${mixed ? ' (arithmetic)' : ''}`;
+  return [row.scenario, withInterval(m.median, m.medianCi95, table.decimals), mean, String(m.n), m.outliers.join(', ') || '-'];
 }
 
 function runRows(report: ExperimentReport): string[][] {
@@ -67,7 +74,7 @@ function alignColumns(rows: readonly (readonly string[])[], indent = '  '): stri
 export function renderExperimentText(report: ExperimentReport): string {
   const lines = [header(report), '', 'Repeats', ...alignColumns([[...RUN_COLUMNS], ...runRows(report)])];
   for (const t of measureTables(report)) {
-    lines.push('', t.title, ...alignColumns([[...MEASURE_COLUMNS], ...t.rows.map((row) => measureRow(row, t.decimals))]));
+    lines.push('', t.title, ...alignColumns([measureColumns(t), ...t.rows.map((row) => measureRow(t, row))]));
   }
   lines.push('', `Scaling over every repeat: ${describeScaling(report.scaling)}`);
   for (const note of report.scaling.notes) lines.push(`  note: ${note}`);
@@ -89,7 +96,7 @@ function markdownTable(head: readonly string[], rows: readonly (readonly string[
 export function renderExperimentMarkdown(report: ExperimentReport): string {
   const lines = [`# ${header(report)}`, '', '## Repeats', '', ...markdownTable(RUN_COLUMNS, runRows(report))];
   for (const t of measureTables(report)) {
-    lines.push('', `## ${t.title}`, '', ...markdownTable(MEASURE_COLUMNS, t.rows.map((row) => measureRow(row, t.decimals))));
+    lines.push('', `## ${t.title}`, '', ...markdownTable(measureColumns(t), t.rows.map((row) => measureRow(t, row))));
   }
   lines.push('', '## Scaling over every repeat', '', describeScaling(report.scaling), ...report.scaling.notes.map((n) => `- ${n}`));
   lines.push('', '## Notes', '', ...(report.notes.length === 0 ? ['None.'] : report.notes.map((n) => `- ${n}`)));

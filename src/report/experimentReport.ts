@@ -5,7 +5,7 @@ import { listInProse } from './format.ts';
 import { roundTo } from './round.ts';
 import { fitScaling, type ScalingPoint } from './scaling.ts';
 import type { Report, ScenarioReport } from './schema.ts';
-import { summarize } from './stats.ts';
+import { summarize, type ConfidenceInterval } from './stats.ts';
 import { workingMs } from './budgets.ts';
 
 /** One repeat of an experiment as the report sees it: its stored run's report, or nothing yet. */
@@ -43,7 +43,7 @@ export const EXPERIMENT_DEFINITIONS: ExperimentReport['definitions'] = {
     'Items the skill processed (cached batches left out) per second of working time: the scenario\'s elapsed time without barrier waits and pauses (at least its busy time), so it includes the orchestrator\'s own time between batches, which busy time does not.',
   quality: 'Each run\'s quality scores (overall and every metric the scenario names), over the repeats that completed the scenario and measured the metric.',
   intervals:
-    '95% confidence intervals: of the median, a percentile bootstrap (2,000 resamples, seeded, so a rebuilt report shows the same interval); of the mean, Student\'s t with n − 1 degrees of freedom. The median\'s interval is the headline: it assumes no distribution, and one slow repeat moves it less than the mean\'s.',
+    '95% confidence intervals, from 3 repeats on: of the median, a percentile bootstrap (2,000 resamples, seeded, so a rebuilt report shows the same interval); of the mean, Student\'s t with n − 1 degrees of freedom. Time per item and throughput cannot be 0 or less, so their mean is geometric: the mean and its t interval are taken of the logarithms and brought back, and the interval stays above 0. The median\'s interval is the headline: it assumes no distribution, and one slow repeat moves it less than the mean\'s.',
   outliers: 'Repeats whose value lies beyond Tukey\'s fences (more than 1.5 × the interquartile range past the quartiles); judged from four repeats on.',
 };
 
@@ -56,17 +56,39 @@ export function throughputPerSecond(s: ScenarioReport): number | null {
 
 const round4 = (value: number) => roundTo(value, 4);
 
+/**
+ * Fewest values that get an interval. With two, Student's t has 1 degree of freedom (t = 12.7) and the bootstrap
+ * can only return the two values: neither says anything a reader could use, and a mean's interval of a positive
+ * figure then reaches far below 0.
+ */
+export const MIN_VALUES_FOR_INTERVAL = 3;
+
+/** Whether a figure can only be above 0 (time, throughput: its mean is geometric) or may be any number (quality). */
+type FigureKind = 'positive' | 'any';
+
+/** Mean and its t interval on the log scale, brought back: the geometric mean, whose interval stays above 0. */
+function geometricMean(values: readonly number[]): { mean: number; meanCi95: ConfidenceInterval | null } {
+  const logs = summarize(values.map(Math.log));
+  const ci = logs.meanCi95;
+  return { mean: Math.exp(logs.mean), meanCi95: ci === null ? null : { ...ci, low: Math.exp(ci.low), high: Math.exp(ci.high) } };
+}
+
 /** The summary of one figure over the repeats that measured it; null when none did. */
-function measure(values: readonly { runId: string; value: number }[]): RepeatedMeasure | null {
+function measure(values: readonly { runId: string; value: number }[], kind: FigureKind): RepeatedMeasure | null {
   if (values.length === 0) return null;
-  const summary = summarize(values.map((v) => v.value));
-  const roundCi = (ci: RepeatedMeasure['meanCi95']) => (ci === null ? null : { ...ci, low: round4(ci.low), high: round4(ci.high) });
+  const numbers = values.map((v) => v.value);
+  const summary = summarize(numbers);
+  const geometric = kind === 'positive' && numbers.every((v) => v > 0);
+  const { mean, meanCi95 } = geometric ? geometricMean(numbers) : summary;
+  const enough = values.length >= MIN_VALUES_FOR_INTERVAL;
+  const roundCi = (ci: ConfidenceInterval | null) => (ci === null || !enough ? null : { ...ci, low: round4(ci.low), high: round4(ci.high) });
   return {
     n: summary.n,
     median: round4(summary.median),
     medianCi95: roundCi(summary.medianCi95),
-    mean: round4(summary.mean),
-    meanCi95: roundCi(summary.meanCi95),
+    meanKind: geometric ? 'geometric' : 'arithmetic',
+    mean: round4(mean),
+    meanCi95: roundCi(meanCi95),
     standardDeviation: summary.standardDeviation === null ? null : round4(summary.standardDeviation),
     values: [...values],
     outliers: summary.outliers.map((i) => values[i]?.runId ?? ''),
@@ -97,18 +119,18 @@ function scenarioSummary(name: string, stored: readonly ExperimentRepeat[]): Exp
     setOwn(quality, metric, measure(completed.flatMap(({ runId, s }) => {
       const value = ownValue(s.qualityScores, metric);
       return typeof value === 'number' ? [{ runId, value }] : [];
-    })));
+    }), 'any'));
   }
   return {
     completedIn: completed.map((c) => c.runId),
     notCompletedIn,
     quality,
     // The run report's own figure, so the experiment and its runs never disagree on it.
-    timePerItemMs: measure(completed.flatMap(({ runId, timePerItemMs }) => (timePerItemMs === null ? [] : [{ runId, value: timePerItemMs }]))),
+    timePerItemMs: measure(completed.flatMap(({ runId, timePerItemMs }) => (timePerItemMs === null ? [] : [{ runId, value: timePerItemMs }])), 'positive'),
     throughputPerSecond: measure(completed.flatMap(({ runId, s }) => {
       const value = throughputPerSecond(s);
       return value === null ? [] : [{ runId, value }];
-    })),
+    }), 'positive'),
   };
 }
 
@@ -138,6 +160,29 @@ function scalingOverRepeats(stored: readonly ExperimentRepeat[]): ExperimentRepo
   };
 }
 
+/** Each figure of a scenario by the name the notes use for it. */
+function namedFigures(s: ExperimentScenario): [string, RepeatedMeasure | null][] {
+  return [
+    ['time per item', s.timePerItemMs],
+    ['throughput', s.throughputPerSecond],
+    ...Object.entries(s.quality).map(([metric, m]): [string, RepeatedMeasure | null] => [`${metric} quality`, m]),
+  ];
+}
+
+/**
+ * With 3 or 4 values the intervals are wide, except for a figure that was the same in every repeat (quality on
+ * the same data, say): its interval has no width, and calling it wide would contradict the table.
+ */
+function fewRepeatsNote(name: string, n: number, s: ExperimentScenario): string {
+  const figures = namedFigures(s).filter((f): f is [string, RepeatedMeasure] => f[1] !== null);
+  const identical = figures.filter(([, m]) => m.standardDeviation === 0).map(([figure]) => figure);
+  const varying = figures.length - identical.length;
+  const same = identical.length > 0 ? `${listInProse(identical)} ${identical.length === 1 ? 'was' : 'were'} identical in every repeat` : '';
+  if (varying === 0) return `${name}: n = ${n}; ${same}.`;
+  const wide = `${name}: n = ${n}, so the intervals are wide (with fewer than ${FEW_REPEATS} values a bootstrap interval of the median is about the range of the values)`;
+  return same === '' ? `${wide}.` : `${wide}; ${same}.`;
+}
+
 function experimentNotes(input: ExperimentInput, runs: readonly ExperimentRepeat[], scenarios: Record<string, ExperimentScenario>): string[] {
   const notes: string[] = [];
   const missing = runs.filter((r) => r.status === 'missing').map((r) => r.runId);
@@ -153,7 +198,8 @@ function experimentNotes(input: ExperimentInput, runs: readonly ExperimentRepeat
     const n = s.completedIn.length;
     if (n === 0) notes.push(`${name} completed in no repeat: it has no figures.`);
     else if (n === 1) notes.push(`${name} completed in one repeat only: no intervals.`);
-    else if (n < FEW_REPEATS) notes.push(`${name}: n = ${n}, so the intervals are wide (with fewer than ${FEW_REPEATS} values a bootstrap interval of the median is about the range of the values).`);
+    else if (n < MIN_VALUES_FOR_INTERVAL) notes.push(`${name}: n = ${n}: too few repeats for an interval (intervals from ${MIN_VALUES_FOR_INTERVAL} repeats on).`);
+    else if (n < FEW_REPEATS) notes.push(fewRepeatsNote(name, n, s));
     const flagged = [
       ...Object.entries(s.quality).flatMap(([metric, m]) => (m && m.outliers.length > 0 ? [`${metric} quality in ${m.outliers.join(', ')}`] : [])),
       ...(s.timePerItemMs && s.timePerItemMs.outliers.length > 0 ? [`time per item in ${s.timePerItemMs.outliers.join(', ')}`] : []),

@@ -27,10 +27,16 @@ export const ExperimentRunSchema = z.object({
 export const RepeatedMeasureSchema = z.object({
   n: z.int().positive(),
   median: z.number(),
-  /** Percentile bootstrap (2,000 seeded resamples); null with one value. */
+  /** Percentile bootstrap (2,000 seeded resamples); null below three values. */
   medianCi95: ConfidenceIntervalSchema.nullable(),
+  /**
+   * `geometric` for a figure that cannot be 0 or less (time per item, throughput) when every value is above 0:
+   * the mean and its interval are taken on the log scale and brought back, so the interval never reaches below 0.
+   * `arithmetic` otherwise (quality scores).
+   */
+  meanKind: z.enum(['arithmetic', 'geometric']),
   mean: z.number(),
-  /** Student's t with n − 1 degrees of freedom; null with one value. */
+  /** Student's t with n − 1 degrees of freedom (of the logs, for a geometric mean); null below three values. */
   meanCi95: ConfidenceIntervalSchema.nullable(),
   /** Sample standard deviation; null with one value. */
   standardDeviation: z.number().nullable(),

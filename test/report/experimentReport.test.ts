@@ -48,12 +48,16 @@ describe('buildExperimentReport', () => {
     const simple = report.scenarios.simple;
     const perItem = SIMPLE_BUSY.map((b) => b / 100);
     expect(simple?.timePerItemMs?.values).toEqual(perItem.map((value, i) => ({ runId: `E.r${i + 1}`, value })));
-    expect(simple?.timePerItemMs).toMatchObject({ n: 5, median: 2.05, mean: 2.81, outliers: ['E.r5'] });
+    // Time per item cannot be 0 or less: its mean is geometric, the t interval taken of the logs and brought back.
+    const geometric = Math.exp(perItem.reduce((sum, v) => sum + Math.log(v), 0) / perItem.length);
+    expect(simple?.timePerItemMs).toMatchObject({ n: 5, median: 2.05, meanKind: 'geometric', mean: roundTo(geometric, 4), outliers: ['E.r5'] });
     const median = medianCi95(perItem);
-    const mean = meanCi95(perItem);
+    const mean = meanCi95(perItem.map(Math.log));
     expect(simple?.timePerItemMs?.medianCi95).toMatchObject({ method: 'bootstrap-percentile', low: median?.low, high: median?.high });
-    expect(simple?.timePerItemMs?.meanCi95?.low).toBeCloseTo(mean?.low ?? NaN, 3);
+    expect(simple?.timePerItemMs?.meanCi95?.low).toBeCloseTo(Math.exp(mean?.low ?? NaN), 3);
+    expect(simple?.timePerItemMs?.meanCi95?.high).toBeCloseTo(Math.exp(mean?.high ?? NaN), 3);
     expect(simple?.timePerItemMs?.meanCi95?.method).toBe('student-t');
+    expect(simple?.quality.accuracy).toMatchObject({ meanKind: 'arithmetic', mean: 0.92 });
     // 100 items per (elapsed − waiting) second: 100 / 0.225 s in the first repeat.
     expect(simple?.throughputPerSecond?.values[0]).toEqual({ runId: 'E.r1', value: 444.444 });
     expect(simple?.quality.accuracy?.values.map((v) => v.value)).toEqual([0.9, 0.91, 0.92, 0.93, 0.94]);
@@ -92,7 +96,8 @@ describe('buildExperimentReport', () => {
     expect(report.scaling.points).toBe(8);
     expect(report.notes).toContain('E.r4 and E.r5 did not run: scenarios resume E finishes the experiment. The figures are over the repeats that completed each scenario.');
     expect(report.notes).toContain('medium failed (time_budget_exceeded) in E.r2, so its figures leave that repeat out.');
-    expect(report.notes.some((n) => n.startsWith('medium: n = 2, so the intervals are wide'))).toBe(true);
+    expect(report.notes).toContain('medium: n = 2: too few repeats for an interval (intervals from 3 repeats on).');
+    expect(report.scenarios.medium?.timePerItemMs).toMatchObject({ n: 2, medianCi95: null, meanCi95: null });
   });
 
   it('leaves a quality metric no repeat measured as null, and a single repeat without intervals', () => {
@@ -102,6 +107,52 @@ describe('buildExperimentReport', () => {
     expect(report.scenarios.medium?.timePerItemMs).toMatchObject({ n: 1, medianCi95: null, meanCi95: null, standardDeviation: null });
     expect(report.notes).toContain('simple completed in one repeat only: no intervals.');
     expect(report.notes.some((n) => n.includes('same seed (sameData)'))).toBe(true);
+  });
+});
+
+describe('experiment intervals of figures that cannot be 0 or less', () => {
+  /** Three repeats: simple's busy time per item 0.5, 2 and 20 ms (widely spread), medium the same in each. */
+  function spreadRepeats(count: number): ExperimentRepeat[] {
+    return [50, 200, 2_000].slice(0, count).map((busy, i) =>
+      repeat(i + 1, [
+        progress('simple', { busyMs: busy, elapsedMs: busy + 10, quality: { items: 100, sums: { accuracy: 90 } } }),
+        progress('medium'),
+        progress('complex'),
+      ]),
+    );
+  }
+
+  it('gives two repeats no interval, where a t interval of the mean would reach below 0', () => {
+    const report = buildExperimentReport({ experimentId: 'E', seed: 7, sameData: false, repeats: 2, runs: spreadRepeats(2) });
+    // The arithmetic t interval of [0.5, 2] with 1 degree of freedom is about [−8.8, 11.3].
+    expect(meanCi95([0.5, 2])?.low).toBeLessThan(0);
+    for (const figure of [report.scenarios.simple?.timePerItemMs, report.scenarios.simple?.throughputPerSecond, report.scenarios.simple?.quality.accuracy]) {
+      expect(figure).toMatchObject({ n: 2, medianCi95: null, meanCi95: null });
+    }
+    expect(report.notes).toContain('simple: n = 2: too few repeats for an interval (intervals from 3 repeats on).');
+    expect(renderExperimentText(report)).not.toMatch(/\[-/);
+  });
+
+  it('keeps the mean interval of time per item and throughput above 0 from three repeats on (geometric mean)', () => {
+    const report = buildExperimentReport({ experimentId: 'E', seed: 7, sameData: false, repeats: 3, runs: spreadRepeats(3) });
+    expect(meanCi95([0.5, 2, 20])?.low).toBeLessThan(0);
+    const time = report.scenarios.simple?.timePerItemMs;
+    expect(time).toMatchObject({ n: 3, meanKind: 'geometric', mean: 2.7144 });
+    expect(time?.meanCi95?.low).toBeGreaterThan(0);
+    expect(time?.meanCi95?.high).toBeGreaterThan(20);
+    const throughput = report.scenarios.simple?.throughputPerSecond;
+    expect(throughput?.meanKind).toBe('geometric');
+    expect(throughput?.meanCi95?.low).toBeGreaterThan(0);
+    for (const line of renderExperimentText(report).split('\n')) expect(line).not.toMatch(/\[-\d/);
+  });
+
+  it('says a figure was identical in every repeat instead of calling its zero-width interval wide', () => {
+    const report = buildExperimentReport({ experimentId: 'E', seed: 7, sameData: true, repeats: 3, runs: spreadRepeats(3) });
+    expect(report.scenarios.medium?.quality.overall?.meanCi95).toMatchObject({ low: report.scenarios.medium?.quality.overall?.mean, high: report.scenarios.medium?.quality.overall?.mean });
+    const medium = report.notes.find((n) => n.startsWith('medium: '));
+    expect(medium).toMatch(/^medium: n = 3; time per item, throughput, .* were identical in every repeat\.$/);
+    const simple = report.notes.find((n) => n.startsWith('simple: '));
+    expect(simple).toMatch(/^simple: n = 3, so the intervals are wide .*; accuracy quality, .*overall quality were identical in every repeat\.$/);
   });
 });
 
@@ -119,13 +170,16 @@ describe('experiment renderers', () => {
     const text = renderExperimentText(report);
     expect(text).toContain('Experiment E: 5 repeats, skill simulated@1.0.0, seed 7');
     const table = text.split('\n\n').find((block) => block.startsWith('Busy time per item (ms)'))?.split('\n') ?? [];
-    expect(table[1]).toMatch(/^ {2}Scenario +Median \[95% CI\] +Mean \[95% CI\] +n +Outliers$/);
+    expect(table[1]).toMatch(/^ {2}Scenario +Median \[95% CI\] +Geometric mean \[95% CI\] +n +Outliers$/);
     const ci = report.scenarios.simple?.timePerItemMs?.medianCi95;
     const mean = report.scenarios.simple?.timePerItemMs?.meanCi95;
-    expect(table[2]?.trim().split(/ {2,}/)).toEqual(['simple', `2.05 [${ci?.low}, ${ci?.high}]`, `2.81 [${roundTo(mean?.low ?? NaN, 3)}, ${roundTo(mean?.high ?? NaN, 3)}]`, '5', 'E.r5']);
+    const m = report.scenarios.simple?.timePerItemMs;
+    expect(table[2]?.trim().split(/ {2,}/)).toEqual(['simple', `2.05 [${ci?.low}, ${ci?.high}]`, `${roundTo(m?.mean ?? NaN, 3)} [${roundTo(mean?.low ?? NaN, 3)}, ${roundTo(mean?.high ?? NaN, 3)}]`, '5', 'E.r5']);
+    expect(text.split('\n\n').find((block) => block.startsWith('Quality: overall'))).toMatch(/Scenario +Median \[95% CI\] +Mean \[95% CI\]/);
     expect(text).toContain('Quality: overall');
     expect(text).toContain('Throughput (items per second of working time)');
     const markdown = renderExperimentMarkdown(report);
+    expect(markdown).toContain('| Scenario | Median [95% CI] | Geometric mean [95% CI] | n | Outliers |');
     expect(markdown).toContain('| Scenario | Median [95% CI] | Mean [95% CI] | n | Outliers |');
     expect(markdown).toContain(`| simple | 2.05 [${ci?.low}, ${ci?.high}] |`);
     expect(markdown).toContain('## Scaling over every repeat');
