@@ -74,7 +74,10 @@ export async function loadSide(store: SnapshotStore, resolved: ResolvedRef, load
     for (const definition of first.config.scenarios) {
       const status = first.progress.find((p) => p.name === definition.name)?.status ?? 'pending';
       const records = await store.loadBatches(first.id, definition.name, 0);
-      scenarios.set(definition.name, batchSamples(records, definition.qualityMetrics, status));
+      // The batch runner reads parallelWorkers from the merged params: the skill's, then the scenario's.
+      const workers = { ...(first.config.skill.params ?? {}), ...definition.skillParams }.parallelWorkers;
+      const sampling = { qualityMetrics: definition.qualityMetrics, latencyTargetMsPerItem: definition.latencyTargetMsPerItem, workers: typeof workers === 'number' ? workers : 1 };
+      scenarios.set(definition.name, batchSamples(records, sampling, status));
     }
   } else {
     const names = [...new Set(runs.flatMap((r) => r.config.scenarios.map((s) => s.name)))];

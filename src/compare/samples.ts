@@ -2,6 +2,8 @@ import { ownValue } from '../ownKeys.ts';
 import type { BatchRecord } from '../persistence/SnapshotStore.ts';
 import { throughputPerSecond } from '../report/experimentReport.ts';
 import type { Report } from '../report/schema.ts';
+import { latencyScore } from '../report/quality.ts';
+import { roundTo } from '../report/round.ts';
 import { tukeyOutliers } from '../report/stats.ts';
 
 /**
@@ -50,27 +52,74 @@ function push(figures: Map<string, number[]>, figure: string, value: number): vo
   figures.get(figure)?.push(value);
 }
 
+/** What sampling a scenario's journal needs from its definition. */
+export interface BatchSampling {
+  qualityMetrics: readonly string[];
+  /** The latency target, when the scenario has one: latency is scored per sample against it. */
+  latencyTargetMsPerItem?: number | undefined;
+  /** Batches the scenario ran at once (its merged `parallelWorkers`, 1 when unset). */
+  workers: number;
+}
+
+/** One batch the skill ran, as a comparison reads it. */
+interface RanBatch {
+  items: number;
+  processed: number;
+  /** The busy time the batch added: its own span with one worker, its row's `busyMs` with several. */
+  busyMs: number;
+  /** Metric → the batch's figure, for the metrics it measured (not `latency`, which needs a time). */
+  scores: Map<string, number>;
+}
+
 /**
- * One value per batch the skill ran, from the scenario's journal rows:
- * - quality: `accuracy` is the batch's qualityScore, `coverage` its processed share, any other metric the
- *   skill's own figure for that batch; `quality` is the mean of those the batch measured. `latency` is judged
- *   on time per item, so it is compared as `timePerItem`, not per batch.
- * - time per item: the batch's busy time over the items it processed. A row's span (finishedAt − startedAt)
- *   covers the last attempt only (a failed attempt with retries left writes no row, and its backoff is not
- *   in it) and, with one worker, ends when the batch settled; with parallel workers a row is counted (its
- *   finishedAt) only after every earlier batch, so there the row's own `busyMs` is used: the busy time it
- *   added, overlaps with earlier batches counted once, as the report's busy time counts them.
- * - throughput: items processed per busy second of that batch.
+ * Consecutive batches whose busy time is measured together: with one worker a batch (merged with the next when
+ * the millisecond clock gave it 0 ms); with N workers N consecutive batches, whose added busy times together
+ * cover the time they kept the skill busy (one batch's alone does not: it is the part no earlier batch
+ * overlapped, often 0 ms). A trailing group too short to stand is merged into the one before it.
+ */
+function timeGroups(batches: readonly RanBatch[], workers: number): RanBatch[][] {
+  const groups: RanBatch[][] = [];
+  let open: RanBatch[] = [];
+  for (const batch of batches) {
+    open.push(batch);
+    if (open.length >= workers && open.some((b) => b.busyMs > 0) && open.some((b) => b.processed > 0)) {
+      groups.push(open);
+      open = [];
+    }
+  }
+  const last = groups.at(-1);
+  if (open.length > 0 && last) last.push(...open);
+  else if (open.length > 0) groups.push(open);
+  return groups;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((total, v) => total + v, 0);
+
+/**
+ * One sample per batch the skill ran (per group of batches for time, see below), from the scenario's journal rows:
+ * - quality: `accuracy` is the batch's qualityScore, `coverage` its processed share, `latency` the score of its
+ *   group's time per item against the scenario's `latencyTargetMsPerItem` (`latencyScore`, as the report
+ *   scores it), any other metric the skill's own figure for that batch; `quality` is the mean of those the
+ *   batch measured: the report's `overall`, per batch.
+ * - time per item and throughput, from one set of samples (same n): a group's busy time over the items it
+ *   processed, and its inverse per second. With one worker a group is a batch and its time the row's span
+ *   (finishedAt − startedAt: its last attempt only; a failed attempt with retries left writes no row, and its
+ *   backoff is not in it). With N workers a row's finishedAt is when it was counted, after every earlier batch,
+ *   so its span includes waiting for them; its `busyMs` is the busy time it added (overlaps counted once),
+ *   which is 0 for a batch that ended inside an earlier one's call. So N consecutive batches are one group:
+ *   the sum of their `busyMs` is the time they kept the skill busy, and the groups add up to the report's busy time.
  * Batches taken from the cache (the skill did not run) and batches that failed every attempt are left out.
  */
-export function batchSamples(records: readonly BatchRecord[], qualityMetrics: readonly string[], status: string): ScenarioSamples {
-  const metrics = qualityMetrics.filter((m) => m !== 'latency' && m !== QUALITY && m !== TIME_PER_ITEM && m !== THROUGHPUT);
-  const figures = emptyFigures(metrics);
-  const spans: number[] = [];
+export function batchSamples(records: readonly BatchRecord[], sampling: BatchSampling, status: string): ScenarioSamples {
+  const { qualityMetrics, latencyTargetMsPerItem: target } = sampling;
+  const workers = Math.max(1, Math.floor(sampling.workers));
+  const metrics = qualityMetrics.filter((m) => m !== QUALITY && m !== TIME_PER_ITEM && m !== THROUGHPUT);
+  const latency = metrics.includes('latency') && target !== undefined;
+  const figures = emptyFigures(metrics.filter((m) => m !== 'latency' || latency));
+  const batches: RanBatch[] = [];
   let cached = 0;
   let failed = 0;
   let retried = 0;
-  let parallel = false;
   for (const record of records) {
     const result = asResult(record.result);
     if (result.cached === true) {
@@ -83,33 +132,54 @@ export function batchSamples(records: readonly BatchRecord[], qualityMetrics: re
     }
     if (record.attempt > 1) retried += 1;
     const processed = record.items - record.itemsFailed;
-    const scores: number[] = [];
+    const scores = new Map<string, number>();
     for (const metric of metrics) {
+      if (metric === 'latency') continue;
       const value = metric === 'accuracy' ? record.qualityScore : metric === 'coverage' ? (record.items > 0 ? processed / record.items : undefined) : skillMetric(result, metric);
-      if (value === undefined) continue;
-      push(figures, metric, value);
-      scores.push(value);
+      if (value !== undefined) scores.set(metric, value);
     }
-    if (scores.length > 0) push(figures, QUALITY, mean(scores));
-    if (typeof result.busyMs === 'number') parallel = true;
     const busyMs = typeof result.busyMs === 'number' ? result.busyMs : record.finishedAt - record.startedAt;
-    spans.push(busyMs);
-    if (processed <= 0) continue;
-    push(figures, TIME_PER_ITEM, busyMs / processed);
-    if (busyMs > 0) push(figures, THROUGHPUT, (processed / busyMs) * 1000);
+    batches.push({ items: record.items, processed, busyMs, scores });
+  }
+  const groups = timeGroups(batches, workers);
+  for (const group of groups) {
+    const busyMs = sum(group.map((b) => b.busyMs));
+    const processed = sum(group.map((b) => b.processed));
+    // A group with no measured time or no item gives no time sample (only a scenario whose every batch did).
+    const perItem = busyMs > 0 && processed > 0 ? busyMs / processed : undefined;
+    if (perItem !== undefined) {
+      push(figures, TIME_PER_ITEM, perItem);
+      push(figures, THROUGHPUT, (processed / busyMs) * 1000);
+    }
+    // As the report judges it: the time per item rounded as shown (3 decimals).
+    const latencyOfGroup = latency && perItem !== undefined && target !== undefined ? latencyScore(roundTo(perItem, 3), target) : undefined;
+    for (const batch of group) {
+      const scores = [...batch.scores.values()];
+      for (const [metric, value] of batch.scores) push(figures, metric, value);
+      if (latencyOfGroup !== undefined) {
+        push(figures, 'latency', latencyOfGroup);
+        scores.push(latencyOfGroup);
+      }
+      if (scores.length > 0) push(figures, QUALITY, mean(scores));
+    }
   }
   const notes: string[] = [];
   if (cached > 0) notes.push(`${cached} batch(es) taken from the cache left out (the skill did not run for them)`);
   if (failed > 0) notes.push(`${failed} batch(es) that failed every attempt left out`);
   if (retried > 0) notes.push(`${retried} batch(es) were retried: their time is their last attempt's (earlier attempts and backoff are not in the journal)`);
-  if (parallel) notes.push('batches ran in parallel: each batch counts the busy time it added (overlaps once), not its own latency');
-  const instant = spans.filter((ms) => ms <= 0).length;
-  if (instant > 0) notes.push(`${instant} batch(es) took 0 ms by the clock: left out of throughput`);
-  const coarse = spans.length > 0 && medianOf(spans) < COARSE_BATCH_MS;
+  if (workers > 1) {
+    notes.push(
+      `batches ran ${workers} at a time, so one batch's time is not its own: timePerItem and throughput are sampled per ${workers} consecutive batches (their busy time, overlaps counted once, over the items they processed), n = ${groups.length}${latency ? '; each batch\'s latency is its group\'s' : ''}`,
+    );
+  }
+  const spans = batches.map((b) => b.busyMs);
+  const instant = workers === 1 ? spans.filter((ms) => ms <= 0).length : 0;
+  if (instant > 0) notes.push(`${instant} batch(es) took 0 ms by the clock: each is timed together with the batch after it`);
+  const coarse = workers === 1 && spans.length > 0 && medianOf(spans) < COARSE_BATCH_MS;
   if (coarse) notes.push(`batches take under ${COARSE_BATCH_MS} ms: their times are whole milliseconds, so per-batch time is coarse`);
   const stalls = coarse ? 0 : tukeyOutliers(figures.get(TIME_PER_ITEM) ?? []).length;
-  if (stalls > 0) notes.push(`${stalls} batch(es) took far longer or shorter than the rest (Tukey's fences): a busy machine's stalls widen the intervals; repeats (--repeat) on a quieter machine sharpen them`);
-  if (qualityMetrics.includes('latency')) notes.push('latency is judged on time per item, so it is compared as timePerItem, not per batch');
+  if (stalls > 0) notes.push(`${stalls} sample(s) took far longer or shorter than the rest (Tukey's fences): a busy machine's stalls widen the intervals; repeats (--repeat) on a quieter machine sharpen them`);
+  if (metrics.includes('latency') && !latency) notes.push('latency has no latencyTargetMsPerItem to be scored against: not compared');
   return { status, figures, notes };
 }
 
