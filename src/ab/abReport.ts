@@ -1,7 +1,7 @@
 import { emptyRecord, ownValue } from '../ownKeys.ts';
 import { pairedDifference, summarize, type Difference } from '../report/stats.ts';
 import { abMetric } from './abMetrics.ts';
-import type { AbMeasure, AbReport, AbScenario } from './abReportSchema.ts';
+import type { AbMeasure, AbReport, AbScenario, AbTimeRatio } from './abReportSchema.ts';
 
 /** What the A/B report needs of one journal row: the result's metrics, and whether it came from the cache. */
 export interface AbBatchRow {
@@ -16,7 +16,8 @@ export interface AbReportInput {
 }
 
 export const AB_PAIRING =
-  'per batch: both versions ran on the same items of each batch, so each batch gives one pair (the skill reports quality per batch, not per item); b − a is the mean of the pairs\' differences, with a paired-t 95% CI';
+  'per batch: both versions ran on the same items of each batch, so each batch gives one pair (the skill reports quality per batch, not per item); b − a is the mean of the pairs\' differences, with a paired-t 95% CI; ' +
+  'time relative to a is the geometric mean of the pairs\' ratios b/a (paired t on ln(b/a), taken back with exp)';
 
 /** The A/B section of a report: per scenario, each version's quality and time per batch, b − a paired by batch, and a verdict. */
 export function buildAbReport(input: AbReportInput): AbReport {
@@ -52,20 +53,49 @@ function abScenario(rows: readonly AbBatchRow[]): AbScenario {
   }
   const qualityMeasure = measure(quality.a, quality.b);
   const timeMeasure = measure(time.a, time.b);
+  const ratio = timeRatio(time.a, time.b);
   return {
     pairedBatches: quality.a.length,
     unpairedBatches: unpaired,
     quality: qualityMeasure,
     timeMs: timeMeasure,
+    timeRatio: ratio,
     ranFirst,
     verdict: qualityVerdict(qualityMeasure.difference),
-    timeVerdict: timeVerdict(timeMeasure.difference),
+    timeVerdict: timeVerdict(timeMeasure.difference, ratio),
   };
 }
 
 function measure(a: readonly number[], b: readonly number[]): AbMeasure {
   if (a.length === 0) return { n: 0, a: null, b: null, difference: null };
   return { n: a.length, a: summarize(a), b: summarize(b), difference: pairedDifference(a, b) };
+}
+
+/**
+ * b's time over a's as the geometric mean of the pairs' ratios: the paired t of ln(b_i) − ln(a_i), whose mean and
+ * interval exp() takes back to a ratio. Times are positive, so a relative interval read from it stays above
+ * −100 %, which the arithmetic (mean of b − a over mean of a) does not when one batch of a is slow. Pairs with a
+ * time of 0 ms (too fast for the clock) have no log ratio and are left out; null when none is left.
+ */
+export function timeRatio(a: readonly number[], b: readonly number[]): AbTimeRatio | null {
+  const logA: number[] = [];
+  const logB: number[] = [];
+  a.forEach((ta, i) => {
+    const tb = b[i];
+    if (tb !== undefined && ta > 0 && tb > 0) {
+      logA.push(Math.log(ta));
+      logB.push(Math.log(tb));
+    }
+  });
+  if (logA.length === 0) return null;
+  const { estimate, ci95, pValue, significant } = pairedDifference(logA, logB);
+  return {
+    n: logA.length,
+    estimate: Math.exp(estimate),
+    ci95: ci95 === null ? null : { low: Math.exp(ci95.low), high: Math.exp(ci95.high), level: 0.95, method: 'paired-t-of-log-ratio', degreesOfFreedom: ci95.degreesOfFreedom ?? logA.length - 1 },
+    pValue,
+    significant,
+  };
 }
 
 /** `p < 0.001`, `p = 0.012`, `p = 0.62`. */
@@ -93,16 +123,27 @@ export function qualityVerdict(difference: Difference | null): string {
   return `b is ${Math.abs(points(estimate)).toFixed(1)} points ${estimate < 0 ? 'less' : 'more'} accurate than a (${interval})`;
 }
 
-/** "b takes 12.0% more time per batch than a (95% CI +8.1% … +15.9%, p < 0.001)", or no significant difference. */
-export function timeVerdict(difference: Difference | null): string {
+/** A ratio as a signed percentage: 1.12 → `+12.0%`, 0.8 → `−20.0%`. */
+export const ratioPercent = (ratio: number) => `${signed((ratio - 1) * 100, 1)}%`;
+
+/**
+ * "b takes 12.0% more time per batch than a (geometric mean of b/a, 95% CI +8.1% … +15.9%, p < 0.001; mean
+ * difference +2.10 ms, 95% CI +1.40 … +2.80 ms)", or no significant difference. The relative figure and its
+ * significance come from the log ratios (timeRatio); the absolute paired difference in ms is shown beside it.
+ */
+export function timeVerdict(difference: Difference | null, ratio: AbTimeRatio | null = null): string {
   if (difference === null) return 'no timed batch: nothing to compare';
-  const { estimate, ci95, pValue, significant, relative } = difference;
+  const { estimate, ci95, pValue } = difference;
   if (ci95 === null || pValue === null) return `one timed batch: b − a = ${signed(estimate, 1)} ms, too few to judge`;
-  // Relative to a's mean time per batch (estimate / relative), when a took any time at all.
-  const base = relative === null || relative === 0 ? null : estimate / relative;
-  const asShare = (ms: number) => (base === null ? `${signed(ms, 1)} ms` : `${signed((ms / base) * 100, 1)}%`);
-  const interval = `95% CI ${asShare(ci95.low)} … ${asShare(ci95.high)}, ${formatP(pValue)}`;
-  if (!significant) return `no significant difference in time per batch (b − a = ${signed(estimate, 2)} ms, ${interval})`;
-  const size = relative === null ? `${Math.abs(estimate).toFixed(1)} ms` : `${Math.abs(relative * 100).toFixed(1)}%`;
-  return `b takes ${size} ${estimate < 0 ? 'less' : 'more'} time per batch than a (${signed(estimate, 2)} ms, ${interval})`;
+  const absolute = `mean difference ${signed(estimate, 2)} ms, 95% CI ${signed(ci95.low, 2)} … ${signed(ci95.high, 2)} ms`;
+  if (ratio === null || ratio.ci95 === null || ratio.pValue === null) {
+    // No ratio to speak of (times of 0 ms): the paired difference in ms alone decides.
+    const judged = difference.significant ? `b takes ${Math.abs(estimate).toFixed(2)} ms ${estimate < 0 ? 'less' : 'more'} time per batch than a` : 'no significant difference in time per batch';
+    return `${judged} (${absolute}, ${formatP(pValue)})`;
+  }
+  const left = difference.n.a - ratio.n;
+  const over = `geometric mean of b/a over ${ratio.n} pairs${left > 0 ? ` (${left} with a 0 ms time left out)` : ''}, 95% CI ${ratioPercent(ratio.ci95.low)} … ${ratioPercent(ratio.ci95.high)}, ${formatP(ratio.pValue)}`;
+  if (!ratio.significant) return `no significant difference in time per batch (b/a ${ratioPercent(ratio.estimate)}, ${over}; ${absolute})`;
+  const size = `${Math.abs((ratio.estimate - 1) * 100).toFixed(1)}%`;
+  return `b takes ${size} ${ratio.estimate < 1 ? 'less' : 'more'} time per batch than a (${over}; ${absolute})`;
 }

@@ -13,6 +13,24 @@ export const AbMeasureSchema = z.object({
   difference: DifferenceSchema.nullable(),
 });
 
+/**
+ * b's time per batch as a multiple of a's: the geometric mean of b_i / a_i, from the mean of ln(b_i / a_i) with a
+ * paired-t 95% CI, taken back with exp. A ratio of positive times, so its interval never reaches 0 (−100 %), and
+ * one slow batch moves it by its log, not by its milliseconds.
+ */
+export const AbTimeRatioSchema = z.object({
+  /** Pairs in the ratio: those whose two times are above 0 ms (a log needs them). */
+  n: z.int().positive(),
+  /** exp(mean of ln(b_i / a_i)): 1.12 reads "b takes 12% more time than a". */
+  estimate: z.number().positive(),
+  /** exp of the paired-t interval of the mean log ratio; null below two pairs. */
+  ci95: z.object({ low: z.number().positive(), high: z.number().positive(), level: z.literal(0.95), method: z.literal('paired-t-of-log-ratio'), degreesOfFreedom: z.number().positive() }).nullable(),
+  /** Two-sided, of mean ln(b_i / a_i) = 0; null as ci95. */
+  pValue: z.number().min(0).max(1).nullable(),
+  /** pValue < 0.05; false when it cannot be told. */
+  significant: z.boolean(),
+});
+
 export const AbScenarioSchema = z.object({
   /** Recorded batches that hold both versions' figures. */
   pairedBatches: z.int().nonnegative(),
@@ -22,6 +40,8 @@ export const AbScenarioSchema = z.object({
   quality: AbMeasureSchema,
   /** Milliseconds inside each version's `run` per batch; batches taken from the cache are left out. */
   timeMs: AbMeasureSchema,
+  /** b's time per batch over a's (geometric mean of the pairs' ratios); null when no pair has both times above 0 ms. */
+  timeRatio: AbTimeRatioSchema.nullable(),
   /** In how many paired batches each version ran first (they alternate). */
   ranFirst: z.object({ a: z.int().nonnegative(), b: z.int().nonnegative() }),
   /** One line: whether b's quality differs from a's, by how much, with its CI and p. */
@@ -40,5 +60,6 @@ export const AbReportSchema = z.object({
 });
 
 export type AbMeasure = z.output<typeof AbMeasureSchema>;
+export type AbTimeRatio = z.output<typeof AbTimeRatioSchema>;
 export type AbScenario = z.output<typeof AbScenarioSchema>;
 export type AbReport = z.output<typeof AbReportSchema>;

@@ -1,8 +1,8 @@
 import { formatMs } from '../report/format.ts';
 import type { Report } from '../report/schema.ts';
 import type { Difference } from '../report/stats.ts';
-import { formatP } from './abReport.ts';
-import type { AbMeasure } from './abReportSchema.ts';
+import { formatP, ratioPercent } from './abReport.ts';
+import type { AbMeasure, AbScenario } from './abReportSchema.ts';
 
 /** The A/B block every text renderer shares: a title, a table (one row per scenario) and the verdicts. */
 export interface AbTable {
@@ -26,21 +26,27 @@ function pointsCell(d: Difference | null): string {
   return `${signed(d.estimate * 100, 1)}${ci}`;
 }
 
-/** b − a in time per batch, relative to a's mean when it has one: `+12.0% (+8.1% … +15.9%)`. */
-function timeCell(d: Difference | null): string {
+/**
+ * b's time per batch relative to a's, from the geometric mean of the pairs' ratios: `+12.0% (+8.1% … +15.9%)`;
+ * in ms (the mean paired difference) when no pair has two times above 0 ms.
+ */
+function timeCell(s: AbScenario): string {
+  const ratio = s.timeRatio;
+  if (ratio) return `${ratioPercent(ratio.estimate)}${ratio.ci95 ? ` (${ratioPercent(ratio.ci95.low)} … ${ratioPercent(ratio.ci95.high)})` : ''}`;
+  const d = s.timeMs.difference;
   if (d === null) return '-';
-  const base = d.relative === null || d.relative === 0 ? null : d.estimate / d.relative;
-  const show = (ms: number) => (base === null ? `${signed(ms, 2)} ms` : `${signed((ms / base) * 100, 1)}%`);
-  return `${show(d.estimate)}${d.ci95 ? ` (${show(d.ci95.low)} … ${show(d.ci95.high)})` : ''}`;
+  return `${signed(d.estimate, 2)} ms${d.ci95 ? ` (${signed(d.ci95.low, 2)} … ${signed(d.ci95.high, 2)} ms)` : ''}`;
 }
 
-const pCell = (d: Difference | null) => (d?.pValue == null ? '-' : formatP(d.pValue).replace('p ', '').replace('= ', ''));
+const pText = (p: number | null | undefined) => (p == null ? '-' : formatP(p).replace('p ', '').replace('= ', ''));
+const pCell = (d: Difference | null) => pText(d?.pValue);
+const timePCell = (s: AbScenario) => (s.timeRatio ? pText(s.timeRatio.pValue) : pCell(s.timeMs.difference));
 
 /** The A/B block of a report, or undefined for a report of one skill. */
 export function abTable(report: Report): AbTable | undefined {
   const { ab } = report;
   if (!ab) return undefined;
-  const header = ['Scenario', 'Pairs', 'Quality a', 'Quality b', 'b − a (points, 95% CI)', 'p', 'Time/batch a', 'Time/batch b', 'b − a time (95% CI)', 'p (time)'];
+  const header = ['Scenario', 'Pairs', 'Quality a', 'Quality b', 'b − a (points, 95% CI)', 'p', 'Time/batch a', 'Time/batch b', 'b/a time (95% CI)', 'p (time)'];
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const [name, s] of Object.entries(ab.scenarios)) {
@@ -57,8 +63,8 @@ export function abTable(report: Report): AbTable | undefined {
       pCell(s.quality.difference),
       ta === undefined ? '-' : formatMs(ta),
       tb === undefined ? '-' : formatMs(tb),
-      timeCell(s.timeMs.difference),
-      pCell(s.timeMs.difference),
+      timeCell(s),
+      timePCell(s),
     ]);
     notes.push(`${name}: ${s.verdict}`, `${name}: time: ${s.timeVerdict}`);
     if (s.unpairedBatches > 0) notes.push(`${name}: ${s.unpairedBatches} recorded batch(es) without both versions' figures (failed after every retry) left out`);
