@@ -118,10 +118,29 @@ describe('scenarios run --repeat', () => {
     for (const s of Object.values(report.scenarios)) expect(s.timePerItemMs?.n).toBe(3);
   }, 180_000);
 
-  it('refuses --repeat outside 1-100 and --inspect with --repeat (exit 2)', async () => {
+  it('turns the cache off for every repeat and says so, so each repeat measures the skill', async () => {
+    const cached = [scenario('a', 8, 2), { ...scenario('b', 16, 4), skillParams: { batchSize: 4, cacheEnabled: true } }];
+    const config = configFile('cached', { latencyMs: 1, cacheEnabled: true }, cached);
+    const run = await runCli(['run', config, '--repeat', '2', '--same-data', '--db', 'memory', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('cacheEnabled is off in every repeat (scenarios a, b): repeats measure the skill, and a batch taken from the cache would measure nothing after repeat 1');
+    const report = experiment(run.stdout);
+    for (const s of Object.values(report.scenarios)) {
+      expect(s.timePerItemMs?.n).toBe(2);
+      expect(s.throughputPerSecond?.n).toBe(2);
+    }
+  }, 120_000);
+
+  it('refuses --repeat outside 1-100 (also --repeat=-3), --same-data without repeats and --inspect with --repeat (exit 2)', async () => {
     const bad = await runCli(['run', '--repeat', '0', '--db', 'memory']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--repeat must be an integer from 1 to 100 (got 0)');
+    const negative = await runCli(['run', '--repeat=-3', '--db', 'memory']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--repeat must be an integer from 1 to 100 (got -3)');
+    const same = await runCli(['run', '--same-data', '--db', 'memory']);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('--same-data applies to repeats: use it with --repeat N (2 to 100)');
     const inspect = await runCli(['run', '--repeat', '2', '--inspect', '--db', 'memory']);
     expect(inspect.code).toBe(2);
     expect(inspect.stderr).toContain('--inspect watches one run');

@@ -173,7 +173,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
   const gate = raw.against !== undefined || raw.failOn !== undefined ? (await import('../../compare/gate.ts')).RegressionGate.fromOptions(raw) : undefined;
   // --repeat N (or the config's repeat): N ordinary stored runs of one experiment, then the experiment report.
   const repeats = await import('./runRepeats.ts');
-  const experiment = await repeats.plannedExperiment(configPath, options, io.cwd);
+  const experiment = await repeats.plannedExperiment(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`));
   if (experiment) return repeats.runRepeats(experiment, configPath, options, io, gate);
   const { config, datasets, skill, skillModule, commandSkill: children, abSkill } = await resolveRunInputs(configPath, options, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
   // A command skill starts its children on the first batch, so nothing runs yet if the store cannot be opened.

@@ -8,7 +8,8 @@ import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
 import { validateConfig } from '../../config/parseConfig.ts';
 import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
-import { ScenarioError, UsageError } from '../../errors.ts';
+import { ConfigError, ScenarioError, UsageError } from '../../errors.ts';
+import { withoutCache } from '../../config/withoutCache.ts';
 import type { OrchestrationConfig } from '../../config/schema.ts';
 import { openStore } from '../../persistence/openStore.ts';
 import type { SnapshotStore } from '../../persistence/SnapshotStore.ts';
@@ -42,10 +43,25 @@ export interface ExperimentGate {
   judge(store: SnapshotStore, finished: { kind: 'experiment'; id: string }, io: Pick<CliIO, 'stdout' | 'stderr'>, json: boolean, code: number): Promise<number>;
 }
 
-export async function plannedExperiment(configPath: string | undefined, options: RunOptions, cwd: string): Promise<ExperimentPlan | undefined> {
-  const parsed = configPath === undefined ? validateConfig(defaultConfig, 'built-in default') : await loadConfigFile(configPath, cwd);
+/**
+ * What `scenarios run` is asked to do: an experiment of `--repeat N` (or the config's `repeat`) repeats, or
+ * undefined for one plain run. Refuses a config that sets `experiment` (the run writes it) and `--same-data`
+ * without repeats; `warn` hears about a config's `sameData` that one run ignores.
+ */
+export async function plannedExperiment(configPath: string | undefined, options: RunOptions, cwd: string, warn: (line: string) => void = () => undefined): Promise<ExperimentPlan | undefined> {
+  const source = configPath ?? 'built-in default';
+  const parsed = configPath === undefined ? validateConfig(defaultConfig, source) : await loadConfigFile(configPath, cwd);
+  // Each repeat's stored config records where it belongs; a config file that claims it would make a plain run
+  // (or every repeat) pose as a repeat of another experiment. Resume reads it from the store, not from here.
+  if (parsed.experiment !== undefined) {
+    throw new ConfigError(source, [{ path: 'experiment', message: 'is written by scenarios run --repeat into each repeat\'s stored config: remove it (set "repeat" to run an experiment)' }]);
+  }
   const repeats = options.repeat ?? parsed.repeat ?? 1;
-  if (repeats <= 1) return undefined;
+  if (repeats <= 1) {
+    if (options.sameData) throw new UsageError('--same-data applies to repeats: use it with --repeat N (2 to 100), or leave it out for one run');
+    if (parsed.sameData === true) warn(`sameData in ${source} is ignored: it applies to repeats, and this is one run (set "repeat" or --repeat N to 2 or more)`);
+    return undefined;
+  }
   if (options.inspect) throw new UsageError('--inspect watches one run: it cannot be used with --repeat (inspect a repeat afterwards with scenarios inspect <experiment>.r<k>)');
   if (options.format === 'html') throw new UsageError('--format html is one run\'s report: an experiment prints text, md or json (see each repeat with scenarios report <experiment>.r<k> --format html)');
   if (options.id !== undefined && options.id.length > MAX_EXPERIMENT_ID) throw new UsageError(`--id of an experiment must be at most ${MAX_EXPERIMENT_ID} characters, so its runs' ids (${options.id}.r${repeats}) stay within 64`);
@@ -133,6 +149,18 @@ async function finish(store: SnapshotStore, plan: ExperimentPlan, repeats: Exper
   return gate ? gate.judge(store, { kind: 'experiment', id: plan.id }, io, format === 'json', code) : code;
 }
 
+/**
+ * Repeats exist to measure the skill: a batch taken from the cache measures nothing, so after repeat 1 a cached
+ * scenario would have no time and no throughput. The cache is off for every repeat (in each stored config, so a
+ * resume keeps it off), and stderr says so when the config had it on.
+ */
+function cacheOffLine(config: OrchestrationConfig, base: OrchestrationConfig, io: Pick<CliIO, 'stderr'>): void {
+  // withoutCache keeps a scenario it leaves alone as it was, so a changed one is one whose cache it turned off.
+  const turnedOff = config.scenarios.filter((s, i) => base.scenarios[i] !== s).map((s) => s.name);
+  if (turnedOff.length === 0) return;
+  io.stderr.write(`cacheEnabled is off in every repeat (scenario${turnedOff.length === 1 ? '' : 's'} ${turnedOff.join(', ')}): repeats measure the skill, and a batch taken from the cache would measure nothing after repeat 1\n`);
+}
+
 /** `scenarios run --repeat N`: runs every repeat in turn on one store, then prints the experiment report. */
 export async function runRepeats(plan: ExperimentPlan, configPath: string | undefined, options: RunOptions, io: CliIO, gate?: ExperimentGate): Promise<number> {
   const store = await openStore(options.db, io.env, storeOptions(io));
@@ -151,8 +179,11 @@ export async function runRepeats(plan: ExperimentPlan, configPath: string | unde
       // Each repeat opens its inputs afresh: a random sample of a dataset file is drawn with the repeat's seed.
       const inputs = await resolveRunInputs(configPath, { ...options, seed: repeatSeed(plan.seed, index, plan.sameData) }, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
       try {
-        const base = withConcurrency(inputs.config, options.concurrency);
-        if (index === 1) await gate?.prepare(store, base);
+        const base = withoutCache(withConcurrency(inputs.config, options.concurrency));
+        if (index === 1) {
+          cacheOffLine(inputs.config, base, io);
+          await gate?.prepare(store, base);
+        }
         scenarioOrder ??= base.scenarios.map((s) => s.name);
         const run = await createDurableOrchestration(repeatConfig(base, plan, index), {
           store,
