@@ -11,7 +11,7 @@ const scenario = (name: string, inputSize: number, batchSize: number) => ({
 });
 
 /** A config file in this test file's workspace: the simulated skill with `params`, no barriers unless given. */
-function configFile(name: string, params: Record<string, number>, scenarios: object[], extra: object = {}): string {
+function configFile(name: string, params: Record<string, number | boolean>, scenarios: object[], extra: object = {}): string {
   const path = join(cliCwd(), `${name}.json`);
   writeFileSync(path, JSON.stringify({ seed: 11, skill: { name: 'simulated', params }, barriers: { at: [], timeoutMs: 10_000 }, scenarios, ...extra }));
   return path;
