@@ -1,4 +1,4 @@
-import { findExperimentRuns } from '../api/experiments.ts';
+import { findExperimentRuns, loadExperiment } from '../api/experiments.ts';
 import { loadStoredRun, type StoredRun } from '../api/storedRun.ts';
 import { ScenarioError } from '../errors.ts';
 import type { BaselineKind, SnapshotStore } from '../persistence/SnapshotStore.ts';
@@ -45,15 +45,31 @@ export async function runsOf(store: SnapshotStore, resolved: ResolvedRef): Promi
 }
 
 /**
- * Refuses (exit 2) a run or experiment that is still running: a baseline, or a gate's reference, must be
- * a finished thing. A run saved as running whose process is gone says how to finish it.
+ * Refuses (exit 2) a run or experiment that did not finish: a baseline, or a gate's reference, must be a
+ * finished thing, or the gate would judge the candidate against a few batches and blame it. Refused: a run
+ * still running or paused, and an experiment with a repeat that is running, paused or not run yet. A run
+ * saved as running whose process is gone says how to finish it.
  */
 export async function requireFinished(store: SnapshotStore, resolved: ResolvedRef): Promise<StoredRun[]> {
   const runs = await runsOf(store, resolved);
+  const via = resolved.baseline === null ? '' : `baseline "${resolved.baseline}" points at `;
   const running = runs.filter((r) => r.status === 'running').map((r) => r.id);
   if (running.length > 0) {
-    const what = resolved.kind === 'run' ? `run "${resolved.id}" is` : `experiment "${resolved.id}" has repeats still running (${listInProse(running)}):`;
+    const what = resolved.kind === 'run' ? `${via}run "${resolved.id}" is` : `${via}experiment "${resolved.id}" has repeats still running (${listInProse(running)}):`;
     throw new ScenarioError('usage', `${what} still running: wait for it to finish (if its process is gone, scenarios resume ${running[0] ?? ''} finishes it)`);
+  }
+  if (resolved.kind === 'run') {
+    if (runs[0]?.status === 'paused') throw new ScenarioError('usage', `${via}run "${resolved.id}" is paused, not finished: resume it first (scenarios resume ${resolved.id}), then use it`);
+    return runs;
+  }
+  const { repeats } = await loadExperiment(store, resolved.id);
+  const unfinished = repeats.filter((r) => r.status !== 'complete' && r.status !== 'failed');
+  if (unfinished.length > 0) {
+    const listed = unfinished.map((r) => `${r.runId} (${r.status === 'missing' ? 'not run yet' : r.status})`);
+    throw new ScenarioError(
+      'usage',
+      `${via}experiment "${resolved.id}" is not finished: ${unfinished.length} of its ${repeats.length} repeats did not run to the end (${listInProse(listed)}): resume it first (scenarios resume ${resolved.id}), then use it`,
+    );
   }
   return runs;
 }
