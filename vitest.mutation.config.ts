@@ -24,6 +24,8 @@ export default defineConfig({
       'test/persistence/snapshotWriter.test.ts',
       'test/persistence/snapshotWriterOutage.test.ts',
       'test/persistence/durableWrites.test.ts',
+      'test/persistence/persistence.mutation-gaps.test.ts',
+      'test/persistence/snapshotWriter.mutation-gaps.test.ts',
       'test/api/createOrchestration.test.ts',
       'test/api/durableOrchestration.test.ts',
       'test/durability/restoreState.test.ts',
