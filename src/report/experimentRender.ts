@@ -36,6 +36,25 @@ function measureTables(report: ExperimentReport): MeasureTable[] {
   ];
 }
 
+/** An A/B experiment's tables: each repeat's b − a quality difference and b / a time ratio, over the repeats. */
+function abTables(report: ExperimentReport): MeasureTable[] {
+  if (report.ab === null) return [];
+  const scenarios = Object.entries(report.ab.scenarios);
+  return [
+    { title: 'A/B quality difference b − a (each repeat\'s mean over its paired batches)', decimals: 4, rows: scenarios.map(([scenario, s]) => ({ scenario, measure: s.qualityDifference })) },
+    { title: 'A/B time ratio b / a (each repeat\'s geometric mean over its paired batches)', decimals: 3, rows: scenarios.map(([scenario, s]) => ({ scenario, measure: s.timeRatio })) },
+  ];
+}
+
+/** `A/B: a vs b`, then each scenario's verdict in each repeat, as that repeat's report words it. */
+function abVerdictLines(report: ExperimentReport): string[] {
+  if (report.ab === null) return [];
+  return [
+    `A/B: ${report.ab.versions.a} vs ${report.ab.versions.b}; each repeat's verdict on quality`,
+    ...Object.entries(report.ab.scenarios).flatMap(([scenario, s]) => s.repeats.map((r) => `${scenario} in ${r.runId}: ${r.verdict}`)),
+  ];
+}
+
 /** `1.234 [1.1, 1.4]`, or the value alone without an interval, or `-` for no figure. */
 function withInterval(center: number, ci: RepeatedMeasure['meanCi95'], decimals: number): string {
   const f = (v: number) => String(roundTo(v, decimals));
@@ -73,9 +92,11 @@ function alignColumns(rows: readonly (readonly string[])[], indent = '  '): stri
 /** The experiment report for terminals: one aligned table per figure, then the scaling fit and the notes. */
 export function renderExperimentText(report: ExperimentReport): string {
   const lines = [header(report), '', 'Repeats', ...alignColumns([[...RUN_COLUMNS], ...runRows(report)])];
-  for (const t of measureTables(report)) {
+  for (const t of [...measureTables(report), ...abTables(report)]) {
     lines.push('', t.title, ...alignColumns([measureColumns(t), ...t.rows.map((row) => measureRow(t, row))]));
   }
+  const [abHead, ...verdicts] = abVerdictLines(report);
+  if (abHead !== undefined) lines.push('', abHead, ...verdicts.map((v) => `  ${v}`));
   lines.push('', `Scaling over every repeat: ${describeScaling(report.scaling)}`);
   for (const note of report.scaling.notes) lines.push(`  note: ${note}`);
   lines.push('', 'Notes', ...(report.notes.length === 0 ? ['  none'] : report.notes.map((n) => `  - ${n}`)));
@@ -95,9 +116,11 @@ function markdownTable(head: readonly string[], rows: readonly (readonly string[
 /** The experiment report as GitHub Markdown: the same tables as the text, under headings. */
 export function renderExperimentMarkdown(report: ExperimentReport): string {
   const lines = [`# ${header(report)}`, '', '## Repeats', '', ...markdownTable(RUN_COLUMNS, runRows(report))];
-  for (const t of measureTables(report)) {
+  for (const t of [...measureTables(report), ...abTables(report)]) {
     lines.push('', `## ${t.title}`, '', ...markdownTable(measureColumns(t), t.rows.map((row) => measureRow(t, row))));
   }
+  const [abHead, ...abVerdicts] = abVerdictLines(report);
+  if (abHead !== undefined) lines.push('', `## ${abHead}`, '', ...abVerdicts.map((v) => `- ${v}`));
   lines.push('', '## Scaling over every repeat', '', describeScaling(report.scaling), ...report.scaling.notes.map((n) => `- ${n}`));
   lines.push('', '## Notes', '', ...(report.notes.length === 0 ? ['None.'] : report.notes.map((n) => `- ${n}`)));
   lines.push('', '## How to read it', '', ...Object.values(report.definitions).map((d) => `- ${d}`));

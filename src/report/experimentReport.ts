@@ -1,4 +1,5 @@
 import { emptyRecord, ownValue, setOwn } from '../ownKeys.ts';
+import { experimentAb } from './experimentAb.ts';
 import { configOrder } from './experimentOrder.ts';
 import type { ExperimentReport, ExperimentScenario, RepeatStatus, RepeatedMeasure } from './experimentSchema.ts';
 import { listInProse } from './format.ts';
@@ -216,7 +217,8 @@ export function buildExperimentReport(input: ExperimentInput): ExperimentReport 
   const runs = [...input.runs].sort((a, b) => a.index - b.index);
   const stored = runs.filter((r) => r.report !== null);
   const scenarios = emptyRecord<ExperimentScenario>();
-  for (const name of scenarioNames(input, stored)) setOwn(scenarios, name, scenarioSummary(name, stored));
+  const names = scenarioNames(input, stored);
+  for (const name of names) setOwn(scenarios, name, scenarioSummary(name, stored));
   const firstReport = stored[0]?.report;
   return {
     experimentId: input.experimentId,
@@ -227,6 +229,7 @@ export function buildExperimentReport(input: ExperimentInput): ExperimentReport 
     runs: runs.map((r) => ({ index: r.index, runId: r.runId, seed: r.seed, status: r.status, scenarioOrder: r.scenarios.map((s) => s.name) })),
     definitions: EXPERIMENT_DEFINITIONS,
     scenarios,
+    ab: experimentAb(stored, names, measure),
     scaling: scalingOverRepeats(stored),
     notes: experimentNotes(input, runs, scenarios),
   };

@@ -59,6 +59,33 @@ export const ExperimentScenarioSchema = z.object({
   throughputPerSecond: RepeatedMeasureSchema.nullable(),
 });
 
+/** One repeat of an A/B experiment, for one scenario: what its own report's A/B section found. */
+export const ExperimentAbRepeatSchema = z.object({
+  runId: z.string(),
+  pairedBatches: z.int().nonnegative(),
+  /** Mean of b − a over the repeat's paired batches (quality 0..1); null without a pair. */
+  qualityDifference: z.number().nullable(),
+  /** Geometric mean of b / a time per batch; null without a pair whose two times are above 0. */
+  timeRatio: z.number().positive().nullable(),
+  /** The repeat's own verdict on quality, as its report words it. */
+  verdict: z.string(),
+});
+
+/** An A/B experiment (`--repeat N` with two skills), per scenario: the repeats' differences summarised over the repeats. */
+export const ExperimentAbSchema = z.object({
+  /** `name@version` of a and b, from the first A/B repeat. */
+  versions: z.object({ a: z.string(), b: z.string() }),
+  scenarios: ownRecord(
+    z.object({
+      /** Each repeat's paired quality difference (b − a), summarised: does b beat a from run to run? */
+      qualityDifference: RepeatedMeasureSchema.nullable(),
+      /** Each repeat's time ratio b / a, summarised (geometric mean). */
+      timeRatio: RepeatedMeasureSchema.nullable(),
+      repeats: z.array(ExperimentAbRepeatSchema),
+    }),
+  ),
+});
+
 export const ExperimentReportSchema = z.object({
   experimentId: z.string(),
   /** The skill of the first stored repeat; null when none is stored. */
@@ -79,6 +106,8 @@ export const ExperimentReportSchema = z.object({
   }),
   /** In the config's order. */
   scenarios: ownRecord(ExperimentScenarioSchema),
+  /** An A/B experiment's comparison of b with a over the repeats; null when the repeats ran one skill. */
+  ab: ExperimentAbSchema.nullable(),
   /** The scaling fit over every completed scenario of every repeat: one point per (repeat, scenario). */
   scaling: ScalingSchema,
   /** What a reader needs to know: few repeats, repeats that failed or are missing, outliers. */
@@ -90,3 +119,5 @@ export type ExperimentRun = z.output<typeof ExperimentRunSchema>;
 export type RepeatedMeasure = z.output<typeof RepeatedMeasureSchema>;
 export type ExperimentScenario = z.output<typeof ExperimentScenarioSchema>;
 export type ExperimentReport = z.output<typeof ExperimentReportSchema>;
+export type ExperimentAb = z.output<typeof ExperimentAbSchema>;
+export type ExperimentAbRepeat = z.output<typeof ExperimentAbRepeatSchema>;

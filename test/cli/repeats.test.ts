@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repeatSeed } from '../../src/api/experiments.ts';
 import { ExperimentReportSchema, type ExperimentReport } from '../../src/report/experimentSchema.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
-import { cliCwd, runCli, startCli } from '../support/cliProcess.ts';
+import { cliCwd, repoRoot, runCli, startCli } from '../support/cliProcess.ts';
 
 const scenario = (name: string, inputSize: number, batchSize: number) => ({
   name, inputSize, timeBudgetSeconds: 600, memoryLimitMb: 4096, errorTolerance: 0, skillParams: { batchSize }, expectedQuality: 'basic', qualityMetrics: ['accuracy'],
@@ -116,6 +116,22 @@ describe('scenarios run --repeat', () => {
     const report = experiment(resumed.stdout);
     expect(report.runs.map((r) => [r.runId, r.status, r.seed])).toEqual([1, 2, 3].map((k) => [`cut.r${k}`, 'complete', repeatSeed(11, k, false)]));
     for (const s of Object.values(report.scenarios)) expect(s.timePerItemMs?.n).toBe(3);
+  }, 180_000);
+
+  it("with two skills (A/B) carries each repeat's b − a into the experiment report, also when rebuilt from the store", async () => {
+    const db = join(cliCwd(), 'ab-db');
+    const run = await runCli(['run', 'test/fixtures/ab/ab-800.json', '--skill', 'test/fixtures/ab/accuracy90.ts', '--skill', 'test/fixtures/ab/accuracy85.ts', '--repeat', '3', '--id', 'abx', '--db', db, '--json'], {}, repoRoot);
+    expect(run.code, run.stderr).toBe(0);
+    const report = experiment(run.stdout);
+    expect(report.ab?.versions).toEqual({ a: 'accuracy@0.90', b: 'accuracy@0.85' });
+    const all = report.ab?.scenarios.all;
+    expect(all?.repeats.map((r) => r.runId)).toEqual(['abx.r1', 'abx.r2', 'abx.r3']);
+    // accuracy85 scores 5 points below accuracy90 on the same items, in every repeat.
+    expect(all?.qualityDifference?.n).toBe(3);
+    expect(all?.qualityDifference?.median).toBeCloseTo(-0.05, 1);
+    const rebuilt = await runCli(['report', 'abx', '--db', db], {}, repoRoot);
+    expect(rebuilt.stdout).toContain("A/B: accuracy@0.90 vs accuracy@0.85; each repeat's verdict on quality");
+    expect(rebuilt.stdout).toContain('  all in abx.r3: ');
   }, 180_000);
 
   it('turns the cache off for every repeat and says so, so each repeat measures the skill', async () => {

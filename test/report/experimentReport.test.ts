@@ -8,6 +8,8 @@ import type { ScenarioProgress } from '../../src/report/schema.ts';
 import { roundTo } from '../../src/report/round.ts';
 import { medianCi95, meanCi95 } from '../../src/report/stats.ts';
 import { config, outcome, progress } from './fixtures.ts';
+import { buildAbReport } from '../../src/ab/abReport.ts';
+import { abMetric } from '../../src/ab/abMetrics.ts';
 
 const NAMES = ['simple', 'medium', 'complex'];
 const BATCH_SIZES: Record<string, number> = { simple: 10, medium: 50, complex: 100 };
@@ -153,6 +155,44 @@ describe('experiment intervals of figures that cannot be 0 or less', () => {
     expect(medium).toMatch(/^medium: n = 3; time per item, throughput, .* were identical in every repeat\.$/);
     const simple = report.notes.find((n) => n.startsWith('simple: '));
     expect(simple).toMatch(/^simple: n = 3, so the intervals are wide .*; accuracy quality, .*overall quality were identical in every repeat\.$/);
+  });
+});
+
+describe('an A/B experiment', () => {
+  /** Repeat k of an A/B experiment: in each of simple's 4 batches b scores `lift[k]` above a and takes twice a's time. */
+  function abRepeat(index: number, lift: number): ExperimentRepeat {
+    const plain = repeat(index, [progress('simple'), progress('medium'), progress('complex')]);
+    const rows = [0.8, 0.82, 0.84, 0.86].map((qa, i) => ({
+      cached: false,
+      metrics: { [abMetric.quality('a')]: qa, [abMetric.quality('b')]: qa + lift + i * 0.001, [abMetric.ms('a')]: 10 + i, [abMetric.ms('b')]: 2 * (10 + i), [abMetric.bFirst]: i % 2 },
+    }));
+    const ab = buildAbReport({ labels: { a: 'skill@1', b: 'skill@2' }, scenarios: [{ name: 'simple', rows }] });
+    return { ...plain, report: plain.report ? { ...plain.report, ab } : null };
+  }
+
+  it("carries each repeat's A/B comparison: b − a per repeat and over the repeats, the time ratio and each verdict", () => {
+    const lifts = [0.05, 0.06, 0.04];
+    const report = buildExperimentReport({ experimentId: 'AB', seed: 7, sameData: false, repeats: 3, runs: lifts.map((lift, i) => abRepeat(i + 1, lift)) });
+    expect(ExperimentReportSchema.parse(report)).toEqual(report);
+    expect(report.ab?.versions).toEqual({ a: 'skill@1', b: 'skill@2' });
+    const simple = report.ab?.scenarios.simple;
+    // Each repeat's difference is its lift plus the mean of 0, 0.001, 0.002, 0.003.
+    expect(simple?.repeats.map((r) => [r.runId, r.pairedBatches, roundTo(r.qualityDifference ?? NaN, 4)])).toEqual([['E.r1', 4, 0.0515], ['E.r2', 4, 0.0615], ['E.r3', 4, 0.0415]]);
+    expect(simple?.qualityDifference).toMatchObject({ n: 3, median: 0.0515, meanKind: 'arithmetic', mean: 0.0515 });
+    expect(simple?.qualityDifference?.meanCi95?.low).toBeGreaterThan(0);
+    expect(simple?.timeRatio).toMatchObject({ n: 3, meanKind: 'geometric', mean: 2 });
+    expect(simple?.repeats[0]?.verdict).toMatch(/better|higher|b /);
+    const text = renderExperimentText(report);
+    expect(text).toContain("A/B quality difference b − a (each repeat's mean over its paired batches)");
+    expect(text).toContain("A/B: skill@1 vs skill@2; each repeat's verdict on quality");
+    expect(text).toContain(`  simple in E.r2: ${simple?.repeats[1]?.verdict ?? '?'}`);
+    expect(renderExperimentMarkdown(report)).toContain("## A/B time ratio b / a (each repeat's geometric mean over its paired batches)");
+  });
+
+  it('has no A/B part when the repeats ran one skill', () => {
+    const report = buildExperimentReport({ experimentId: 'E', seed: 7, sameData: false, repeats: 5, runs: fiveRepeats() });
+    expect(report.ab).toBeNull();
+    expect(renderExperimentText(report)).not.toContain('A/B');
   });
 });
 
