@@ -1,4 +1,4 @@
-import { commandSkill, type CommandSkill } from '../actors/commandSkill.ts';
+import { commandSkill, withReadiness, type CommandSkill } from '../actors/commandSkill.ts';
 import { builtinSkill, loadSkillModule } from '../actors/loadSkill.ts';
 import type { Skill } from '../actors/skill.ts';
 import type { SkillRef } from '../config/schema.ts';
@@ -39,7 +39,9 @@ export async function loadAbSkill(refs: readonly SkillRef[], options: LoadAbOpti
   const close = async () => void (await Promise.all(commands.map((c) => c.close())));
   try {
     const [a, b] = [await load(refA), await load(refB)];
-    const skill = abSkill({ skill: a, ...(refA.params ? { params: refA.params } : {}) }, { skill: b, ...(refB.params ? { params: refB.params } : {}) });
+    const pair = abSkill({ skill: a, ...(refA.params ? { params: refA.params } : {}) }, { skill: b, ...(refB.params ? { params: refB.params } : {}) });
+    // Both versions' children start before the batch is timed, so neither's start-up is in a's or b's time.
+    const skill = commands.length === 0 ? pair : withReadiness(pair, async (scenario) => void (await Promise.all(commands.map((c) => c.ready(scenario)))));
     return { skill, close };
   } catch (error) {
     await close();

@@ -23,10 +23,34 @@ export interface CommandSkillOptions {
 
 /** A skill backed by child processes; `close()` ends them (call it when the run is over). */
 export interface CommandSkill extends Skill<unknown> {
+  /**
+   * Settles once `scenario`'s child (started now if it has none: on the first batch, or after it died) has
+   * answered its warm-up request (a request with no items), so a batch sent afterwards is timed without the
+   * child's start-up. Never rejects: a child that cannot start or dies meanwhile fails the batch that follows.
+   */
+  ready(scenario: string): Promise<void>;
   /** Ends every child: stdin closed, then killed (with whatever it started) after cancelGraceMs. */
   close(): Promise<void>;
   /** The process id of each scenario's child while one runs (diagnostics and tests). */
   pids(): Record<string, number>;
+}
+
+/**
+ * Skills whose batches should be timed only once the scenario's process is ready: command skills, and
+ * skills made of them (an A/B pair). The orchestration reads each batch's items after `ready(scenario)`
+ * (itemsWhenReady), and times only the skill's call, so a child's start-up is not a batch's busy time.
+ */
+const readiness = new WeakMap<Skill<unknown>, (scenario: string) => Promise<void>>();
+
+/** The skill's `ready(scenario)` if it has one (a command skill, or a skill marked by withReadiness). */
+export function skillReadiness(skill: Skill<unknown>): ((scenario: string) => Promise<void>) | undefined {
+  return readiness.get(skill);
+}
+
+/** Marks `skill` (made of command skills, say) as ready for a scenario when `ready(scenario)` settles. */
+export function withReadiness<S extends Skill<unknown>>(skill: S, ready: (scenario: string) => Promise<void>): S {
+  readiness.set(skill, ready);
+  return skill;
 }
 
 /** Longest stretch of a child's output quoted in an error message. */
@@ -56,8 +80,19 @@ export function commandSkill(ref: CommandSkillRef, options: CommandSkillOptions 
   const scope = new AsyncResource('scenarios.commandSkill');
   let nextId = 1;
   let closed = false;
+  // Scenarios whose child died on its warm-up request (a skill that crashes on an empty batch): not warmed up
+  // again, so its batches still run (their start-up then counted as before) instead of a child started twice each.
+  const noWarmUp = new Set<string>();
 
-  return {
+  const start = (scenario: string): SkillChild => {
+    const started: SkillChild = scope.runInAsyncScope(() => new SkillChild({ ...spec, cwd }, name, scenario, sink, scope, () => {
+      if (children.get(scenario) === started) children.delete(scenario);
+    }));
+    children.set(scenario, started);
+    return started;
+  };
+
+  const skill: CommandSkill = {
     name,
     version: spec.version ?? identity.version,
     run(items, ctx) {
@@ -65,17 +100,12 @@ export function commandSkill(ref: CommandSkillRef, options: CommandSkillOptions 
       if (ctx.signal.aborted) return Promise.reject(abortError(ctx.signal.reason));
       let child = children.get(ctx.scenario);
       if (!child) {
-        let started: SkillChild;
         try {
-          started = scope.runInAsyncScope(() => new SkillChild({ ...spec, cwd }, name, ctx.scenario, sink, scope, () => {
-            if (children.get(ctx.scenario) === started) children.delete(ctx.scenario);
-          }));
+          child = start(ctx.scenario);
         } catch (error) {
           // spawn() refuses some arguments outright (a NUL byte): a failed batch, like a program that is missing.
           return Promise.reject(new Error(`skill command ${name} of scenario "${ctx.scenario}" could not be started: ${toError(error).message}`));
         }
-        children.set(ctx.scenario, started);
-        child = started;
       }
       const request: SkillRequest = {
         id: nextId++,
@@ -87,6 +117,19 @@ export function commandSkill(ref: CommandSkillRef, options: CommandSkillOptions 
         items,
       };
       return child.request(request, ctx.signal);
+    },
+    ready(scenario) {
+      if (closed || noWarmUp.has(scenario)) return Promise.resolve();
+      let child: SkillChild;
+      try {
+        child = children.get(scenario) ?? start(scenario);
+      } catch {
+        // The batch that follows starts it again and fails with why.
+        return Promise.resolve();
+      }
+      return child.warmUp(() => nextId++, scenario).then((survived) => {
+        if (!survived) noWarmUp.add(scenario);
+      });
     },
     async close() {
       closed = true;
@@ -100,6 +143,7 @@ export function commandSkill(ref: CommandSkillRef, options: CommandSkillOptions 
       return out;
     },
   };
+  return withReadiness(skill, (scenario) => skill.ready(scenario));
 }
 
 function parseRef(ref: CommandSkillRef): ParsedCommandRef {
@@ -147,6 +191,9 @@ function quote(line: string): string {
   return JSON.stringify(line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line);
 }
 
+/** The warm-up request is never cancelled: a child that does not answer it is waited for, as a batch would be. */
+const NEVER_ABORTED = new AbortController().signal;
+
 interface Pending {
   resolve(result: SkillResult): void;
   reject(error: Error): void;
@@ -174,6 +221,7 @@ class SkillChild {
   #gone = false;
   #killedBecause: string | undefined;
   #spawnError: Error | undefined;
+  #warmUp: Promise<boolean> | undefined;
 
   constructor(spec: ParsedCommandRef & { cwd: string }, name: string, scenario: string, sink: (line: string) => void, scope: AsyncResource, onGone: () => void) {
     const [program = '', ...args] = spec.command;
@@ -239,6 +287,20 @@ class SkillChild {
       }
       this.#process.stdin.write(`${line}\n`);
     });
+  }
+
+  /**
+   * Sends one request with no items (once per child) and settles when it is answered, with a result or an
+   * error alike: the child has started and reads its requests. True unless the child died meanwhile.
+   */
+  warmUp(nextId: () => number, scenario: string): Promise<boolean> {
+    if (this.#warmUp) return this.#warmUp;
+    const request: SkillRequest = { id: nextId(), scenario, batchIndex: 0, attempt: 1, idempotencyKey: `warm-up/${scenario}`, params: {}, items: [] };
+    this.#warmUp = this.request(request, NEVER_ABORTED).then(
+      () => true,
+      () => !this.#gone,
+    );
+    return this.#warmUp;
   }
 
   /** Closes its stdin (a skill ends when it reads end of input), and kills it if it is still there after `graceMs`. */

@@ -31,7 +31,7 @@ export interface IsolatedSkill extends Skill<unknown> {
  * call alone, after the items are read: so a worker's start (loading the skill in a fresh thread, about half a
  * second for a TypeScript skill through tsx), on the first batch or after a restart, is not the batch's busy time.
  */
-export function itemsWhenReady(source: ItemSource, skill: IsolatedSkill): ItemSource {
+export function itemsWhenReady(source: ItemSource, skill: Pick<IsolatedSkill, 'ready'>): ItemSource {
   return async (plan, start, count) => {
     await skill.ready(plan.name);
     return source(plan, start, count);

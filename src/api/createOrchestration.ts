@@ -5,6 +5,7 @@ import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
 import type { BatchFold } from '../actors/batchFold.ts';
 import { createBatchRunner, generatedItems, type ItemSource } from '../actors/batchRunner.ts';
+import { skillReadiness } from '../actors/commandSkill.ts';
 import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { builtinSkill } from '../actors/loadSkill.ts';
@@ -162,6 +163,8 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const liveFolds = new Set<BatchFold>();
   // Scenarios with `isolation: "worker"` run the skill in worker threads of their own, which live as long as the tree.
   const isolated = isolateForConfig(skill, config);
+  // A command skill's child (one per scenario) is ready once it has answered a warm-up request (commandSkill.ts).
+  const commandReady = isolated ? undefined : skillReadiness(skill);
   const processMemory = new ProcessMemoryPeak();
   const runnerExtras = {
     // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
@@ -169,8 +172,9 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(cache ? { cache } : {}),
     ...(options.onCacheError ? { onCacheError: options.onCacheError } : {}),
     ...(items ? { items } : {}),
-    // An isolated scenario's items wait for its worker, so the worker's start is not its batch's busy time.
+    // An isolated scenario's items wait for its worker, a command skill's for its child, so neither start is a batch's busy time.
     ...(isolated ? { items: itemsWhenReady(items ?? generatedItems, isolated) } : {}),
+    ...(commandReady ? { items: itemsWhenReady(items ?? generatedItems, { ready: commandReady }) } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
   };
   // Scenarios whose event the root is handling (their arrival, their finish): see the root subscriber.

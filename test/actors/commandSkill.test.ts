@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commandIdentity, commandSkill, type CommandSkill, type CommandSkillRef } from '../../src/actors/commandSkill.ts';
 import type { SkillContext } from '../../src/actors/skill.ts';
+import { createOrchestration } from '../../src/api/createOrchestration.ts';
+import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
+import { simConfig, simScenario } from '../support/simulatedRun.ts';
 import { SkillRequestSchema, SkillResponseSchema } from '../../src/actors/skillProtocol.ts';
 
 /**
@@ -53,6 +56,17 @@ rl.on('line', (line) => {
   const r = JSON.parse(line);
   if (r.scenario !== 'alpha') return send({ id: r.id, qualityScore: 1 });
   if (++n === 2) { process.stderr.write('loading model\\nout of GPU memory\\n'); process.exit(3); }
+});`,
+  // Takes 400 ms to start (a model to load) before it reads stdin; then each batch takes 10 ms. Batch 4's first
+  // attempt kills it (exit 1), so its retry starts a new child, which takes 400 ms again. Notes every request on stderr.
+  'slowStart.cjs': `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+${READ_LINES}
+rl.on('line', (line) => {
+  const r = JSON.parse(line);
+  if (r.cancel) return;
+  process.stderr.write('request ' + JSON.stringify({ batchIndex: r.batchIndex, attempt: r.attempt, items: r.items.length, key: r.idempotencyKey }) + '\\n');
+  if (r.batchIndex === 4 && r.attempt === 1 && r.items.length > 0) process.exit(1);
+  setTimeout(() => send({ id: r.id, qualityScore: 1 }), 10);
 });`,
   // Starts a grandchild that would live for a minute, prints its pid on stderr, and ignores end of input.
   'stubborn.cjs': `${READ_LINES}
@@ -251,6 +265,49 @@ describe('commandSkill', () => {
 
   it('refuses a reference without a command', () => {
     expect(() => commandSkill({ command: [] })).toThrow(/commandSkill needs \{ command/);
+  });
+});
+
+describe('commandSkill start-up', () => {
+  it('is ready once the child has answered a warm-up request with no items, so the first batch takes a batch\'s time', async () => {
+    const stderr: string[] = [];
+    const skill = skillOf('slowStart.cjs', {}, stderr);
+    const t0 = performance.now();
+    await skill.ready('alpha');
+    const startUp = performance.now() - t0;
+    const t1 = performance.now();
+    await expect(skill.run(items(3), ctx('alpha', 0))).resolves.toEqual({ qualityScore: 1 });
+    const batch = performance.now() - t1;
+    expect(startUp).toBeGreaterThanOrEqual(400);
+    expect(batch).toBeLessThan(200);
+    expect(stderr.filter((l) => l.includes('request'))).toEqual([
+      '[alpha] request {"batchIndex":0,"attempt":1,"items":0,"key":"warm-up/alpha"}',
+      '[alpha] request {"batchIndex":0,"attempt":1,"items":3,"key":"orch-t/alpha/batch/0"}',
+    ]);
+    // Once per child: asked again, it is ready at once.
+    const t2 = performance.now();
+    await skill.ready('alpha');
+    expect(performance.now() - t2).toBeLessThan(50);
+  });
+
+  it('keeps the start-up out of busy time in a run, on the first batch and after the child died', async () => {
+    // 10 batches of 10 ms, a start-up of 400 ms, and a second start-up on batch 4's retry: counted as busy, they
+    // would make it more than 900 ms; kept out, it is about 10 × 10 ms plus the failed attempt.
+    const journal = new MemorySnapshotStore();
+    const stderr: string[] = [];
+    const skill = skillOf('slowStart.cjs', {}, stderr);
+    const run = createOrchestration(simConfig([simScenario('one', 10)], { barriers: { at: [], timeoutMs: 1_000 }, retry: { maxAttempts: 2, backoffMs: 1 } }), { skill, journal, id: 'orch-slow' });
+    run.start();
+    const report = await run.result;
+    const one = report.scenarios.one;
+    expect(one?.status).toBe('complete');
+    expect(stderr.filter((l) => l.includes('"key":"warm-up/one"'))).toHaveLength(2);
+    expect(one?.busyMs).toBeLessThan(400);
+    const spans = (await journal.loadBatches('orch-slow', 'one', 0)).map((row) => row.finishedAt - row.startedAt);
+    expect(spans).toHaveLength(10);
+    // The first batch and batch 4 (whose retry ran on a new child) took a batch's time, not a start-up's.
+    expect(spans[0]).toBeLessThan(200);
+    expect(spans[4]).toBeLessThan(200);
   });
 });
 
