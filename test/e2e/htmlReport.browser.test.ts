@@ -143,6 +143,68 @@ describe.skipIf(!hasChromium && !required)('HTML report in Chromium', () => {
     await context.close();
   });
 
+  it('draws a resumed run\'s progress without its downtime, marks the break and says so', async () => {
+    // Every scenario: batches every 400 ms up to 1.6 s, a crash, and the rest after a resume 19 s later.
+    const start = 1_700_000_000_000;
+    const scenarios = config.scenarios.map((s) => progress(s.name));
+    const batches = scenarios.flatMap((p) =>
+      Array.from({ length: p.batchCount }, (_, i) => {
+        const finishedAfter = i < 4 ? (i + 1) * 400 : 19_000 + (i + 1) * 400;
+        return { scenario: p.name, batchIndex: i, items: p.batchSize, itemsFailed: 0, qualityScore: 0.9, startedAt: start + finishedAfter - 390, finishedAt: start + finishedAfter };
+      }),
+    );
+    const last = Math.max(...batches.map((b) => b.finishedAt)) - start;
+    // Two barriers released 50 ms apart: their labels would overlap.
+    const barrier = (milestone: number, releasedAtMs: number) => ({ milestone, releasedBy: 'all-arrived' as const, arrived: SCENARIOS, late: [], arrivedAtMs: Object.fromEntries(SCENARIOS.map((n) => [n, releasedAtMs - 20])), openedAtMs: releasedAtMs - 20, releasedAtMs });
+    const report = buildReport(outcome(scenarios, { startedAt: start, downtimeMs: 19_000, barriers: [barrier(30, 1_200), barrier(50, 1_250)] }), config);
+    const downFile = join(cliCwd(), 'downtime.html');
+    writeFileSync(downFile, renderHtml(report, buildChartData(report, batches), await loadChartAssets()));
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(pathToFileURL(downFile).href);
+    const figure = page.locator('figure[data-chart="progress"]');
+    await figure.locator('canvas').waitFor();
+    // The axis ends where the report's clock does (the last batch less the 19 s down), not at the wall clock's 20 s and more.
+    expect(last).toBeGreaterThan(20_000);
+    expect(Number(await figure.getAttribute('data-x-max'))).toBeCloseTo((last - 19_000) / 1000, 1);
+    expect(await figure.locator('.chart-note').textContent()).toContain('The process was down 19 s after 1.6 s: left out of the time axis');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows an A/B run\'s comparison: the table of both versions per scenario and their quality with CIs', async () => {
+    const a90 = 'test/fixtures/ab/accuracy90.ts';
+    const a85 = 'test/fixtures/ab/accuracy85.ts';
+    const run = await runCli(['run', 'test/fixtures/ab/ab-800.json', '--skill', a90, '--skill', a85, '--db', 'memory', '--format', 'html']);
+    expect(run.code, run.stderr).toBe(0);
+    const abFile = join(cliCwd(), 'ab.html');
+    writeFileSync(abFile, run.stdout);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(pathToFileURL(abFile).href);
+    await page.locator('figure[data-chart="ab"] canvas').waitFor();
+
+    expect(await page.locator('#ab p').first().textContent()).toBe('A/B: a = accuracy@0.90, b = accuracy@0.85 (paired by batch: both ran on the same items)');
+    const row = await page.locator('#ab-table tr[data-scenario="all"] td').allTextContents();
+    expect(row[1]).toBe('80');
+    // a scores about 0.90, b about 0.85, and b − a about −5 points.
+    expect(Number(row[2])).toBeCloseTo(0.9, 1);
+    expect(Number(row[3])).toBeCloseTo(0.85, 1);
+    expect(row[4]).toMatch(/^−[4-6]\.\d \(/);
+    expect(await page.locator('#ab li').first().textContent()).toMatch(/^all: /);
+
+    const charts = await probeCharts(page, '#report-charts');
+    expect(charts.map((c) => c.kind)).toEqual(['progress', 'time-per-item', 'quality', 'ab']);
+    const ab = charts[3];
+    expect(ab?.points).toBe(2);
+    expect(ab?.legend).toEqual(['a: accuracy@0.90', 'b: accuracy@0.85']);
+    expect(ab?.paintedPixels).toBeGreaterThan(2_000);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows hostile scenario names as text, and a run without journal rows or completed scenarios without errors', async () => {
     const names = ['<img src=x onerror="window.__pwned=1">', '</script><script>window.__pwned=2</script>'];
     const own = { ...config, scenarios: config.scenarios.slice(0, 2).map((s, i) => ({ ...s, name: names[i] ?? s.name })) };

@@ -12,6 +12,8 @@ interface ChartsModule {
   fitCentre(points: Point[]): { logItems: number; logBusyMs: number } | null;
   perItemOnFit(centre: { logItems: number; logBusyMs: number }, exponent: number, items: number): number;
   logSpaced(low: number, high: number, count: number): number[];
+  labelRows(labels: { start: number; end: number }[], gap: number, maxRows: number): (number | null)[];
+  formatDuration(ms: number): string;
 }
 interface LiveChartsModule {
   LiveProgressHistory: new (maxPoints?: number) => { record(startedAt: number | null, scenarios: unknown[], serverTime: number, live?: boolean): void; points(name: string): [number, number][] };
@@ -54,6 +56,26 @@ describe('charts.js: the scaling fit as drawn', () => {
     expect(xs[2]).toBeCloseTo(1000, 9);
     expect(charts.itemsAt([[0, 0], [100, 10], [300, 30]], 200)).toBe(20);
     expect(charts.itemsAt([[0, 0], [100, 10]], 500)).toBe(10);
+  });
+});
+
+describe('charts.js: labels and durations', () => {
+  it('staggers labels that would overlap into rows, keeps apart ones on the first row, and skips what fits in no row', () => {
+    // "barrier 30%" and "barrier 70%" released 20 px apart, each 60 px wide: the second goes to row 1.
+    expect(charts.labelRows([{ start: 100, end: 160 }, { start: 120, end: 180 }], 6, 3)).toEqual([0, 1]);
+    // Far apart: one row. The order given is kept in the answer, whatever the x order.
+    expect(charts.labelRows([{ start: 300, end: 360 }, { start: 100, end: 160 }], 6, 3)).toEqual([0, 0]);
+    // Row 0 is free again once the label before has ended (with the gap).
+    expect(charts.labelRows([{ start: 0, end: 50 }, { start: 10, end: 60 }, { start: 56, end: 90 }], 6, 3)).toEqual([0, 1, 0]);
+    expect(charts.labelRows([{ start: 0, end: 50 }, { start: 5, end: 55 }, { start: 10, end: 60 }], 6, 2)).toEqual([0, 1, null]);
+  });
+
+  it('says a length of time as the notes print it', () => {
+    expect(charts.formatDuration(850)).toBe('850 ms');
+    expect(charts.formatDuration(2_449)).toBe('2.4 s');
+    expect(charts.formatDuration(19_400)).toBe('19 s');
+    expect(charts.formatDuration(125_000)).toBe('2 min 5 s');
+    expect(charts.formatDuration(120_000)).toBe('2 min');
   });
 });
 

@@ -68,6 +68,34 @@ export function logSpaced(low, high, count) {
   return Array.from({ length: count }, (_, i) => Math.exp(Math.log(low) + i * step));
 }
 
+/**
+ * Rows for labels that would overlap on one line: each label ({ start, end } in pixels) takes the first row
+ * whose last label ends `gap` before it starts, in order of `start`. A label that fits in none of `maxRows`
+ * rows gets null and is not drawn (its line still is; the tables name it). Returns rows in the given order.
+ */
+export function labelRows(labels, gap, maxRows) {
+  const rowEnds = [];
+  const rows = new Array(labels.length).fill(null);
+  const order = labels.map((label, i) => ({ label, i })).sort((a, b) => a.label.start - b.label.start);
+  for (const { label, i } of order) {
+    let row = rowEnds.findIndex((end) => end + gap <= label.start);
+    if (row === -1 && rowEnds.length < maxRows) row = rowEnds.length;
+    if (row === -1) continue;
+    rowEnds[row] = label.end;
+    rows[i] = row;
+  }
+  return rows;
+}
+
+/** A length of time as the notes say it: "850 ms", "19 s", "2 min 5 s". */
+export function formatDuration(ms) {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds < 10 ? round(seconds, 1) : Math.round(seconds)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min${whole % 60 === 0 ? '' : ` ${whole % 60} s`}`;
+}
+
 /** Per-scenario [x, y] tables with strictly rising x (a repeated time keeps its last value). */
 function strictlyRising(points, toX) {
   const xs = [];
@@ -108,13 +136,44 @@ function inPlot(u, draw) {
   ctx.beginPath();
   ctx.rect(left, top, width, height);
   ctx.clip();
+  // uPlot leaves the alignment of its last axis labels (right, middle) on the context; overlays place text by its start.
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
   draw(ctx, globalThis.uPlot.pxRatio || 1);
   ctx.restore();
+}
+
+/**
+ * Labels beside vertical lines at canvas x `xs`, staggered into rows so none overlaps another (see labelRows);
+ * a label that would run off the plot's right edge sits left of its line. `rowY(row)` gives a row's baseline.
+ */
+function drawLineLabels(u, ctx, px, labels, rowY, margin = 4) {
+  const right = u.bbox.left + u.bbox.width;
+  const placed = labels.map(({ x, text }) => {
+    const width = ctx.measureText(text).width;
+    const start = x + margin * px + width > right ? x - margin * px - width : x + margin * px;
+    return { start, end: start + width, text };
+  });
+  const rows = labelRows(placed, 6 * px, 3);
+  placed.forEach((label, i) => {
+    const row = rows[i];
+    if (row === null || row === undefined) return;
+    // A white halo keeps the label readable where a series' line runs under it.
+    ctx.save();
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+    ctx.lineWidth = 3 * px;
+    ctx.lineJoin = 'round';
+    ctx.strokeText(label.text, label.start, rowY(row));
+    ctx.restore();
+    ctx.fillText(label.text, label.start, rowY(row));
+  });
 }
 
 function progressSpec(data, width) {
   const names = data.scenarios;
   if (names.length === 0) return null;
+  // Live data (liveCharts.js) has no journal to find down periods in.
+  const downtime = data.progress.downtime ?? { periods: [], unplacedMs: 0 };
   const series = new Map(data.progress.series.map((s) => [s.scenario, s.points]));
   const tables = names.map((name) => strictlyRising(series.get(name) ?? [[0, 0]], (ms) => ms / 1000));
   const aligned = globalThis.uPlot.join(tables);
@@ -133,6 +192,7 @@ function progressSpec(data, width) {
         ctx.fillRect(x1, y - 7 * px, x2 - x1, 14 * px);
       }
       ctx.font = `${11 * px}px system-ui, sans-serif`;
+      const releaseLabels = [];
       for (const [milestone, toMs] of releases) {
         const x = u.valToPos(toMs / 1000, 'x', true);
         ctx.strokeStyle = MUTED;
@@ -143,9 +203,41 @@ function progressSpec(data, width) {
         ctx.lineTo(x, u.bbox.top + u.bbox.height);
         ctx.stroke();
         ctx.setLineDash([]);
-        ctx.fillStyle = MUTED;
-        ctx.fillText(`barrier ${milestone}%`, x + 4 * px, u.bbox.top + 12 * px);
+        releaseLabels.push({ x, text: `barrier ${milestone}%` });
       }
+      // Barriers released close together would write their labels over each other: one row each, as needed.
+      ctx.fillStyle = MUTED;
+      drawLineLabels(u, ctx, px, releaseLabels, (row) => u.bbox.top + (12 + 13 * row) * px);
+      // Where the process was down: cut out of the axis, marked by a break (a white gap between two slanted
+      // strokes) and its length at the foot of the plot.
+      const downLabels = [];
+      for (const period of downtime.periods) {
+        const x = u.valToPos(period.atMs / 1000, 'x', true);
+        const top = u.bbox.top;
+        const bottom = top + u.bbox.height;
+        const half = 4 * px;
+        const slant = 4 * px;
+        // The gap between the strokes hides the lines crossing it, so they read as cut.
+        ctx.fillStyle = '#fff';
+        ctx.beginPath();
+        ctx.moveTo(x - half - slant, bottom);
+        ctx.lineTo(x - half + slant, top);
+        ctx.lineTo(x + half + slant, top);
+        ctx.lineTo(x + half - slant, bottom);
+        ctx.closePath();
+        ctx.fill();
+        ctx.strokeStyle = INK;
+        ctx.lineWidth = 1.5 * px;
+        ctx.beginPath();
+        for (const dx of [-half, half]) {
+          ctx.moveTo(x + dx - slant, bottom);
+          ctx.lineTo(x + dx + slant, top);
+        }
+        ctx.stroke();
+        downLabels.push({ x, text: `process down ${formatDuration(period.downMs)}` });
+      }
+      ctx.fillStyle = INK;
+      drawLineLabels(u, ctx, px, downLabels, (row) => u.bbox.top + u.bbox.height - (6 + 13 * row) * px, 12);
       // Milestones: a diamond on the scenario's line where it reached each one; those reached by one batch share it.
       const marks = new Map();
       for (const m of data.progress.milestones) {
@@ -172,20 +264,31 @@ function progressSpec(data, width) {
         ctx.fill();
         ctx.stroke();
         ctx.fillStyle = INK;
-        ctx.fillText(`${m.milestone}%`, x + r + 2 * px, y - r);
+        // Beside the diamond, or before it where the plot's right edge would cut the label.
+        const label = `${m.milestone}%`;
+        const width = ctx.measureText(label).width;
+        const right = u.bbox.left + u.bbox.width;
+        ctx.fillText(label, x + r + 2 * px + width > right ? x - r - 2 * px - width : x + r + 2 * px, y - r);
       }
     });
   const opts = {
     ...baseOptions(width, 320),
     scales: { x: { time: false } },
-    axes: [axis('seconds since the run started'), axis('items processed', { size: 64 })],
+    axes: [axis(downtime.periods.length > 0 ? 'seconds since the run started, process downtime left out' : 'seconds since the run started'), axis('items processed', { size: 64 })],
     series: [
       { label: 'time', value: (u, v) => (v === null || v === undefined ? '–' : `${round(v, 2)} s`) },
       ...names.map((name, i) => ({ label: name, stroke: colourOf(i), width: 2, spanGaps: true, points: { show: false } })),
     ],
   };
   const count = data.progress.series.reduce((total, s) => total + s.points.length, 0);
-  return { key: `progress|${names.join('\u0000')}`, opts, aligned, count, draw: drawOverlays, note: 'Shaded: each scenario waiting at a barrier (arrival to release; dashed line: the release). Diamonds: milestones.' };
+  const down = downtime.periods.map((p) => `${formatDuration(p.downMs)} after ${formatDuration(p.atMs)}`);
+  const downNote =
+    down.length === 0
+      ? ''
+      : ` The process was down ${down.join(', ')}: left out of the time axis, as from every other figure of the report, and marked by a break.`;
+  const unplacedNote = downtime.unplacedMs > 0 ? ` ${formatDuration(downtime.unplacedMs)} of downtime had no idle stretch in the journal to sit in, so it is still on the axis.` : '';
+  const note = `Shaded: each scenario waiting at a barrier (arrival to release; dashed line: the release). Diamonds: milestones.${downNote}${unplacedNote}`;
+  return { key: `progress|${names.join('\u0000')}|${downtime.periods.length > 0 ? 'down' : ''}`, opts, aligned, count, draw: drawOverlays, note };
 }
 
 function timePerItemSpec(data, width) {
@@ -305,10 +408,76 @@ function qualitySpec(data, width) {
   return { key: `quality|${names.join('\u0000')}`, opts, aligned, count: estimates.length, draw: whiskers, yRange, note };
 }
 
+/** Version a and b of an A/B run: their own colours, not a scenario's. */
+const AB_COLOURS = { a: '#0f766e', b: '#c2410c' };
+
+/** Whiskers of a 95% CI at canvas x, in `colour`. */
+function whisker(u, ctx, px, x, low, high, colour) {
+  const top = u.valToPos(high, 'y', true);
+  const bottom = u.valToPos(low, 'y', true);
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = 2 * px;
+  ctx.beginPath();
+  ctx.moveTo(x, top);
+  ctx.lineTo(x, bottom);
+  for (const y of [top, bottom]) {
+    ctx.moveTo(x - 6 * px, y);
+    ctx.lineTo(x + 6 * px, y);
+  }
+  ctx.stroke();
+}
+
+/** An A/B run: each scenario's quality of a (left) and b (right), means of their per-batch scores with 95% CIs. */
+function abSpec(data, width) {
+  const rows = (data.ab?.scenarios ?? []).filter((row) => row.a !== null || row.b !== null);
+  if (!data.ab || rows.length === 0) return null;
+  const { versions } = data.ab;
+  const OFFSET = 0.16;
+  const xs = rows.flatMap((_, i) => [i - OFFSET, i + OFFSET]);
+  const at = (side) => xs.map((_, k) => (k % 2 === (side === 'a' ? 0 : 1) ? (rows[k >> 1][side]?.mean ?? null) : null));
+  const aligned = [xs, at('a'), at('b')];
+  const values = rows.flatMap((row) => [row.a, row.b].flatMap((q) => (q ? [q.mean, q.low, q.high].filter((v) => v !== null) : [])));
+  const lowest = Math.min(...values);
+  const highest = Math.max(...values);
+  const pad = Math.max((highest - lowest) * 0.15, 0.01);
+  const whiskers = (u) =>
+    inPlot(u, (ctx, px) => {
+      rows.forEach((row, i) => {
+        ['a', 'b'].forEach((side, s) => {
+          const q = row[side];
+          if (!q || q.low === null || q.high === null || !u.series[s + 1].show) return;
+          whisker(u, ctx, px, u.valToPos(i + (side === 'a' ? -OFFSET : OFFSET), 'x', true), q.low, q.high, AB_COLOURS[side]);
+        });
+      });
+    });
+  const short = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+  const names = rows.map((row) => row.scenario);
+  const point = (colour) => ({ show: true, size: 11, fill: colour, stroke: '#fff', width: 1.5 });
+  const opts = {
+    ...baseOptions(width, 320),
+    scales: { x: { time: false, range: [-0.5, rows.length - 0.5] }, y: {} },
+    axes: [
+      axis('', { splits: () => names.map((_, i) => i), values: (u, splits) => splits.map((i) => short(names[i] ?? '', 18)), grid: { show: false } }),
+      axis('quality (mean, 95% CI)', { size: 64 }),
+    ],
+    series: [
+      { label: 'scenario', value: (u, v) => (v === null || v === undefined ? '–' : (names[Math.round(v)] ?? '–')) },
+      { label: `a: ${short(versions.a, 40)}`, stroke: AB_COLOURS.a, paths: () => null, points: point(AB_COLOURS.a) },
+      { label: `b: ${short(versions.b, 40)}`, stroke: AB_COLOURS.b, paths: () => null, points: point(AB_COLOURS.b) },
+    ],
+  };
+  const count = rows.reduce((total, row) => total + (row.a ? 1 : 0) + (row.b ? 1 : 0), 0);
+  const yRange = [Math.max(0, lowest - pad), highest <= 1 ? Math.min(1, highest + pad) : highest + pad];
+  const note = "Each version's qualityScore per scenario: the mean over the batches both ran on the same items, with a Student's t 95% CI of that mean. Whether b differs from a is the paired difference in the A/B table, which is tighter than these intervals suggest.";
+  return { key: `ab|${names.join('\u0000')}`, opts, aligned, count, draw: whiskers, yRange, note };
+}
+
 const CHARTS = [
   { kind: 'progress', title: 'Progress over time', wide: true, spec: progressSpec, empty: 'No scenario yet.' },
   { kind: 'time-per-item', title: 'Busy time per item against items', wide: false, spec: timePerItemSpec, empty: 'Nothing to draw (yet): no scenario has items the skill ran with busy time.' },
   { kind: 'quality', title: 'Quality per scenario', wide: false, spec: qualitySpec, empty: 'Nothing to draw (yet): no batch reported a qualityScore.' },
+  // Only an A/B run has this one: its figure exists while there is something to draw.
+  { kind: 'ab', title: 'A/B: quality of a and b per scenario', wide: false, spec: abSpec, optional: true },
 ];
 
 /**
@@ -316,14 +485,18 @@ const CHARTS = [
  * ChartData: the same scenarios keep their uPlot instance (setData), a changed set rebuilds it.
  */
 export function createCharts(container) {
-  const slots = CHARTS.map((chart) => {
-    const figure = element('figure', { class: `chart-figure${chart.wide ? ' wide' : ''}`, 'data-chart': chart.kind });
-    const host = element('div', { class: 'chart-host' });
-    const note = element('p', { class: 'chart-note' });
-    figure.append(element('figcaption', {}, chart.title), host, note);
-    container.append(figure);
-    return { chart, figure, host, note, plot: null, key: null, spec: null };
-  });
+  // A figure in its place among the others: after the last figure of an earlier chart.
+  const addFigure = (slot) => {
+    const { chart } = slot;
+    slot.figure = element('figure', { class: `chart-figure${chart.wide ? ' wide' : ''}`, 'data-chart': chart.kind });
+    slot.host = element('div', { class: 'chart-host' });
+    slot.note = element('p', { class: 'chart-note' });
+    slot.figure.append(element('figcaption', {}, chart.title), slot.host, slot.note);
+    const next = slots.slice(slots.indexOf(slot) + 1).find((other) => other.figure)?.figure ?? null;
+    container.insertBefore(slot.figure, next);
+  };
+  const slots = CHARTS.map((chart) => ({ chart, figure: null, host: null, note: null, plot: null, key: null, spec: null }));
+  for (const slot of slots) if (!slot.chart.optional) addFigure(slot);
   const widthOf = (slot) => Math.max(280, Math.floor(slot.host.clientWidth || slot.figure.clientWidth || 600));
   const onResize = () => {
     for (const slot of slots) if (slot.plot) slot.plot.setSize({ width: widthOf(slot), height: slot.plot.height });
@@ -337,7 +510,17 @@ export function createCharts(container) {
         return;
       }
       for (const slot of slots) {
+        if (slot.chart.optional && !slot.figure) {
+          if (!slot.chart.spec(data, 600)) continue;
+          addFigure(slot);
+        }
         const spec = slot.chart.spec(data, widthOf(slot));
+        if (!spec && slot.chart.optional) {
+          slot.plot?.destroy();
+          slot.figure.remove();
+          Object.assign(slot, { figure: null, host: null, note: null, plot: null, key: null, spec: null });
+          continue;
+        }
         slot.figure.dataset.points = String(spec ? spec.count : 0);
         if (!spec) {
           slot.plot?.destroy();
@@ -358,7 +541,17 @@ export function createCharts(container) {
         slot.host.replaceChildren();
         const opts = {
           ...spec.opts,
-          hooks: { drawAxes: [(u) => slot.spec.drawAxes?.(u)], draw: [(u) => slot.spec.draw?.(u)] },
+          hooks: {
+            drawAxes: [(u) => slot.spec.drawAxes?.(u)],
+            draw: [
+              (u) => {
+                // The x axis's extent as drawn, for a reader of the page (and its tests) that cannot read the canvas.
+                slot.figure.dataset.xMin = String(u.scales.x.min);
+                slot.figure.dataset.xMax = String(u.scales.x.max);
+                slot.spec.draw?.(u);
+              },
+            ],
+          },
         };
         if (spec.yRange) opts.scales = { ...opts.scales, y: { ...opts.scales.y, range: () => slot.spec.yRange } };
         slot.plot = new globalThis.uPlot(opts, spec.aligned, slot.host);

@@ -82,8 +82,11 @@ export function liveChartData(history, { startedAt, scenarios, barriers, report,
   });
   return {
     scenarios: names,
-    progress: { series, barrierWaits, milestones },
+    // Times here are as the page saw them; there is no journal to find the process's down periods in.
+    progress: { series, barrierWaits, milestones, downtime: { periods: [], unplacedMs: 0 } },
     timePerItem: { points, fit: fitOf(report) },
     quality: { basis: 'running', scenarios: quality },
+    // The A/B comparison is in the report (its tables); the stream carries no per-version scores.
+    ab: null,
   };
 }

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { ownValue } from '../../ownKeys.ts';
 import type { Report, ScenarioReport } from '../schema.ts';
-import { meanCi95 } from '../stats.ts';
+import { meanCi95, type SampleSummary } from '../stats.ts';
+import { placeDowntime } from './downtimeAxis.ts';
 
 /**
  * What the charts of the HTML report (and of the live inspector, which builds the same shape in the page)
  * draw, as plain JSON. Built from the report and the batch journal by `buildChartData`, a pure function;
- * drawn by `src/inspect/public/charts.js`. Times are ms since the orchestration started.
+ * drawn by `src/inspect/public/charts.js`. Times are ms since the orchestration started, the process's
+ * downtime left out (as the report's elapsed times leave it out; see downtimeAxis.ts).
  */
 
 /** One journal row as the charts need it (a subset of the store's BatchRecord). */
@@ -17,7 +19,8 @@ export const BatchSampleSchema = z.object({
   itemsFailed: z.int().nonnegative(),
   /** null for a batch that failed every retry. */
   qualityScore: z.number().nullable(),
-  /** Epoch ms. */
+  /** Epoch ms: when its (last) attempt began, and when it settled. */
+  startedAt: z.number(),
   finishedAt: z.number(),
 });
 
@@ -31,6 +34,9 @@ export const QualityEstimateSchema = z.object({
   n: z.int().nonnegative(),
 });
 
+/** One version's quality in one scenario of an A/B run: the mean of its per-batch scores with the mean's 95% CI. */
+const AbQualitySchema = z.object({ mean: z.number(), low: z.number().nullable(), high: z.number().nullable(), n: z.int().nonnegative() });
+
 export const ChartDataSchema = z.object({
   /** Every scenario, in report order: a scenario's colour is its index here. */
   scenarios: z.array(z.string()),
@@ -41,6 +47,11 @@ export const ChartDataSchema = z.object({
     barrierWaits: z.array(z.object({ scenario: z.string(), milestone: z.number(), fromMs: z.number(), toMs: z.number() })),
     /** When each scenario reached a milestone (0% left out: every scenario starts there). */
     milestones: z.array(z.object({ scenario: z.string(), milestone: z.number(), atMs: z.number() })),
+    /**
+     * Where the process was down, cut out of the axis (every time above is on it): the cut sits at `atMs` and
+     * lasted `downMs`. `unplacedMs`: downtime the journal had no idle stretch for, so it stays on the axis.
+     */
+    downtime: z.object({ periods: z.array(z.object({ atMs: z.number(), downMs: z.number().positive() })), unplacedMs: z.number().nonnegative() }),
   }),
   timePerItem: z.object({
     /** One point per scenario with items the skill ran and busy time; `complete` ones are what the scaling fit used. */
@@ -59,6 +70,13 @@ export const ChartDataSchema = z.object({
     basis: z.enum(['batches', 'repeats', 'running']),
     scenarios: z.array(QualityEstimateSchema),
   }),
+  /** An A/B run's quality of each version per scenario (the report's `ab`), in report order; null for one skill. */
+  ab: z
+    .object({
+      versions: z.object({ a: z.string(), b: z.string() }),
+      scenarios: z.array(z.object({ scenario: z.string(), a: AbQualitySchema.nullable(), b: AbQualitySchema.nullable() })),
+    })
+    .nullable(),
 });
 
 export type BatchSample = z.output<typeof BatchSampleSchema>;
@@ -80,25 +98,26 @@ function runStartMs(report: Report, batches: readonly BatchSample[]): number {
 }
 
 /** Items processed against time: one point per batch, in the order batches finished. */
-function progressPoints(batches: readonly BatchSample[], startMs: number): [number, number][] {
+function progressPoints(batches: readonly BatchSample[], startMs: number, toAxis: (ms: number) => number): [number, number][] {
   const points: [number, number][] = [[0, 0]];
   let processed = 0;
   const ordered = [...batches].sort((a, b) => a.finishedAt - b.finishedAt || a.batchIndex - b.batchIndex);
   for (const batch of ordered) {
     processed += batch.items - batch.itemsFailed;
-    points.push([Math.max(0, batch.finishedAt - startMs), processed]);
+    points.push([toAxis(Math.max(0, batch.finishedAt - startMs)), processed]);
   }
   return points;
 }
 
 /**
- * When a scenario reached each milestone past 0%, on the journal's clock: the finish of the batch (in the order
+ * When a scenario reached each milestone past 0%, on the chart's axis: the finish of the batch (in the order
  * batches are counted) whose settled items first reach the milestone's share of the input, which is the
- * progress the scenario machine judges milestones by. The report's milestoneElapsedMs leaves out downtime
- * (crash to resume) while the journal's times do not, so it is only the fallback, for a milestone the journal
- * cannot place (no rows, or no progress to recover the input size from).
+ * progress the scenario machine judges milestones by, so the mark sits on the line. The report's
+ * milestoneElapsedMs counts from the scenario's own start and moves a batch replayed after a resume to the
+ * resume, so it is only the fallback, for a milestone the journal cannot place (no rows, or no progress to
+ * recover the input size from).
  */
-function milestoneMarks(name: string, scenario: ScenarioReport, batches: readonly BatchSample[], startMs: number): ChartData['progress']['milestones'] {
+function milestoneMarks(name: string, scenario: ScenarioReport, batches: readonly BatchSample[], startMs: number, toAxis: (ms: number) => number): ChartData['progress']['milestones'] {
   const settled = scenario.itemsProcessed + scenario.itemsFailed;
   // progressPct is settled items over the input size (×100), so the input size comes back from it.
   const inputSize = scenario.progressPct > 0 ? Math.round((settled * 100) / scenario.progressPct) : 0;
@@ -106,7 +125,7 @@ function milestoneMarks(name: string, scenario: ScenarioReport, batches: readonl
   let cumulative = 0;
   for (const batch of [...batches].sort((a, b) => a.batchIndex - b.batchIndex)) {
     cumulative += batch.items;
-    if (inputSize > 0) crossings.push({ settledPct: (cumulative * 100) / inputSize, atMs: Math.max(0, batch.finishedAt - startMs) });
+    if (inputSize > 0) crossings.push({ settledPct: (cumulative * 100) / inputSize, atMs: toAxis(Math.max(0, batch.finishedAt - startMs)) });
   }
   return scenario.milestonesReached
     .filter((m) => m > 0)
@@ -124,6 +143,23 @@ function batchQuality(name: string, batches: readonly BatchSample[]): QualityEst
   return { scenario: name, estimate: mean, low: ci?.low ?? null, high: ci?.high ?? null, n: scores.length };
 }
 
+function abQuality(summary: SampleSummary | null): z.output<typeof AbQualitySchema> | null {
+  return summary === null ? null : { mean: summary.mean, low: summary.meanCi95?.low ?? null, high: summary.meanCi95?.high ?? null, n: summary.n };
+}
+
+/** The A/B block's quality per version, for the report's scenarios that have one, in report order. */
+function abChart(report: Report, scenarios: readonly string[]): ChartData['ab'] {
+  const { ab } = report;
+  if (!ab) return null;
+  return {
+    versions: { a: ab.versions.a, b: ab.versions.b },
+    scenarios: scenarios.flatMap((name) => {
+      const s = ownValue(ab.scenarios, name);
+      return s === undefined ? [] : [{ scenario: name, a: abQuality(s.quality.a), b: abQuality(s.quality.b) }];
+    }),
+  };
+}
+
 /**
  * The charts' data for a run: progress over time per scenario from the journal's batch finish times, with
  * barrier waits and milestones; busy time per item of each scenario against the items the skill ran, with
@@ -136,18 +172,27 @@ export function buildChartData(report: Report, batches: readonly BatchSample[], 
   const byScenario = new Map<string, BatchSample[]>(scenarios.map((name) => [name, []]));
   for (const batch of batches) byScenario.get(batch.scenario)?.push(batch);
 
-  const series = scenarios.map((name) => ({ scenario: name, points: progressPoints(byScenario.get(name) ?? [], startMs) }));
+  // Wall-clock ms since the start → the axis without the process's downtime, as the report's elapsed times.
+  const axis = placeDowntime(
+    batches.filter((b) => byScenario.has(b.scenario)).map((b) => ({ fromMs: b.startedAt - startMs, toMs: b.finishedAt - startMs })),
+    report.downtimeMs,
+  );
+  const { toAxis } = axis;
+  const downtime = { periods: axis.periods.map((p) => ({ atMs: toAxis(p.fromMs), downMs: p.downMs })), unplacedMs: axis.unplacedMs };
+
+  const series = scenarios.map((name) => ({ scenario: name, points: progressPoints(byScenario.get(name) ?? [], startMs, toAxis) }));
 
   const barrierWaits = report.barriers.flatMap((barrier) =>
     barrier.arrived.flatMap((name) => {
       const fromMs = ownValue(barrier.arrivedAtMs, name);
-      return fromMs === undefined ? [] : [{ scenario: name, milestone: barrier.milestone, fromMs, toMs: Math.max(fromMs, barrier.releasedAtMs) }];
+      // Barrier times are wall-clock since the start too (downtime included), as the journal's.
+      return fromMs === undefined ? [] : [{ scenario: name, milestone: barrier.milestone, fromMs: toAxis(fromMs), toMs: toAxis(Math.max(fromMs, barrier.releasedAtMs)) }];
     }),
   );
 
   const milestones = scenarios.flatMap((name) => {
     const scenario = ownValue(report.scenarios, name);
-    return scenario === undefined ? [] : milestoneMarks(name, scenario, byScenario.get(name) ?? [], startMs);
+    return scenario === undefined ? [] : milestoneMarks(name, scenario, byScenario.get(name) ?? [], startMs, toAxis);
   });
 
   const points = scenarios.flatMap((name) => {
@@ -172,5 +217,5 @@ export function buildChartData(report: Report, batches: readonly BatchSample[], 
       ? { basis: 'batches' as const, scenarios: scenarios.flatMap((name) => batchQuality(name, byScenario.get(name) ?? []) ?? []) }
       : { basis: 'repeats' as const, scenarios: options.quality.filter((q) => scenarios.includes(q.scenario)).map((q) => ({ ...q })) };
 
-  return { scenarios, progress: { series, barrierWaits, milestones }, timePerItem: { points, fit }, quality };
+  return { scenarios, progress: { series, barrierWaits, milestones, downtime }, timePerItem: { points, fit }, quality, ab: abChart(report, scenarios) };
 }

@@ -1,3 +1,4 @@
+import { abTable } from '../../ab/renderAb.ts';
 import { ownValue } from '../../ownKeys.ts';
 import { formatMs, formatNumber } from '../format.ts';
 import { matrixTable } from '../matrix.ts';
@@ -62,6 +63,19 @@ export function qualitySection(report: Report, chart: ChartData['quality']): str
     paragraph(describeRanking(report.comparison)),
     list(report.comparison.missingMetrics.map(describeMissingMetric)),
     ciRows.length === 0 ? '' : `<h3>Quality with 95% CI (${escapeHtml(basis)})</h3>\n${table('quality-ci-table', ['Scenario', 'Mean', '95% CI', 'n'], ciRows)}`,
+    '</section>',
+  ].join('\n');
+}
+
+/** An A/B run's block (the text and Markdown reports' table and verdicts); empty for a run of one skill. */
+export function abSection(report: Report): string {
+  const ab = abTable(report);
+  if (ab === undefined) return '';
+  return [
+    '<section id="ab"><h2>A/B</h2>',
+    paragraph(ab.title),
+    table('ab-table', ab.header, ab.rows),
+    list(ab.notes),
     '</section>',
   ].join('\n');
 }

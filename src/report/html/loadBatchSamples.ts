@@ -16,6 +16,7 @@ export async function loadBatchSamples(journal: Pick<BatchJournal, 'loadBatches'
     items: b.items,
     itemsFailed: b.itemsFailed,
     qualityScore: b.qualityScore,
+    startedAt: b.startedAt,
     finishedAt: b.finishedAt,
   }));
 }

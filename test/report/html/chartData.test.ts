@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { abMetric } from '../../../src/ab/abMetrics.ts';
+import { buildAbReport } from '../../../src/ab/abReport.ts';
 import { buildReport } from '../../../src/report/buildReport.ts';
 import { buildChartData, ChartDataSchema, type BatchSample } from '../../../src/report/html/chartData.ts';
 import { config, outcome, progress } from '../fixtures.ts';
@@ -6,7 +8,8 @@ import { config, outcome, progress } from '../fixtures.ts';
 const START = 1_700_000_000_000;
 
 function batch(scenario: string, batchIndex: number, finishedAfterMs: number, overrides: Partial<BatchSample> = {}): BatchSample {
-  return { scenario, batchIndex, items: 10, itemsFailed: 0, qualityScore: 0.9, finishedAt: START + finishedAfterMs, ...overrides };
+  // Each batch in flight for the 50 ms before it finished.
+  return { scenario, batchIndex, items: 10, itemsFailed: 0, qualityScore: 0.9, startedAt: START + Math.max(0, finishedAfterMs - 50), finishedAt: START + finishedAfterMs, ...overrides };
 }
 
 /** simple and medium complete, complex failed; one barrier at 30% that simple and medium waited at. */
@@ -58,7 +61,7 @@ describe('buildChartData', () => {
     ]);
   });
 
-  it('places milestones where the journal\'s batches crossed them, downtime included, which the report\'s elapsed times leave out', () => {
+  it('places milestones where the journal\'s batches crossed them, on the line, rather than at the report\'s elapsed times', () => {
     // simple: 30 items in batches of 10, a crash of about 5 s between its second and third batch; reached 30% and 100%.
     const data = buildChartData(report(), [
       batch('simple', 2, 5_300),
@@ -70,6 +73,41 @@ describe('buildChartData', () => {
       { scenario: 'simple', milestone: 30, atMs: 100 },
       { scenario: 'simple', milestone: 100, atMs: 5_300 },
     ]);
+  });
+
+  it('leaves the process\'s downtime out of the progress axis, as the report\'s elapsed times do, and says where it was cut', () => {
+    // simple's three batches: two before a crash, the third after a resume 20 s later (report: 20 s of downtime).
+    const r = { ...report(), downtimeMs: 20_000 };
+    r.barriers = [{ ...r.barriers[0]!, arrivedAtMs: { simple: 21_300 }, openedAtMs: 21_300, releasedAtMs: 21_500, arrived: ['simple'] }];
+    const data = buildChartData(r, [batch('simple', 0, 100), batch('simple', 1, 200), batch('simple', 2, 21_300)]);
+    // The third batch began at 21 250 ms: the idle stretch 200 → 21 250 holds the 20 s, cut at its end.
+    expect(data.progress.downtime).toEqual({ periods: [{ atMs: 1_250, downMs: 20_000 }], unplacedMs: 0 });
+    expect(data.progress.series.find((s) => s.scenario === 'simple')?.points).toEqual([[0, 0], [100, 10], [200, 20], [1_300, 30]]);
+    // Barrier times are wall-clock since the start too: they move with the line.
+    expect(data.progress.barrierWaits).toEqual([{ scenario: 'simple', milestone: 30, fromMs: 1_300, toMs: 1_500 }]);
+    expect(data.progress.milestones.filter((m) => m.scenario === 'simple')).toEqual([
+      { scenario: 'simple', milestone: 30, atMs: 100 },
+      { scenario: 'simple', milestone: 100, atMs: 1_300 },
+    ]);
+  });
+
+  it('has no A/B data for one skill, and for an A/B run each version\'s quality per scenario with the mean\'s 95% CI', () => {
+    expect(buildChartData(report(), []).ab).toBeNull();
+    const pairs = [0.8, 0.9, 1].map((a, i) => ({ cached: false, metrics: { [abMetric.quality('a')]: a, [abMetric.quality('b')]: a - 0.1, [abMetric.ms('a')]: 10, [abMetric.ms('b')]: 12, [abMetric.bFirst]: i % 2 } }));
+    const ab = buildAbReport({ labels: { a: 'v1', b: 'v2' }, scenarios: [{ name: 'medium', rows: pairs }, { name: 'simple', rows: pairs.slice(0, 1) }] });
+    const data = buildChartData({ ...report(), ab }, []);
+    expect(data.ab?.versions).toEqual({ a: 'v1', b: 'v2' });
+    // In report order (simple before medium); complex has no A/B figures.
+    expect(data.ab?.scenarios.map((s) => s.scenario)).toEqual(['simple', 'medium']);
+    const medium = data.ab?.scenarios[1];
+    // By hand: a's scores 0.8, 0.9, 1: mean 0.9 ± 4.302653 × 0.1/√3 = ±0.248414; b's 0.1 lower.
+    expect(medium?.a?.mean).toBeCloseTo(0.9, 10);
+    expect(medium?.a?.low).toBeCloseTo(0.651586, 5);
+    expect(medium?.b?.high).toBeCloseTo(1.048414, 5);
+    expect(medium?.b?.n).toBe(3);
+    // One pair: a mean, no interval.
+    expect(data.ab?.scenarios[0]?.a).toEqual({ mean: 0.8, low: null, high: null, n: 1 });
+    expect(ChartDataSchema.parse(JSON.parse(JSON.stringify(data)))).toEqual(data);
   });
 
   it('gives one time-per-item point per scenario over the items the skill ran (cached ones left out), and the report\'s fit', () => {
