@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChartAssets } from '../../src/inspect/staticAssets.ts';
 import { buildReport } from '../../src/report/buildReport.ts';
 import { formatMs } from '../../src/report/format.ts';
-import { buildChartData } from '../../src/report/html/chartData.ts';
+import { buildChartData, ChartDataSchema } from '../../src/report/html/chartData.ts';
 import { renderHtml } from '../../src/report/html/renderHtml.ts';
 import { ReportSchema, type Report } from '../../src/report/schema.ts';
-import { cliCwd, runCli } from '../support/cliProcess.ts';
+import { cliCwd, repoRoot, runCli, startCli } from '../support/cliProcess.ts';
 import { config, outcome, progress } from '../report/fixtures.ts';
 import { probeCharts } from './support/chartProbe.ts';
 
@@ -45,6 +45,31 @@ describe('scenarios run --format html', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('--format must be text, md, json or html (got "pdf")');
   });
+
+  it('after a SIGKILL and a resume, draws progress on the report\'s clock: the downtime cut out where it was', async () => {
+    const slow = join(cliCwd(), 'slow-three.json');
+    writeFileSync(slow, readFileSync(join(repoRoot, 'test/fixtures/small-three.json'), 'utf8').replace('"latencyMs": 60', '"latencyMs": 300'));
+    const db = join(cliCwd(), 'crash-db');
+    const run = startCli(['run', slow, '--db', db, '--id', 'crashed']);
+    await run.waitFor(/\[barrier 70%\] released/, 1, 60_000);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const resumed = await runCli(['resume', 'crashed', '--db', db, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = ReportSchema.parse(JSON.parse(resumed.stdout));
+    expect(report.downtimeMs).toBeGreaterThan(3_000);
+    const html = await runCli(['report', 'crashed', '--db', db, '--format', 'html']);
+    const json = /<script type="application\/json" id="chart-data">([\s\S]*?)<\/script>/.exec(html.stdout)?.[1] ?? '{}';
+    const data = ChartDataSchema.parse(JSON.parse(json));
+    expect(data.progress.downtime.periods).toHaveLength(1);
+    expect(data.progress.downtime.periods[0]?.downMs).toBeCloseTo(report.downtimeMs, -2);
+    // Each line ends where the report's elapsed time does (every scenario started with the run), not downtime later.
+    for (const series of data.progress.series) {
+      const last = series.points[series.points.length - 1]?.[0] ?? 0;
+      expect(Math.abs(last - (report.scenarios[series.scenario]?.elapsedMs ?? 0)), series.scenario).toBeLessThan(100);
+    }
+  }, 120_000);
 
   it('refuses html for an experiment before running anything, as run --help says', async () => {
     const refused = await runCli(['run', 'test/fixtures/small-three.json', '--db', 'memory', '--repeat', '2', '--format', 'html']);
