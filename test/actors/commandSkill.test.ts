@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { commandIdentity, commandSkill, type CommandSkill, type CommandSkillRef } from '../../src/actors/commandSkill.ts';
+import { abMetric } from '../../src/ab/abMetrics.ts';
+import { loadAbSkill } from '../../src/ab/loadAbSkill.ts';
+import { commandIdentity, commandSkill, skillReadiness, type CommandSkill, type CommandSkillRef } from '../../src/actors/commandSkill.ts';
 import type { SkillContext } from '../../src/actors/skill.ts';
 import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
@@ -46,9 +48,9 @@ rl.on('line', (line) => {
   // Never answers anything, not even cancels; says on stderr what it got.
   'deaf.cjs': `${READ_LINES}
 rl.on('line', (line) => process.stderr.write('got ' + line.slice(0, 30) + '\\n'));`,
-  // Answers a cancel at once with an error response; never answers a request on its own.
+  // Answers a cancel at once with an error response; never answers a request on its own but the warm-up (no items).
   'cancellable.cjs': `${READ_LINES}
-rl.on('line', (line) => { const r = JSON.parse(line); if (r.cancel) send({ id: r.id, error: 'cancelled' }); });`,
+rl.on('line', (line) => { const r = JSON.parse(line); if (r.cancel || r.items.length === 0) send({ id: r.id, error: 'cancelled' }); });`,
   // In scenario "alpha": exits with code 3 (saying why on stderr) once it holds two requests; elsewhere answers.
   'dies.cjs': `${READ_LINES}
 let n = 0;
@@ -174,6 +176,8 @@ describe('commandSkill', () => {
 
   it('keeps a child that answers a cancel within the grace', async () => {
     const skill = skillOf('cancellable.cjs', { cancelGraceMs: 300 });
+    // Started first, so the grace covers the answer to the cancel, not the child's own start (slow on a busy machine).
+    await skill.ready('alpha');
     const abort = new AbortController();
     const batch = skill.run(items(1), ctx('alpha', 0, abort.signal));
     const pid = skill.pids().alpha!;
@@ -308,6 +312,23 @@ describe('commandSkill start-up', () => {
     // The first batch and batch 4 (whose retry ran on a new child) took a batch's time, not a start-up's.
     expect(spans[0]).toBeLessThan(200);
     expect(spans[4]).toBeLessThan(200);
+  });
+
+  it('keeps both children\'s start-up out of an A/B pair\'s times', async () => {
+    const ref = { command: [process.execPath, 'slowStart.cjs'], cwd: dir, cancelGraceMs: 300 };
+    const loaded = await loadAbSkill([ref, ref], { stderr: () => undefined });
+    const { skill } = loaded;
+    try {
+      const ready = skillReadiness(skill);
+      expect(ready).toBeDefined();
+      await ready?.('alpha');
+      const result = await skill.run(items(2), ctx('alpha', 0));
+      // Each version's own time, as the A/B report compares them: a batch's 10 ms, not a 400 ms start.
+      expect(result.metrics?.[abMetric.ms('a')]).toBeLessThan(200);
+      expect(result.metrics?.[abMetric.ms('b')]).toBeLessThan(200);
+    } finally {
+      await loaded.close();
+    }
   });
 });
 
