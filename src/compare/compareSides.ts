@@ -1,4 +1,5 @@
-import { summarize, welchDifference } from '../report/stats.ts';
+import { roundTo } from '../report/round.ts';
+import { summarize, welchDifference, type Difference, type SampleSummary } from '../report/stats.ts';
 import type { ScenarioSamples } from './samples.ts';
 import { FIGURE_UNITS, type Comparison, type ComparisonSide, type FigureComparison, type ScenarioComparison } from './schema.ts';
 
@@ -12,13 +13,48 @@ export interface LoadedSide {
 
 const unitOf = (figure: string): FigureComparison['unit'] => (Object.hasOwn(FIGURE_UNITS, figure) ? FIGURE_UNITS[figure as keyof typeof FIGURE_UNITS] : 'score');
 
+/** Decimals of each unit in the JSON, as the report rounds them: scores and ratios 4, time per item and throughput 3. */
+const DECIMALS: Record<FigureComparison['unit'], number> = { score: 4, 'ms/item': 3, 'items/s': 3 };
+const RATIO_DECIMALS = 4;
+
+/** Welch's degrees of freedom are fractional: rounded as a ratio. */
+const roundCi = <T extends { low: number; high: number; degreesOfFreedom?: number | undefined }>(ci: T | null, decimals: number): T | null =>
+  ci === null
+    ? null
+    : { ...ci, low: roundTo(ci.low, decimals), high: roundTo(ci.high, decimals), ...(ci.degreesOfFreedom === undefined ? {} : { degreesOfFreedom: roundTo(ci.degreesOfFreedom, RATIO_DECIMALS) }) };
+
+/** A side's summary as printed: rounded after the statistics were computed from the raw samples. */
+function roundSummary(summary: SampleSummary, decimals: number): SampleSummary {
+  return {
+    ...summary,
+    mean: roundTo(summary.mean, decimals),
+    median: roundTo(summary.median, decimals),
+    standardDeviation: summary.standardDeviation === null ? null : roundTo(summary.standardDeviation, decimals),
+    meanCi95: roundCi(summary.meanCi95, decimals),
+    medianCi95: roundCi(summary.medianCi95, decimals),
+  };
+}
+
+/** `significant` is kept as computed (p < 0.05 before rounding). */
+function roundDifference(difference: Difference, decimals: number): Difference {
+  return {
+    ...difference,
+    estimate: roundTo(difference.estimate, decimals),
+    relative: difference.relative === null ? null : roundTo(difference.relative, RATIO_DECIMALS),
+    ci95: roundCi(difference.ci95, decimals),
+    pValue: difference.pValue === null ? null : roundTo(difference.pValue, RATIO_DECIMALS),
+  };
+}
+
 function compareFigure(figure: string, a: readonly number[], b: readonly number[]): FigureComparison {
+  const unit = unitOf(figure);
+  const decimals = DECIMALS[unit];
   return {
     figure,
-    unit: unitOf(figure),
-    a: a.length > 0 ? summarize(a) : null,
-    b: b.length > 0 ? summarize(b) : null,
-    difference: a.length > 0 && b.length > 0 ? welchDifference(a, b) : null,
+    unit,
+    a: a.length > 0 ? roundSummary(summarize(a), decimals) : null,
+    b: b.length > 0 ? roundSummary(summarize(b), decimals) : null,
+    difference: a.length > 0 && b.length > 0 ? roundDifference(welchDifference(a, b), decimals) : null,
   };
 }
 

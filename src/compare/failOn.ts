@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.ts';
-import type { Report } from '../report/schema.ts';
+import { ownValue } from '../ownKeys.ts';
+import type { BudgetCheck, FailureReason, Report } from '../report/schema.ts';
 import { formatP, formatRelative, formatValue } from './formatFigures.ts';
 import type { Comparison, FigureComparison } from './schema.ts';
 
@@ -47,17 +48,36 @@ export function parseFailOn(text: string): FailOn {
       failOn.budgets = true;
       continue;
     }
+    if (/^budgets\s*[<>=]/.test(item)) throw new UsageError(`--fail-on: "${item}": budgets takes no operator or threshold (it fails when any budget did not hold); write budgets`);
     const match = RULE.exec(item);
     if (!match) throw new UsageError(`--fail-on: "${item}" is not a rule: write <metric><op><threshold> with op < or > (${EXAMPLES})`);
     const [, figure = '', op = '<', number = '0', percent = ''] = match;
     const value = Number(number);
     const threshold = percent === '%' ? value / 100 : value;
-    if (op === '<' && threshold > 0) throw new UsageError(`--fail-on: "${item}" would fail a run whose ${figure} rose: a fall is written with a negative threshold, e.g. ${figure}<-${number}${percent}`);
-    if (op === '>' && threshold < 0) throw new UsageError(`--fail-on: "${item}" would fail a run whose ${figure} fell: a rise is written with a positive threshold, e.g. ${figure}>+${number.replace(/^-/, '')}${percent}`);
+    const magnitude = number.replace(/^[+-]/, '');
+    if (op === '<' && threshold > 0) throw new UsageError(`--fail-on: "${item}" would fail a run whose ${figure} rose: a fall is written with a negative threshold, e.g. ${figure}<-${magnitude}${percent}`);
+    if (op === '>' && threshold < 0) throw new UsageError(`--fail-on: "${item}" would fail a run whose ${figure} fell: a rise is written with a positive threshold, e.g. ${figure}>+${magnitude}${percent}`);
     if (figure === 'latency') throw new UsageError(`--fail-on: "${item}": latency is judged on time per item; gate on that instead, e.g. timePerItem>+10%`);
+    const never = neverFails(figure, op === '>' ? '>' : '<', threshold, percent === '%');
+    if (never !== undefined) throw new UsageError(`--fail-on: "${item}" can never fail: ${never}`);
     failOn.rules.push({ text: item, figure, op: op === '>' ? '>' : '<', threshold, relative: percent === '%' });
   }
   return failOn;
+}
+
+/** Figures that are not scores: every other (quality and each quality metric) lies between 0 and 1. */
+const UNBOUNDED = new Set(['timePerItem', 'throughput']);
+
+/**
+ * Why a rule can never fail, or undefined. A score lies in 0..1, so it cannot fall or rise by 1 or more; no
+ * figure here is negative, so none can fall by 100% or more of the reference.
+ */
+function neverFails(figure: string, op: '<' | '>', threshold: number, relative: boolean): string | undefined {
+  if (relative) return op === '<' && threshold <= -1 ? `${figure} cannot fall by 100% or more (it is never negative); a fall is a share under 100%, e.g. ${figure}<-5%` : undefined;
+  if (UNBOUNDED.has(figure)) return undefined;
+  if (op === '<' && threshold <= -1) return `${figure} is a score between 0 and 1, so it cannot fall by 1 or more; e.g. ${figure}<-0.02`;
+  if (op === '>' && threshold >= 1) return `${figure} is a score between 0 and 1, so it cannot rise by 1 or more; e.g. ${figure}>+0.02`;
+  return undefined;
 }
 
 /** Refuses (exit 2, before anything runs) a rule on a figure no scenario of the run has. */
@@ -127,6 +147,20 @@ export function judgeRule(rule: MetricRule, comparison: Comparison): RuleVerdict
   return { rule: rule.text, failed: false, line: `${head} passed (${judged.length > 1 ? 'closest: ' : ''}${describe(rule, worst)})${skipped}` };
 }
 
+/** The failure that stops a scenario when each budget the run enforces runs out. */
+const ENFORCED: Record<string, FailureReason> = { time: 'time_budget_exceeded', memory: 'memory_limit_exceeded', errorTolerance: 'error_tolerance_exceeded' };
+
+/**
+ * Why a broken budget whose figure reads within its limit is broken, so a FAILED line never reads "200 against
+ * 200 ms" unexplained: the run stopped the scenario when it reached the limit, or it was over by less than the
+ * figure's last decimal (3 for ms and MB, 4 for a ratio).
+ */
+function whyBroken(name: string, check: BudgetCheck, stoppedBy: FailureReason | undefined): string {
+  if (typeof check.actual !== 'number' || typeof check.limit !== 'number' || check.actual > check.limit) return '';
+  if (stoppedBy !== undefined && ownValue(ENFORCED, name) === stoppedBy) return ' (the run stopped the scenario when it reached the limit)';
+  return ' (over the limit by less than the last decimal shown)';
+}
+
 /**
  * `budgets`: fails when any scenario's budget did not hold in any of the finished runs' reports. A budget
  * nothing measured (`held: null`, e.g. memory without worker isolation) is not a failure, and is said so.
@@ -137,8 +171,9 @@ export function judgeBudgets(reports: readonly { id: string; report: Report }[])
   const many = reports.length > 1;
   for (const { id, report } of reports) {
     for (const [scenario, budgets] of Object.entries(report.budgets)) {
+      const stoppedBy = ownValue(report.scenarios, scenario)?.failureReason;
       for (const [name, check] of Object.entries(budgets)) {
-        if (check.held === false) broken.push(`${scenario} ${name} ${String(check.actual)} against ${String(check.limit)} ${check.unit}${many ? ` in ${id}` : ''}`);
+        if (check.held === false) broken.push(`${scenario} ${name} ${String(check.actual)} against ${String(check.limit)} ${check.unit}${whyBroken(name, check, stoppedBy)}${many ? ` in ${id}` : ''}`);
         if (check.held === null) unmeasured.add(`${name} in ${scenario}`);
       }
     }

@@ -1,3 +1,4 @@
+import { parseFormat, type Format } from '../cli/driveInTerminal.ts';
 import { ExitCode, type CliIO } from '../cli/io.ts';
 import type { OrchestrationConfig } from '../config/schema.ts';
 import { UsageError } from '../errors.ts';
@@ -5,7 +6,7 @@ import type { BaselineKind, SnapshotStore } from '../persistence/SnapshotStore.t
 import { compareSides, type LoadedSide } from './compareSides.ts';
 import { checkRuleFigures, judgeBudgets, judgeRule, parseFailOn, type FailOn, type RuleVerdict } from './failOn.ts';
 import { loadSide, requireFinished, resolveRef, runsOf } from './loadSide.ts';
-import { renderComparison } from './renderComparison.ts';
+import { renderComparison, renderComparisonMarkdown } from './renderComparison.ts';
 
 /** What the gate judges once the run is over: the run, or the experiment (`--repeat`), just finished. */
 export interface Finished {
@@ -22,11 +23,14 @@ export interface Finished {
 export class RegressionGate {
   readonly #against: string | undefined;
   readonly #failOn: FailOn;
+  /** The report's format: the comparison and the rule lines follow it (Markdown after a Markdown report). */
+  readonly #format: Format;
   #reference: LoadedSide | undefined;
 
-  private constructor(against: string | undefined, failOn: FailOn) {
+  private constructor(against: string | undefined, failOn: FailOn, format: Format) {
     this.#against = against;
     this.#failOn = failOn;
+    this.#format = format;
   }
 
   /** undefined when neither `--against` nor `--fail-on` is given. */
@@ -41,7 +45,7 @@ export class RegressionGate {
     if (failOn.rules.length > 0 && against === undefined) {
       throw new UsageError(`--fail-on ${failOn.rules.map((r) => `"${r.text}"`).join(', ')} compares against a reference: add --against <baseline|run id|experiment id> (only "budgets" needs none)`);
     }
-    return new RegressionGate(against, failOn);
+    return new RegressionGate(against, failOn, parseFormat(raw));
   }
 
   /** Before the run: every rule names a figure the run has, and the reference exists and is finished. */
@@ -50,6 +54,13 @@ export class RegressionGate {
     if (this.#against === undefined) return;
     const resolved = await resolveRef(store, this.#against);
     this.#reference = await loadSide(store, resolved, await requireFinished(store, resolved));
+    const names = config.scenarios.map((s) => s.name);
+    if (this.#failOn.rules.length > 0 && !names.some((name) => this.#reference?.scenarios.has(name))) {
+      const theirs = [...this.#reference.scenarios.keys()];
+      throw new UsageError(
+        `--fail-on: no scenario of this run (${names.join(', ')}) is in ${describeReference(this.#reference)} (${theirs.join(', ')}), so no rule could be judged: compare against a reference of the same scenarios`,
+      );
+    }
   }
 
   /**
@@ -58,7 +69,9 @@ export class RegressionGate {
    * lost, store failed) keeps its code and is not judged; one whose scenarios failed keeps exit 1.
    */
   async judge(store: SnapshotStore, finished: Finished, io: Pick<CliIO, 'stdout' | 'stderr'>, json: boolean, code: number): Promise<number> {
-    const out = json ? io.stderr : io.stdout;
+    // After JSON or an HTML page, anything more on stdout would break the document.
+    const out = json || this.#format === 'html' ? io.stderr : io.stdout;
+    const markdown = this.#format === 'md' && !json;
     if (code !== ExitCode.ok && code !== ExitCode.scenarioFailed) {
       io.stderr.write(`fail-on: not judged, the ${finished.kind} did not finish\n`);
       return code;
@@ -70,11 +83,14 @@ export class RegressionGate {
     if (this.#reference) {
       const comparison = compareSides(this.#reference, await loadSide(store, resolved, runs));
       // --against alone: the comparison itself is the answer.
-      if (this.#failOn.rules.length === 0 && !this.#failOn.budgets) out.write(`\n${renderComparison(comparison)}`);
+      if (this.#failOn.rules.length === 0 && !this.#failOn.budgets) out.write(`\n${markdown ? renderComparisonMarkdown(comparison) : renderComparison(comparison)}`);
       for (const rule of this.#failOn.rules) verdicts.push(judgeRule(rule, comparison));
     }
     const against = this.#reference ? [`fail-on: against ${describeReference(this.#reference)}`] : [];
-    if (verdicts.length > 0) out.write(`\n${[...against, ...verdicts.map((v) => v.line)].map((line) => `${line}\n`).join('')}`);
+    if (verdicts.length > 0) {
+      const lines = [...against, ...verdicts.map((v) => v.line)];
+      out.write(markdown ? `\n## Regression gate\n\n${lines.map((line) => `- ${line}\n`).join('')}` : `\n${lines.map((line) => `${line}\n`).join('')}`);
+    }
     const failed = verdicts.some((v) => v.failed);
     if (code === ExitCode.ok) return failed ? ExitCode.regression : ExitCode.ok;
     if (failed) io.stderr.write('fail-on: a scenario failed, so the exit code stays 1 (4 is for a finished run that fails its gate)\n');

@@ -26,23 +26,48 @@ function row(f: FigureComparison): string[] {
   ];
 }
 
+const HEAD = ['figure', 'unit', 'a mean', 'b mean', 'b − a', 'relative', '95% CI of b − a', 'p', 'significant'];
+const LEGEND = 'Differences are b − a, with a 95% CI and p from Welch\'s t; "significant" means p < 0.05.';
+
+/** What follows the scenarios' tables: scenarios on one side only, and notes about the sides. */
+function closingLines(comparison: Comparison): string[] {
+  const lines: string[] = [];
+  if (comparison.scenarios.length === 0) lines.push('No scenario is in both: nothing to compare.', '');
+  if (comparison.onlyIn.a.length > 0) lines.push(`Only in a (not compared): ${comparison.onlyIn.a.join(', ')}`);
+  if (comparison.onlyIn.b.length > 0) lines.push(`Only in b (not compared): ${comparison.onlyIn.b.join(', ')}`);
+  return lines;
+}
+
 /** The comparison as text: what each side is, then per scenario a table of means, differences, CIs and p. */
 export function renderComparison(comparison: Comparison): string {
-  const lines = [describeSide('a', comparison.a), describeSide('b', comparison.b), 'Differences are b − a, with a 95% CI and p from Welch\'s t; "significant" means p < 0.05.', ''];
+  const lines = [describeSide('a', comparison.a), describeSide('b', comparison.b), LEGEND, ''];
   for (const scenario of comparison.scenarios) {
     lines.push(`${scenario.scenario} (a ${scenario.status.a}, b ${scenario.status.b})`);
-    const table = plainTable(
-      ['figure', 'unit', 'a mean', 'b mean', 'b − a', 'relative', '95% CI of b − a', 'p', 'significant'],
-      scenario.figures.map(row),
-      { align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'], indent: '  ' },
-    );
+    const table = plainTable(HEAD, scenario.figures.map(row), { align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'], indent: '  ' });
     lines.push(table.trimEnd());
     for (const note of scenario.notes) lines.push(`  note: ${note}`);
     lines.push('');
   }
-  if (comparison.scenarios.length === 0) lines.push('No scenario is in both: nothing to compare.', '');
-  if (comparison.onlyIn.a.length > 0) lines.push(`Only in a (not compared): ${comparison.onlyIn.a.join(', ')}`);
-  if (comparison.onlyIn.b.length > 0) lines.push(`Only in b (not compared): ${comparison.onlyIn.b.join(', ')}`);
+  lines.push(...closingLines(comparison));
   for (const note of comparison.notes) lines.push(`Note: ${note}`);
   return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** Pipes and line breaks would end a GitHub table cell early. */
+const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+
+function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+}
+
+/** The comparison as GitHub Markdown (`--format md`): the same figures as the text, a table per scenario. */
+export function renderComparisonMarkdown(comparison: Comparison): string {
+  const lines = ['## Comparison', '', `- ${describeSide('a', comparison.a)}`, `- ${describeSide('b', comparison.b)}`, '', LEGEND, ''];
+  for (const scenario of comparison.scenarios) {
+    lines.push(`### ${scenario.scenario} (a ${scenario.status.a}, b ${scenario.status.b})`, '', ...markdownTable(HEAD, scenario.figures.map(row)), '');
+    if (scenario.notes.length > 0) lines.push(...scenario.notes.map((note) => `- ${note}`), '');
+  }
+  lines.push(...closingLines(comparison));
+  if (comparison.notes.length > 0) lines.push('', ...comparison.notes.map((note) => `- Note: ${note}`));
+  return `${lines.join('\n').replaceAll(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

@@ -29,6 +29,12 @@ describe('parseFailOn', () => {
     ['quality<0.02', /would fail a run whose quality rose: a fall is written with a negative threshold, e\.g\. quality<-0\.02/],
     ['timePerItem>-10%', /would fail a run whose timePerItem fell: a rise is written with a positive threshold, e\.g\. timePerItem>\+10%/],
     ['latency<-0.1', /latency is judged on time per item; gate on that instead/],
+    ['quality<+0.02', /a fall is written with a negative threshold, e\.g\. quality<-0\.02$/],
+    ['throughput>-5%', /e\.g\. throughput>\+5%$/],
+    ['budgets>1', /"budgets>1": budgets takes no operator or threshold \(it fails when any budget did not hold\); write budgets$/],
+    ['quality<-2', /"quality<-2" can never fail: quality is a score between 0 and 1, so it cannot fall by 1 or more/],
+    ['accuracy>+1', /"accuracy>\+1" can never fail: accuracy is a score between 0 and 1, so it cannot rise by 1 or more/],
+    ['throughput<-100%', /"throughput<-100%" can never fail: throughput cannot fall by 100% or more/],
   ])('refuses %j with a message saying what is wrong', (text, message) => {
     expect(() => parseFailOn(text)).toThrow(message);
   });
@@ -100,7 +106,7 @@ describe('judgeRule', () => {
 });
 
 function reportWith(budgets: Report['budgets']): Report {
-  return { budgets } as unknown as Report;
+  return { scenarios: {}, budgets } as unknown as Report;
 }
 
 describe('judgeBudgets', () => {
@@ -108,6 +114,13 @@ describe('judgeBudgets', () => {
   it('fails when a budget did not hold, naming the scenario, budget and figures', () => {
     const broken = reportWith({ one: { time: held, memory: held, errorTolerance: held, expectedQuality: { held: false, limit: 'good', actual: 0.5, unit: 'overall score' } } });
     expect(judgeBudgets([{ id: 'r1', report: broken }])).toEqual({ rule: 'budgets', failed: true, line: 'fail-on budgets: FAILED: one expectedQuality 0.5 against good overall score' });
+  });
+
+  it('says why a broken budget whose figure reads within its limit is broken', () => {
+    const stopped = { scenarios: { one: { failureReason: 'time_budget_exceeded' } }, budgets: { one: { time: { held: false, limit: 200, actual: 200, unit: 'ms' } } } } as unknown as Report;
+    expect(judgeBudgets([{ id: 'r1', report: stopped }]).line).toBe('fail-on budgets: FAILED: one time 200 against 200 ms (the run stopped the scenario when it reached the limit)');
+    const over = reportWith({ one: { time: { held: false, limit: 200, actual: 200.4, unit: 'ms' }, memory: held, errorTolerance: held, expectedQuality: held } });
+    expect(judgeBudgets([{ id: 'r1', report: over }]).line).toBe('fail-on budgets: FAILED: one time 200.4 against 200 ms');
   });
 
   it('does not count a budget nothing measured as a failure, and says so', () => {

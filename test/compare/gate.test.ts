@@ -65,4 +65,36 @@ describe('RegressionGate', () => {
     await expect(RegressionGate.fromOptions({ against: 'main', failOn: 'quality<-0.02' })?.prepare(store, config)).rejects.toMatchObject({ code: 'not_found' });
     await expect(RegressionGate.fromOptions({ against: 'main', failOn: 'coverage<-0.02' })?.prepare(store, config)).rejects.toThrow('names "coverage", which no scenario of this run measures');
   });
+
+  it('refuses, before the run, rules against a reference with no scenario in common', async () => {
+    const store = new MemorySnapshotStore();
+    await brokenBudgetRun(store, 'ref');
+    const config = parseConfig(simConfig([simScenario('two', 3)]));
+    await expect(RegressionGate.fromOptions({ against: 'ref', failOn: 'quality<-0.02' })?.prepare(store, config)).rejects.toMatchObject({
+      code: 'usage',
+      message: '--fail-on: no scenario of this run (two) is in run ref, one sample per batch (one), so no rule could be judged: compare against a reference of the same scenarios',
+    });
+    // budgets alone needs no reference in common, nor does --against alone (it prints what there is).
+    await expect(RegressionGate.fromOptions({ against: 'ref', failOn: 'budgets' })?.prepare(store, config)).resolves.toBeUndefined();
+  });
+
+  it('appends the comparison and the rule lines as Markdown after a Markdown report', async () => {
+    const store = new MemorySnapshotStore();
+    await brokenBudgetRun(store, 'r1');
+    await brokenBudgetRun(store, 'r2');
+    const config = parseConfig(simConfig([simScenario('one', 3)]));
+    const shown = RegressionGate.fromOptions({ against: 'r1', format: 'md' });
+    await shown?.prepare(store, config);
+    const table = capture();
+    expect(await shown?.judge(store, { kind: 'run', id: 'r2' }, table.io, false, 0)).toBe(0);
+    expect(table.out()).toMatch(/^\n## Comparison\n\n- a = run r1, skill poor@1, one sample per batch\n- b = run r2, /);
+    expect(table.out()).toContain('### one (a complete, b complete)\n\n| figure | unit | a mean | b mean | b − a | relative | 95% CI of b − a | p | significant |\n| --- | --- |');
+    expect(table.out()).toMatch(/^\| accuracy \| score \| 0\.5 \(n 3\) \| 0\.5 \(n 3\) \| 0 \| 0% \|/m);
+
+    const gated = RegressionGate.fromOptions({ against: 'r1', failOn: 'quality<-0.02', format: 'md' });
+    await gated?.prepare(store, config);
+    const lines = capture();
+    await gated?.judge(store, { kind: 'run', id: 'r2' }, lines.io, false, 0);
+    expect(lines.out()).toMatch(/^\n## Regression gate\n\n- fail-on: against run r1, one sample per batch\n- fail-on quality<-0\.02: passed/);
+  });
 });
