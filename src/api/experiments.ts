@@ -1,5 +1,5 @@
 import { hashKey } from '../actors/seededRandom.ts';
-import type { ExperimentMembership, OrchestrationConfig } from '../config/schema.ts';
+import { ExperimentMembershipSchema, type ExperimentMembership, type OrchestrationConfig } from '../config/schema.ts';
 import { ScenarioError } from '../errors.ts';
 import type { SnapshotStore } from '../persistence/SnapshotStore.ts';
 import { configOrder, startOrder } from '../report/experimentOrder.ts';
@@ -136,15 +136,64 @@ export function repeatConfig(base: OrchestrationConfig, experiment: { id: string
   };
 }
 
-/** `experiment E: 5 repeats (4 complete, 1 paused)`, one line per experiment among stored runs, for `scenarios list`. */
-export function experimentLines(rows: readonly { id: string; status: string }[]): string[] {
-  const byExperiment = new Map<string, string[]>();
+/** Where an experiment stands as a whole, from its repeats: running or paused while any repeat is (or one has not run), then failed or complete. */
+export type ExperimentStatus = 'running' | 'paused' | 'complete' | 'failed';
+
+/** An experiment among stored runs, as `scenarios list` shows it (and `list --json` gives it, with kind "experiment"). */
+export interface ExperimentListing {
+  kind: 'experiment';
+  id: string;
+  status: ExperimentStatus;
+  /** Repeats planned (`--repeat N`). */
+  repeats: number;
+  /** Repeats stored (started): the rest have not run yet. */
+  stored: number;
+  /** Stored repeats by their run's status. */
+  repeatStatuses: Record<string, number>;
+  /** Its stored runs' ids, in repeat order. */
+  runs: string[];
+}
+
+/** The experiment's status from its repeats' statuses (a repeat not stored counts as `missing`). */
+export function experimentStatus(statuses: readonly string[]): ExperimentStatus {
+  if (statuses.includes('running')) return 'running';
+  // Interrupted in a repeat, or between two (the next one not stored yet): resume E runs the rest.
+  if (statuses.includes('paused') || statuses.includes('missing')) return 'paused';
+  return statuses.includes('failed') ? 'failed' : 'complete';
+}
+
+/** Repeats planned, from a stored repeat's config (`experiment.of`); undefined when it cannot be read. */
+async function plannedRepeats(store: SnapshotStore, runId: string): Promise<number | undefined> {
+  const config: unknown = (await store.load(runId))?.config;
+  const membership = typeof config === 'object' && config !== null ? ExperimentMembershipSchema.safeParse((config as { experiment?: unknown }).experiment) : undefined;
+  return membership?.success ? membership.data.of : undefined;
+}
+
+/** Each experiment among stored runs `rows` (a store's list()), with how many of its repeats are stored and how they stand. */
+export async function listExperiments(store: SnapshotStore, rows: readonly { id: string; status: string }[]): Promise<ExperimentListing[]> {
+  const byExperiment = new Map<string, { id: string; index: number; status: string }[]>();
   for (const row of rows) {
     const parsed = parseExperimentRunId(row.id);
-    if (parsed) byExperiment.set(parsed.experimentId, [...(byExperiment.get(parsed.experimentId) ?? []), row.status]);
+    if (parsed) byExperiment.set(parsed.experimentId, [...(byExperiment.get(parsed.experimentId) ?? []), { id: row.id, index: parsed.index, status: row.status }]);
   }
-  return [...byExperiment].map(([id, statuses]) => {
-    const counts = [...new Set(statuses)].map((status) => `${statuses.filter((s) => s === status).length} ${status}`);
-    return `experiment ${id}: ${statuses.length} stored repeat${statuses.length === 1 ? '' : 's'} (${counts.join(', ')}); scenarios report ${id}`;
+  return Promise.all(
+    [...byExperiment].map(async ([id, found]): Promise<ExperimentListing> => {
+      const runs = [...found].sort((a, b) => a.index - b.index);
+      const repeats = Math.max((await plannedRepeats(store, runs[0]?.id ?? '')) ?? 0, ...runs.map((r) => r.index));
+      const statuses = runs.map((r) => r.status);
+      const repeatStatuses: Record<string, number> = {};
+      for (const status of statuses) repeatStatuses[status] = (repeatStatuses[status] ?? 0) + 1;
+      const all = [...statuses, ...Array.from({ length: repeats - runs.length }, () => 'missing')];
+      return { kind: 'experiment', id, status: experimentStatus(all), repeats, stored: runs.length, repeatStatuses, runs: runs.map((r) => r.id) };
+    }),
+  );
+}
+
+/** `experiment E: paused, 2 of 3 repeats stored (1 complete, 1 paused); …`, one line per experiment, for `scenarios list`. */
+export function experimentLines(experiments: readonly ExperimentListing[]): string[] {
+  return experiments.map((e) => {
+    const counts = Object.entries(e.repeatStatuses).map(([status, count]) => `${count} ${status}`);
+    const next = e.status === 'paused' || e.status === 'running' ? `scenarios resume ${e.id} runs the rest` : `scenarios report ${e.id}`;
+    return `experiment ${e.id}: ${e.status}, ${e.stored} of ${e.repeats} repeat${e.repeats === 1 ? '' : 's'} stored (${counts.join(', ')}); ${next}`;
   });
 }

@@ -89,7 +89,8 @@ export const commandSpecs = {
   },
   list: {
     usage: 'list',
-    description: 'List stored orchestrations, newest first',
+    description:
+      'List stored orchestrations, newest first, then a line per experiment (run --repeat): its status and how many of its repeats are stored. With --json, an array: each run with "kind": "run", then each experiment as { "kind": "experiment", id, status, repeats (planned), stored, repeatStatuses, runs }',
     options: [jsonOption, dbOption],
     examples: ['scenarios list', 'scenarios list --json --db postgres://localhost/scenarios'],
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experimentLines, experimentRunId, findExperimentRuns, newExperimentId, parseExperimentRunId, repeatConfig, repeatSeed } from '../../src/api/experiments.ts';
+import { experimentLines, experimentRunId, experimentStatus, findExperimentRuns, listExperiments, newExperimentId, parseExperimentRunId, repeatConfig, repeatSeed } from '../../src/api/experiments.ts';
 import { defaultConfig } from '../../src/config/defaultConfig.ts';
 import { parseConfig } from '../../src/config/parseConfig.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
@@ -56,8 +56,27 @@ describe('experiments', () => {
     expect(repeatConfig(base, { ...experiment, sameData: true }, 3).seed).toBe(42);
   });
 
-  it('lists each experiment among stored runs with its repeats by status', () => {
-    const lines = experimentLines([{ id: 'E.r2', status: 'paused' }, { id: 'orch-1', status: 'complete' }, { id: 'E.r1', status: 'complete' }, { id: 'F.r1', status: 'failed' }]);
-    expect(lines).toEqual(['experiment E: 2 stored repeats (1 paused, 1 complete); scenarios report E', 'experiment F: 1 stored repeat (1 failed); scenarios report F']);
+  it('lists each experiment among stored runs: its status, how many of its planned repeats are stored, and how they stand', async () => {
+    const store = new MemorySnapshotStore();
+    const row = (id: string, status: 'paused' | 'complete' | 'failed', config: object) =>
+      store.create({ id, config, skill: { name: 'simulated', version: '1' }, status, snapshot: null, machineVersion: '1', xstateVersion: '5', owner: null, leaseExpiresAt: null });
+    const membership = (index: number) => ({ experiment: { id: 'E', index, of: 3, seed: 42 } });
+    await row('E.r2', 'paused', membership(2));
+    await row('orch-1', 'complete', {});
+    await row('E.r1', 'complete', membership(1));
+    await row('F.r1', 'failed', { experiment: { id: 'F', index: 1, of: 1, seed: 1 } });
+    const experiments = await listExperiments(store, await store.list());
+    expect(experiments.find((e) => e.id === 'E')).toEqual({ kind: 'experiment', id: 'E', status: 'paused', repeats: 3, stored: 2, repeatStatuses: { complete: 1, paused: 1 }, runs: ['E.r1', 'E.r2'] });
+    expect(experimentLines(experiments).sort()).toEqual([
+      'experiment E: paused, 2 of 3 repeats stored (1 complete, 1 paused); scenarios resume E runs the rest',
+      'experiment F: failed, 1 of 1 repeat stored (1 failed); scenarios report F',
+    ]);
+  });
+
+  it("says an experiment stopped between repeats is paused, and one whose repeats all finished is complete or failed", () => {
+    expect(experimentStatus(['complete', 'missing'])).toBe('paused');
+    expect(experimentStatus(['complete', 'running', 'missing'])).toBe('running');
+    expect(experimentStatus(['complete', 'failed'])).toBe('failed');
+    expect(experimentStatus(['complete', 'complete'])).toBe('complete');
   });
 });

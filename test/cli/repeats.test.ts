@@ -76,13 +76,13 @@ describe('scenarios run --repeat', () => {
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     expect(experiment(rebuilt.stdout)).toEqual(live);
     const text = await runCli(['report', 'stored', '--db', db]);
-    expect(text.stdout).toMatch(/^Busy time per item \(ms\)\n {2}Scenario +Median \[95% CI\] +Mean \[95% CI\] +n +Outliers$/m);
+    expect(text.stdout).toMatch(/^Busy time per item \(ms\)\n {2}Scenario +Median \[95% CI\] +Geometric mean \[95% CI\] +n +Outliers$/m);
     const one = await runCli(['report', 'stored.r2', '--json']);
     const repeat = ReportSchema.parse(JSON.parse(one.stdout));
     expect(repeat.seed).toBe(repeatSeed(11, 2, false));
     expect(Object.keys(repeat.scenarios)).toEqual(['b', 'c', 'a']);
     const list = await runCli(['list', '--db', db]);
-    expect(list.stdout).toContain('experiment stored: 3 stored repeats (3 complete); scenarios report stored');
+    expect(list.stdout).toContain('experiment stored: complete, 3 of 3 repeats stored (3 complete); scenarios report stored');
   }, 180_000);
 
   it('Ctrl+C during a repeat pauses it and starts no more (exit 130); resume E finishes it, runs the rest and prints the experiment report', async () => {
@@ -97,11 +97,16 @@ describe('scenarios run --repeat', () => {
     expect(cli.stdout()).toBe('');
 
     const list = await runCli(['list', '--db', db, '--json']);
-    const rows = (JSON.parse(list.stdout) as { id: string; status: string }[]).map((r) => [r.id, r.status]).sort();
-    expect(rows).toEqual([['cut.r1', 'complete'], ['cut.r2', 'paused']]);
+    const entries = JSON.parse(list.stdout) as { kind: string; id: string; status: string }[];
+    expect(entries.filter((e) => e.kind === 'run').map((r) => [r.id, r.status]).sort()).toEqual([['cut.r1', 'complete'], ['cut.r2', 'paused']]);
+    expect(entries.filter((e) => e.kind === 'experiment')).toEqual([{ kind: 'experiment', id: 'cut', status: 'paused', repeats: 3, stored: 2, repeatStatuses: { complete: 1, paused: 1 }, runs: ['cut.r1', 'cut.r2'] }]);
+    expect((await runCli(['list', '--db', db])).stdout).toContain('experiment cut: paused, 2 of 3 repeats stored (1 complete, 1 paused); scenarios resume cut runs the rest');
+    const inspect = await runCli(['inspect', 'cut', '--db', db]);
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr).toContain('"cut" is an experiment of 2 stored repeats (cut.r1, cut.r2): inspect one of them, e.g. scenarios inspect cut.r1');
     const status = await runCli(['status', 'cut']);
     expect(status.stdout.split('\n').slice(0, 4)).toEqual([
-      'experiment cut: 1 of 3 repeats finished (scenarios resume cut runs the rest)',
+      'experiment cut: paused, 1 of 3 repeats finished (scenarios resume cut runs the rest)',
       `  cut.r1  complete  seed ${repeatSeed(11, 1, false)}`,
       `  cut.r2  paused  seed ${repeatSeed(11, 2, false)}`,
       '  cut.r3  missing',

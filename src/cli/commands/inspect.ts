@@ -1,3 +1,4 @@
+import { findExperimentRuns } from '../../api/experiments.ts';
 import { loadStoredRun } from '../../api/storedRun.ts';
 import { ScenarioError, UsageError } from '../../errors.ts';
 import { defaultInspectorPort } from '../../inspect/inspectorPort.ts';
@@ -21,6 +22,11 @@ export async function inspectCommand(id: string, raw: Record<string, unknown>, i
   if (!store) throw new ScenarioError('not_found', `no orchestration "${id}" in ${storeName(spec, io.env, io.cwd)} (see scenarios list)`);
   let run;
   try {
+    // An experiment (scenarios run --repeat) is N runs: the inspector shows one, so name them.
+    const repeats = (await store.load(id)) ? [] : await findExperimentRuns(store, id);
+    if (repeats.length > 0) {
+      throw new UsageError(`"${id}" is an experiment of ${repeats.length} stored repeat${repeats.length === 1 ? '' : 's'} (${repeats.join(', ')}): inspect one of them, e.g. scenarios inspect ${repeats[0] ?? `${id}.r1`} (scenarios status ${id} shows where each stands)`);
+    }
     run = await loadStoredRun(store, id);
   } finally {
     await store.close();

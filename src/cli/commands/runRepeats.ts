@@ -3,7 +3,7 @@ import { commandSkill } from '../../actors/commandSkill.ts';
 import { loadAbSkill } from '../../ab/loadAbSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { createDurableOrchestration, resumeOrchestration, type DurableOrchestration } from '../../api/durableOrchestration.ts';
-import { MAX_REPEATS, experimentRunId, findExperimentRuns, loadExperiment, loadExperimentReport, newExperimentId, repeatConfig, repeatSeed, type StoredExperiment } from '../../api/experiments.ts';
+import { MAX_REPEATS, experimentRunId, experimentStatus, findExperimentRuns, loadExperiment, loadExperimentReport, newExperimentId, repeatConfig, repeatSeed, type StoredExperiment } from '../../api/experiments.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
 import { validateConfig } from '../../config/parseConfig.ts';
@@ -302,12 +302,13 @@ export async function reportExperiment(store: SnapshotStore, experimentId: strin
 export async function statusExperiment(store: SnapshotStore, experimentId: string, json: boolean, io: CliIO): Promise<number> {
   const experiment = await loadExperiment(store, experimentId);
   const runs = experiment.repeats.map((r) => ({ index: r.index, runId: r.runId, seed: r.seed, status: r.status }));
+  const status = experimentStatus(runs.map((r) => r.status));
   if (json) {
-    io.stdout.write(`${JSON.stringify({ experimentId, repeats: experiment.membership.of, seed: experiment.membership.seed, sameData: experiment.sameData, runs }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ experimentId, status, repeats: experiment.membership.of, seed: experiment.membership.seed, sameData: experiment.sameData, runs }, null, 2)}\n`);
     return ExitCode.ok;
   }
-  const unfinished = runs.some((r) => r.status !== 'complete' && r.status !== 'failed');
-  io.stdout.write(`experiment ${experimentId}: ${runs.filter((r) => r.status === 'complete' || r.status === 'failed').length} of ${runs.length} repeats finished${unfinished ? ` (scenarios resume ${experimentId} runs the rest)` : ''}\n`);
+  const unfinished = status === 'paused' || status === 'running';
+  io.stdout.write(`experiment ${experimentId}: ${status}, ${runs.filter((r) => r.status === 'complete' || r.status === 'failed').length} of ${runs.length} repeats finished${unfinished ? ` (scenarios resume ${experimentId} runs the rest)` : ''}\n`);
   for (const r of runs) io.stdout.write(`  ${r.runId}  ${r.status}${r.seed === null ? '' : `  seed ${r.seed}`}\n`);
   return ExitCode.ok;
 }

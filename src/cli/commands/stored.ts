@@ -1,4 +1,4 @@
-import { experimentLines, findExperimentRuns } from '../../api/experiments.ts';
+import { experimentLines, findExperimentRuns, listExperiments } from '../../api/experiments.ts';
 import { loadStoredRun } from '../../api/storedRun.ts';
 import { isoFromEpochMs } from '../../report/format.ts';
 import { openExistingStore, storeName } from '../../persistence/openStore.ts';
@@ -38,8 +38,10 @@ const iso = (ms: number | null) => (ms === null ? '-' : isoFromEpochMs(ms));
 export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<number> {
   return withStore(raw, io, async (store) => {
     const rows = await store.list();
+    // Runs of `scenarios run --repeat` are the rows E.r1…E.rN; each experiment gets an entry (a line) of its own.
+    const experiments = await listExperiments(store, rows);
     if (raw.json === true) {
-      io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify([...rows.map((row) => ({ kind: 'run', ...row })), ...experiments], null, 2)}\n`);
       return 0;
     }
     if (rows.length === 0) {
@@ -52,8 +54,7 @@ export function listCommand(raw: Record<string, unknown>, io: CliIO): Promise<nu
       return [r.id, r.status, r.skill, iso(r.updatedAt), driver];
     });
     io.stdout.write((await tables()).plainTable(['id', 'status', 'skill', 'updated', 'driver'], table));
-    // Runs of `scenarios run --repeat` are the rows E.r1…E.rN above; each experiment gets a line of its own.
-    for (const line of experimentLines(rows)) io.stdout.write(`${line}\n`);
+    for (const line of experimentLines(experiments)) io.stdout.write(`${line}\n`);
     return 0;
   });
 }
