@@ -60,7 +60,8 @@ const STDERR_TAIL = 5;
 
 /**
  * A skill in any language: one long-lived child process per scenario (started on that scenario's first
- * batch, and again after it died or was killed), speaking the JSON-lines protocol of docs/skill-protocol.md
+ * batch, and again after it died or was killed; each answers a warm-up request before a batch of the run is
+ * timed, see `ready`), speaking the JSON-lines protocol of docs/skill-protocol.md
  * (schemas in skillProtocol.ts). Several requests may be in flight per child; responses match by id.
  * @example
  * ```ts
