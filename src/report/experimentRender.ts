@@ -82,6 +82,19 @@ function header(report: ExperimentReport): string {
   return `Experiment ${report.experimentId}: ${report.repeats} repeats, ${skill}${seeds}`;
 }
 
+/**
+ * The scaling sentences read `~-0.868 ms per item` where a fitted term is negative: `about −0.868` reads as a
+ * number (a real minus sign, and a word for the tilde).
+ */
+function readableApproximations(text: string): string {
+  return text.replaceAll(/~-(?=\d)/g, 'about −').replaceAll(/~(?=\d)/g, 'about ');
+}
+
+/** The scaling fit over every repeat in a sentence, and its notes. */
+function scalingLines(report: ExperimentReport): { sentence: string; notes: string[] } {
+  return { sentence: readableApproximations(describeScaling(report.scaling)), notes: report.scaling.notes.map(readableApproximations) };
+}
+
 /** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */
 function alignColumns(rows: readonly (readonly string[])[], indent = '  '): string[] {
   const widths: number[] = [];
@@ -97,8 +110,9 @@ export function renderExperimentText(report: ExperimentReport): string {
   }
   const [abHead, ...verdicts] = abVerdictLines(report);
   if (abHead !== undefined) lines.push('', abHead, ...verdicts.map((v) => `  ${v}`));
-  lines.push('', `Scaling over every repeat: ${describeScaling(report.scaling)}`);
-  for (const note of report.scaling.notes) lines.push(`  note: ${note}`);
+  const scaling = scalingLines(report);
+  lines.push('', `Scaling over every repeat: ${scaling.sentence}`);
+  for (const note of scaling.notes) lines.push(`  note: ${note}`);
   lines.push('', 'Notes', ...(report.notes.length === 0 ? ['  none'] : report.notes.map((n) => `  - ${n}`)));
   lines.push('', 'How to read it', ...Object.values(report.definitions).map((d) => `  - ${d}`));
   return `${lines.join('\n')}\n`;
@@ -121,7 +135,8 @@ export function renderExperimentMarkdown(report: ExperimentReport): string {
   }
   const [abHead, ...abVerdicts] = abVerdictLines(report);
   if (abHead !== undefined) lines.push('', `## ${abHead}`, '', ...abVerdicts.map((v) => `- ${v}`));
-  lines.push('', '## Scaling over every repeat', '', describeScaling(report.scaling), ...report.scaling.notes.map((n) => `- ${n}`));
+  const scaling = scalingLines(report);
+  lines.push('', '## Scaling over every repeat', '', scaling.sentence, ...scaling.notes.map((n) => `- ${n}`));
   lines.push('', '## Notes', '', ...(report.notes.length === 0 ? ['None.'] : report.notes.map((n) => `- ${n}`)));
   lines.push('', '## How to read it', '', ...Object.values(report.definitions).map((d) => `- ${d}`));
   return `${lines.join('\n')}\n`;

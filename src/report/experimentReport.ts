@@ -148,6 +148,20 @@ function scalingPoints(stored: readonly ExperimentRepeat[]): ScalingPoint[] {
   );
 }
 
+/** How fitScaling's note on differing batch sizes begins; it lists every point's batch size. */
+const BATCH_SIZES_NOTE = 'Batch sizes differ (';
+
+/**
+ * The batch-size note with the sizes grouped (`10, 50, 100 across 15 points`): over repeats, naming each of
+ * 15 points' batch size (`simple@r1 10, …`) says three numbers fifteen times.
+ */
+function groupedBatchSizes(note: string, points: readonly ScalingPoint[], used: number): string {
+  const close = note.indexOf('), ');
+  if (close === -1) return note;
+  const sizes = [...new Set(points.map((p) => p.batchSize))].sort((a, b) => a - b);
+  return `${BATCH_SIZES_NOTE}${sizes.join(', ')} across ${used} points${note.slice(close)}`;
+}
+
 /** fitScaling over every repeat's points; its basis counts points as (repeat, scenario) pairs, not scenarios. */
 function scalingOverRepeats(stored: readonly ExperimentRepeat[]): ExperimentReport['scaling'] {
   const points = scalingPoints(stored);
@@ -155,6 +169,7 @@ function scalingOverRepeats(stored: readonly ExperimentRepeat[]): ExperimentRepo
   const repeats = new Set(points.map((p) => p.name.slice(p.name.lastIndexOf('@')))).size;
   return {
     ...scaling,
+    notes: scaling.notes.map((note) => (note.startsWith(BATCH_SIZES_NOTE) ? groupedBatchSizes(note, points, scaling.points) : note)),
     basis:
       `Compares busy time (time inside the skill, excluding barrier waits and pauses) against items processed ` +
       `over ${scaling.points} points: each completed scenario of each of ${repeats} repeat${repeats === 1 ? '' : 's'}.`,

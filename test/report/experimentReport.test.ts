@@ -79,6 +79,19 @@ describe('buildExperimentReport', () => {
     expect(report.scaling.points).toBe(15);
     expect(report.scaling.exponentCi95?.degreesOfFreedom).toBe(13);
     expect(report.scaling.basis).toContain('over 15 points: each completed scenario of each of 5 repeats');
+    // The batch sizes grouped, not each of the 15 points' named.
+    const sizes = report.scaling.notes.find((n) => n.startsWith('Batch sizes differ'));
+    expect(sizes).toBe('Batch sizes differ (10, 50, 100 across 15 points), so part of the per-item difference comes from per-batch overhead being spread over more items, not from load.');
+  });
+
+  it('prints a negative fitted term as a number ("about −0.868"), not "~-0.868"', () => {
+    const report = buildExperimentReport({ experimentId: 'E', seed: 7, sameData: false, repeats: 5, runs: fiveRepeats() });
+    const twoTerm = { perBatchMs: { estimate: 6.206, standardError: 1.912 }, perItemMs: { estimate: -0.868, standardError: 0.626 }, rSquared: 0.2, degreesOfFreedom: 13 };
+    const negative = { ...report, scaling: { ...report.scaling, twoTerm } };
+    for (const rendered of [renderExperimentText(negative), renderExperimentMarkdown(negative)]) {
+      expect(rendered).toContain('Fitted cost: about 6.206 ms per batch (SE 1.912) + about −0.868 ms per item (SE 0.626)');
+      expect(rendered).not.toContain('~');
+    }
   });
 
   it('leaves out a repeat where a scenario failed, and says which repeats are missing and how to finish them', () => {
