@@ -368,19 +368,7 @@ function qualitySpec(data, width) {
       for (const q of estimates) {
         const index = names.indexOf(q.scenario);
         if (index < 0 || q.low === null || q.high === null || !u.series[index + 1].show) continue;
-        const x = u.valToPos(index, 'x', true);
-        const top = u.valToPos(q.high, 'y', true);
-        const bottom = u.valToPos(q.low, 'y', true);
-        ctx.strokeStyle = colourOf(index);
-        ctx.lineWidth = 2 * px;
-        ctx.beginPath();
-        ctx.moveTo(x, top);
-        ctx.lineTo(x, bottom);
-        for (const y of [top, bottom]) {
-          ctx.moveTo(x - 8 * px, y);
-          ctx.lineTo(x + 8 * px, y);
-        }
-        ctx.stroke();
+        whisker(u, ctx, px, u.valToPos(index, 'x', true), q.low, q.high, colourOf(index), 8);
       }
     });
   const short = (name) => (name.length > 18 ? `${name.slice(0, 17)}…` : name);
@@ -411,8 +399,8 @@ function qualitySpec(data, width) {
 /** Version a and b of an A/B run: their own colours, not a scenario's. */
 const AB_COLOURS = { a: '#0f766e', b: '#c2410c' };
 
-/** Whiskers of a 95% CI at canvas x, in `colour`. */
-function whisker(u, ctx, px, x, low, high, colour) {
+/** Whiskers of a 95% CI at canvas x, in `colour`, capped `halfWidth` CSS pixels either side. */
+function whisker(u, ctx, px, x, low, high, colour, halfWidth = 6) {
   const top = u.valToPos(high, 'y', true);
   const bottom = u.valToPos(low, 'y', true);
   ctx.strokeStyle = colour;
@@ -421,8 +409,8 @@ function whisker(u, ctx, px, x, low, high, colour) {
   ctx.moveTo(x, top);
   ctx.lineTo(x, bottom);
   for (const y of [top, bottom]) {
-    ctx.moveTo(x - 6 * px, y);
-    ctx.lineTo(x + 6 * px, y);
+    ctx.moveTo(x - halfWidth * px, y);
+    ctx.lineTo(x + halfWidth * px, y);
   }
   ctx.stroke();
 }
