@@ -82,17 +82,9 @@ function header(report: ExperimentReport): string {
   return `Experiment ${report.experimentId}: ${report.repeats} repeats, ${skill}${seeds}`;
 }
 
-/**
- * The scaling sentences read `~-0.868 ms per item` where a fitted term is negative: `about −0.868` reads as a
- * number (a real minus sign, and a word for the tilde).
- */
-function readableApproximations(text: string): string {
-  return text.replaceAll(/~-(?=\d)/g, 'about −').replaceAll(/~(?=\d)/g, 'about ');
-}
-
 /** The scaling fit over every repeat in a sentence, and its notes. */
 function scalingLines(report: ExperimentReport): { sentence: string; notes: string[] } {
-  return { sentence: readableApproximations(describeScaling(report.scaling)), notes: report.scaling.notes.map(readableApproximations) };
+  return { sentence: describeScaling(report.scaling), notes: report.scaling.notes };
 }
 
 /** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */

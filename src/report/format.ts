@@ -20,6 +20,12 @@ export function formatNumber(value: number, decimals = 3): string {
   return String(roundTo(value, decimals));
 }
 
+/** A fitted estimate in prose: "about 2.579", "about −0.868" (a real minus sign: "~-0.868" does not read as a number). */
+export function formatApprox(value: number, decimals = 3): string {
+  const rounded = roundTo(value, decimals);
+  return `about ${rounded < 0 ? `−${String(-rounded)}` : String(rounded)}`;
+}
+
 /** "a", "a and b", "a, b and c": scenario lists read as prose in recommendations. */
 export function listInProse(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

@@ -1,6 +1,6 @@
 /** Phrases both renderers share, so the text and Markdown reports never disagree. */
 import { ownValue } from '../ownKeys.ts';
-import { formatMs, formatNumber, formatPercent } from './format.ts';
+import { formatApprox, formatMs, formatNumber, formatPercent } from './format.ts';
 import { qualityThreshold } from './quality.ts';
 import type { BudgetCheck, MissingMetric, ProcessMemory, Report, Scaling } from './schema.ts';
 
@@ -52,8 +52,8 @@ function describeTwoTerm(scaling: Scaling): string {
   const { perBatchMs, perItemMs, rSquared } = scaling.twoTerm;
   const fitQuality = rSquared === null ? '' : `, R² ${formatNumber(rSquared)}`;
   return (
-    ` Fitted cost: ~${formatNumber(perBatchMs.estimate)} ms per batch (SE ${formatNumber(perBatchMs.standardError)})` +
-    ` + ~${formatNumber(perItemMs.estimate)} ms per item (SE ${formatNumber(perItemMs.standardError)})${fitQuality}.`
+    ` Fitted cost: ${formatApprox(perBatchMs.estimate)} ms per batch (SE ${formatNumber(perBatchMs.standardError)})` +
+    ` + ${formatApprox(perItemMs.estimate)} ms per item (SE ${formatNumber(perItemMs.standardError)})${fitQuality}.`
   );
 }
 

@@ -1,6 +1,6 @@
 import { ownValue } from '../ownKeys.ts';
 import type { ScenarioBudgets } from './budgets.ts';
-import { formatMs, formatNumber, formatPercent, listInProse } from './format.ts';
+import { formatApprox, formatMs, formatNumber, formatPercent, listInProse } from './format.ts';
 import { qualityThreshold } from './quality.ts';
 import { batchTimeShare, usableScalingPoints } from './scaling.ts';
 import type { BarrierRecord, FailureReason, Report, ScenarioReport } from './schema.ts';
@@ -130,7 +130,7 @@ function scalingSentences(report: RecommendationInput): string[] {
     );
     if (batchTimeShare(points, scaling.perBatchMs) > 0.5) {
       out.push(
-        `Busy time is driven by batch count (~${formatNumber(scaling.perBatchMs)} ms per batch) rather than item count: ` +
+        `Busy time is driven by batch count (${formatApprox(scaling.perBatchMs)} ms per batch) rather than item count: ` +
           'larger batches would cut time.',
       );
     }

@@ -1,5 +1,5 @@
 import { fitLogLog, fitTwoTerm, type LogLogFit, type TwoTermFit } from './fit.ts';
-import { formatNumber, formatPercent } from './format.ts';
+import { formatApprox, formatNumber, formatPercent } from './format.ts';
 import { roundTo } from './round.ts';
 import type { Scaling } from './schema.ts';
 
@@ -144,8 +144,8 @@ export function fitScaling(points: readonly ScalingPoint[]): Scaling {
       const share = batchTimeShare(used, split.perBatchMs);
       if (share > 0.5) {
         notes.push(
-          `Time is driven by batch count (~${formatNumber(split.perBatchMs)} ms per batch, ${formatPercent(share)} of busy time) ` +
-            `rather than item count (~${formatNumber(split.perItemMs)} ms per item).`,
+          `Time is driven by batch count (${formatApprox(split.perBatchMs)} ms per batch, ${formatPercent(share)} of busy time) ` +
+            `rather than item count (${formatApprox(split.perItemMs)} ms per item).`,
         );
       }
     }

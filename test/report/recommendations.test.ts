@@ -129,7 +129,7 @@ describe('recommend (through buildReport)', () => {
     // Three points that are far from a straight line on log-log: the exponent's CI spans every band.
     expect(comparison.scaling.verdict).toBe('inconclusive');
     expect(recommendations).toContain(
-      'Busy time is driven by batch count (~20 ms per batch) rather than item count: larger batches would cut time.',
+      'Busy time is driven by batch count (about 20 ms per batch) rather than item count: larger batches would cut time.',
     );
   });
 });

@@ -40,7 +40,7 @@ describe('fitScaling', () => {
       'Batch sizes differ (a 10, b 30, c 50, d 80, e 100), so part of the per-item difference comes from per-batch ' +
         'overhead being spread over more items, not from load.',
     );
-    expect(scaling.notes.join(' ')).toMatch(/Time is driven by batch count \(~20 ms per batch/);
+    expect(scaling.notes.join(' ')).toMatch(/Time is driven by batch count \(about 20 ms per batch/);
   });
 
   it('calls three noisy points with batch-driven time inconclusive: the CI reaches from negative to superlinear', () => {

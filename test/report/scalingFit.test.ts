@@ -75,7 +75,7 @@ describe('two-term fit busy = a × batches + b × items (values worked out by ha
   });
 
   it('prints them', () => {
-    expect(describeScaling(scaling)).toMatch(/Fitted cost: ~2\.579 ms per batch \(SE 0\.263\) \+ ~0\.579 ms per item \(SE 0\.263\), R² 0\.961\.$/);
+    expect(describeScaling(scaling)).toMatch(/Fitted cost: about 2\.579 ms per batch \(SE 0\.263\) \+ about 0\.579 ms per item \(SE 0\.263\), R² 0\.961\.$/);
   });
 });
 
