@@ -1,6 +1,5 @@
 import { ownValue } from '../ownKeys.ts';
 import type { BatchRecord } from '../persistence/SnapshotStore.ts';
-import { throughputPerSecond } from '../report/experimentReport.ts';
 import type { Report } from '../report/schema.ts';
 import { latencyScore } from '../report/quality.ts';
 import { roundTo } from '../report/round.ts';
@@ -185,8 +184,7 @@ export function batchSamples(records: readonly BatchRecord[], sampling: BatchSam
 
 /**
  * One value per repeat that completed the scenario, from that repeat's report: each quality score (overall as
- * `quality`), busy time per item (`comparison.timePerItemMs`) and throughput: items per second of working
- * time, as the experiment report gives it (a repeat's scenarios wait at barriers and run batches in parallel).
+ * `quality`), busy time per item (`comparison.timePerItemMs`) and its inverse, items per busy second.
  */
 export function repeatSamples(reports: readonly Report[], scenario: string): ScenarioSamples {
   const completed = reports.filter((r) => ownValue(r.scenarios, scenario)?.status === 'complete');
@@ -202,12 +200,13 @@ export function repeatSamples(reports: readonly Report[], scenario: string): Sce
       const value = ownValue(scores, metric);
       if (typeof value === 'number') push(figures, metric, value);
     }
+    // Per busy second, as a run's batches are sampled, so a run and an experiment compare one quantity (the
+    // experiment report's own throughputPerSecond is per working second: a different figure).
     const perItem = ownValue(report.comparison.timePerItemMs, scenario);
-    if (typeof perItem === 'number') push(figures, TIME_PER_ITEM, perItem);
-    // As the experiment report counts it, so `compare` and `run --repeat` print one throughput.
-    const own = ownValue(report.scenarios, scenario);
-    const throughput = own === undefined ? null : throughputPerSecond(own);
-    if (throughput !== null) push(figures, THROUGHPUT, throughput);
+    if (typeof perItem === 'number') {
+      push(figures, TIME_PER_ITEM, perItem);
+      if (perItem > 0) push(figures, THROUGHPUT, 1000 / perItem);
+    }
   }
   const present = reports.filter((r) => ownValue(r.scenarios, scenario) !== undefined).length;
   const notes = present > completed.length ? [`${present - completed.length} of ${present} repeat(s) did not complete this scenario: left out`] : [];
