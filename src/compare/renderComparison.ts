@@ -2,6 +2,7 @@ import { plainTable } from '../cli/table.ts';
 import { formatP, formatRelative, formatValue } from './formatFigures.ts';
 import type { Comparison, ComparisonSide, FigureComparison } from './schema.ts';
 import { skillLabel } from '../ab/skillLabel.ts';
+import { markdownTable } from '../report/markdownTable.ts';
 
 function describeSide(label: string, side: ComparisonSide): string {
   const what = side.kind === 'run' ? `run ${side.id}` : `experiment ${side.id} (${side.runs.length} repeat(s))`;
@@ -51,13 +52,6 @@ export function renderComparison(comparison: Comparison): string {
   lines.push(...closingLines(comparison));
   for (const note of comparison.notes) lines.push(`Note: ${note}`);
   return `${lines.join('\n').trimEnd()}\n`;
-}
-
-/** Pipes and line breaks would end a GitHub table cell early. */
-const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
-
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
 /** The comparison as GitHub Markdown (`--format md`): the same figures as the text, a table per scenario. */

@@ -2,6 +2,7 @@ import type { ExperimentReport, RepeatedMeasure } from './experimentSchema.ts';
 import { describeScaling } from './phrases.ts';
 import { roundTo } from './round.ts';
 import { skillLabel } from '../ab/skillLabel.ts';
+import { markdownTable } from './markdownTable.ts';
 
 /** One table of the experiment report: a figure of every scenario over the repeats. */
 interface MeasureTable {
@@ -108,15 +109,6 @@ export function renderExperimentText(report: ExperimentReport): string {
   lines.push('', 'Notes', ...(report.notes.length === 0 ? ['  none'] : report.notes.map((n) => `  - ${n}`)));
   lines.push('', 'How to read it', ...Object.values(report.definitions).map((d) => `  - ${d}`));
   return `${lines.join('\n')}\n`;
-}
-
-/** Pipes and line breaks would end a GitHub table cell early. */
-function cell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
-}
-
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)];
 }
 
 /** The experiment report as GitHub Markdown: the same tables as the text, under headings. */

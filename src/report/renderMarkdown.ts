@@ -5,19 +5,7 @@ import { formatMs } from './format.ts';
 import { matrixTable } from './matrix.ts';
 import type { Report } from './schema.ts';
 import { skillLabel } from '../ab/skillLabel.ts';
-
-/** Pipes and line breaks would end a GitHub table cell early. */
-function cell(text: string): string {
-  return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  return [
-    `| ${header.map(cell).join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-  ];
-}
+import { markdownTable } from './markdownTable.ts';
 
 /** Ranked scenarios first, in rank order, then the unranked ones (rank "-"), so no scenario drops out of the table. */
 function qualityTable(report: Report): string[] {
@@ -31,7 +19,7 @@ function qualityTable(report: Report): string[] {
     const rank = qualityRanking.indexOf(name);
     return [rank === -1 ? '-' : String(rank + 1), name, ...ordered.map((m) => formatScore(ownValue(scores, m)))];
   });
-  return table(['Rank', 'Scenario', ...ordered], rows);
+  return markdownTable(['Rank', 'Scenario', ...ordered], rows);
 }
 
 function barrierTable(report: Report): string[] {
@@ -42,7 +30,7 @@ function barrierTable(report: Report): string[] {
     b.arrived.join(', ') || '-',
     b.late.join(', ') || '-',
   ]);
-  return table(['Milestone', 'Released by', 'Open for', 'Arrived', 'Late'], rows);
+  return markdownTable(['Milestone', 'Released by', 'Open for', 'Arrived', 'Late'], rows);
 }
 
 function budgetTable(report: Report): string[] {
@@ -53,7 +41,7 @@ function budgetTable(report: Report): string[] {
     describeBudget(b.errorTolerance),
     describeBudget(b.expectedQuality),
   ]);
-  return table(['Scenario', 'Time (working)', 'Memory', 'Errors', 'Quality'], rows);
+  return markdownTable(['Scenario', 'Time (working)', 'Memory', 'Errors', 'Quality'], rows);
 }
 
 /** Which scenarios took batches from the cache, after the scenarios table; nothing when none did. */
@@ -66,13 +54,13 @@ function cacheLines(report: Report): string[] {
 /** The scenarios by the parameters a matrix varied; nothing for a config without a matrix. */
 function matrixSection(report: Report): string[] {
   const matrix = matrixTable(report);
-  return matrix === undefined ? [] : ['', `### Matrix (${matrix.title})`, '', ...table(matrix.header, matrix.rows)];
+  return matrix === undefined ? [] : ['', `### Matrix (${matrix.title})`, '', ...markdownTable(matrix.header, matrix.rows)];
 }
 
 /** Version b against version a per scenario, for an A/B run (src/ab); nothing otherwise. */
 function abSection(report: Report): string[] {
   const ab = abTable(report);
-  return ab === undefined ? [] : ['', `## ${ab.title}`, '', ...table(ab.header, ab.rows), '', ...ab.notes.map((n) => `- ${n}`)];
+  return ab === undefined ? [] : ['', `## ${ab.title}`, '', ...markdownTable(ab.header, ab.rows), '', ...ab.notes.map((n) => `- ${n}`)];
 }
 
 /** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
@@ -89,7 +77,7 @@ export function renderMarkdown(report: Report): string {
     '',
     '## Scenarios',
     '',
-    ...table(SCENARIO_COLUMNS, scenarioRows(report)),
+    ...markdownTable(SCENARIO_COLUMNS, scenarioRows(report)),
     ...matrixSection(report),
     ...abSection(report),
     ...cacheLines(report),
