@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repeatSeed } from '../../src/api/experiments.ts';
 import { ExperimentReportSchema, type ExperimentReport } from '../../src/report/experimentSchema.ts';
 import { ReportSchema } from '../../src/report/schema.ts';
-import { cliCwd, repoRoot, runCli, startCli } from '../support/cliProcess.ts';
+import { cliCwd, runCli, startCli } from '../support/cliProcess.ts';
 
 const scenario = (name: string, inputSize: number, batchSize: number) => ({
   name, inputSize, timeBudgetSeconds: 600, memoryLimitMb: 4096, errorTolerance: 0, skillParams: { batchSize }, expectedQuality: 'basic', qualityMetrics: ['accuracy'],
@@ -125,7 +125,7 @@ describe('scenarios run --repeat', () => {
 
   it("with two skills (A/B) carries each repeat's b − a into the experiment report, also when rebuilt from the store", async () => {
     const db = join(cliCwd(), 'ab-db');
-    const run = await runCli(['run', 'test/fixtures/ab/ab-800.json', '--skill', 'test/fixtures/ab/accuracy90.ts', '--skill', 'test/fixtures/ab/accuracy85.ts', '--repeat', '3', '--id', 'abx', '--db', db, '--json'], {}, repoRoot);
+    const run = await runCli(['run', 'test/fixtures/ab/ab-800.json', '--skill', 'test/fixtures/ab/accuracy90.ts', '--skill', 'test/fixtures/ab/accuracy85.ts', '--repeat', '3', '--id', 'abx', '--db', db, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = experiment(run.stdout);
     expect(report.ab?.versions).toEqual({ a: 'accuracy@0.90', b: 'accuracy@0.85' });
@@ -134,7 +134,7 @@ describe('scenarios run --repeat', () => {
     // accuracy85 scores 5 points below accuracy90 on the same items, in every repeat.
     expect(all?.qualityDifference?.n).toBe(3);
     expect(all?.qualityDifference?.median).toBeCloseTo(-0.05, 1);
-    const rebuilt = await runCli(['report', 'abx', '--db', db], {}, repoRoot);
+    const rebuilt = await runCli(['report', 'abx', '--db', db]);
     expect(rebuilt.stdout).toContain("A/B: accuracy@0.90 vs accuracy@0.85; each repeat's verdict on quality");
     expect(rebuilt.stdout).toContain('  all in abx.r3: ');
   }, 180_000);
