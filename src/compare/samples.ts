@@ -1,3 +1,4 @@
+import { mean, median } from 'simple-statistics';
 import { ownValue } from '../ownKeys.ts';
 import type { BatchRecord } from '../persistence/SnapshotStore.ts';
 import type { Report } from '../report/schema.ts';
@@ -33,14 +34,6 @@ function skillMetric(result: StoredResult, metric: string): number | undefined {
   if (typeof metrics !== 'object' || metrics === null) return undefined;
   const value = ownValue(metrics as Record<string, unknown>, metric);
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
-
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function emptyFigures(metrics: readonly string[]): Map<string, number[]> {
@@ -174,7 +167,7 @@ export function batchSamples(records: readonly BatchRecord[], sampling: BatchSam
   const spans = batches.map((b) => b.busyMs);
   const instant = workers === 1 ? spans.filter((ms) => ms <= 0).length : 0;
   if (instant > 0) notes.push(`${instant} batch(es) took 0 ms by the clock: each is timed together with the batch after it`);
-  const coarse = workers === 1 && spans.length > 0 && medianOf(spans) < COARSE_BATCH_MS;
+  const coarse = workers === 1 && spans.length > 0 && median(spans) < COARSE_BATCH_MS;
   if (coarse) notes.push(`batches take under ${COARSE_BATCH_MS} ms: their times are whole milliseconds, so per-batch time is coarse`);
   const stalls = coarse ? 0 : tukeyOutliers(figures.get(TIME_PER_ITEM) ?? []).length;
   if (stalls > 0) notes.push(`${stalls} sample(s) took far longer or shorter than the rest (Tukey's fences): a busy machine's stalls widen the intervals; repeats (--repeat) on a quieter machine sharpen them`);

@@ -1,3 +1,4 @@
+import { mean } from 'simple-statistics';
 import { z } from 'zod';
 import { ownValue } from '../../ownKeys.ts';
 import type { Report, ScenarioReport } from '../schema.ts';
@@ -138,9 +139,8 @@ function milestoneMarks(name: string, scenario: ScenarioReport, batches: readonl
 function batchQuality(name: string, batches: readonly BatchSample[]): QualityEstimate | undefined {
   const scores = batches.flatMap((b) => (b.qualityScore === null ? [] : [b.qualityScore]));
   if (scores.length === 0) return undefined;
-  const mean = scores.reduce((total, s) => total + s, 0) / scores.length;
   const ci = meanCi95(scores);
-  return { scenario: name, estimate: mean, low: ci?.low ?? null, high: ci?.high ?? null, n: scores.length };
+  return { scenario: name, estimate: mean(scores), low: ci?.low ?? null, high: ci?.high ?? null, n: scores.length };
 }
 
 function abQuality(summary: SampleSummary | null): z.output<typeof AbQualitySchema> | null {
