@@ -14,7 +14,7 @@ import { generateItems } from './inputData.ts';
 import { randomFor } from './seededRandom.ts';
 import { SkillContainment } from './skillGuard.ts';
 import { checkSkillResult } from './checkSkillResult.ts';
-import type { Skill, SkillResult } from './skill.ts';
+import type { Skill, SkillContext, SkillResult } from './skill.ts';
 
 /**
  * Items [start, start + count) of a scenario's input: the same for the same arguments in any process, so a
@@ -58,7 +58,39 @@ export interface BatchRunnerDeps {
    * count what they hold before it takes effect: a stopped runner drops what it had not sent.
    */
   liveFolds?: Set<BatchFold>;
+  /**
+   * Runs each batch's skill call somewhere else (src/remote: a worker on another host) instead of calling
+   * `skill` in this process; everything around the call (windows, order, journal, retries) stays the same.
+   */
+  execute?: ExecuteBatch;
 }
+
+/** One batch's skill call, for an `execute` that runs it elsewhere. */
+export interface ExecuteCall {
+  plan: ScenarioPlan;
+  index: number;
+  attempt: number;
+  items: unknown[];
+  /** The same context a local call gets; its `signal` aborts when the stretch stops waiting for the batch. */
+  ctx: SkillContext;
+}
+
+/**
+ * How a call made elsewhere went: the skill's raw result (checked here, like a local one) or its error, and
+ * when it ran, on this process's performance.now() axis, for busy time. Rejects only when the call could
+ * not be made or waited for (the batch then fails with that reason).
+ */
+export interface Executed {
+  raw: unknown;
+  /** The skill's error message, when it threw. */
+  error: string | undefined;
+  t0: number;
+  t1: number;
+  /** Who ran it (`host/pid-…`), kept in the batch's journal row. */
+  worker: string;
+}
+
+export type ExecuteBatch = (call: ExecuteCall) => Promise<Executed>;
 
 /** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
 export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orchestrationId}/${plan.name}/batch/${index}`;
@@ -127,6 +159,8 @@ interface Settled {
   /** The limit an out-of-memory skill reached (SkillOutOfMemoryError): the batch is not retried. */
   outOfMemoryMb: number | undefined;
   cached: boolean;
+  /** The remote worker that ran it (deps.execute), else undefined. */
+  worker: string | undefined;
 }
 
 /** Lets a loop wait for the other's next step; abort wakes both, so neither waits on a stopped stretch. */
@@ -313,13 +347,13 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
       release();
       const at = now();
       const t = performance.now();
-      return { index, attempt, items: items.length, startedAt: at, finishedAt: at, t0: t, t1: t, result: hit, failure: undefined, outOfMemoryMb: undefined, cached: true };
+      return { index, attempt, items: items.length, startedAt: at, finishedAt: at, t0: t, t1: t, result: hit, failure: undefined, outOfMemoryMb: undefined, cached: true, worker: undefined };
     }
   }
   if (stretch.aborted) {
     release();
     const at = now();
-    return { index, attempt, items: items.length, startedAt: at, finishedAt: at, t0: 0, t1: 0, result: undefined, failure: 'aborted', outOfMemoryMb: undefined, cached: false };
+    return { index, attempt, items: items.length, startedAt: at, finishedAt: at, t0: 0, t1: 0, result: undefined, failure: 'aborted', outOfMemoryMb: undefined, cached: false, worker: undefined };
   }
   // Each batch gets its own signal, chained to the stretch's: a skill that adds an abort listener per
   // batch then leaves it on a signal that dies with the batch, not on one that lives for thousands. Made
@@ -337,11 +371,12 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
   };
   let random: (() => number) | undefined;
   const startedAt = now();
-  const t0 = performance.now();
+  let t0 = performance.now();
   let t1: number;
   let raw: unknown;
   let failure: string | undefined;
   let outOfMemoryMb: number | undefined;
+  let executed: Executed | undefined;
   try {
     const ctx = {
       scenario: plan.name,
@@ -358,13 +393,19 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
     };
     // A fault the skill's code raises outside its own promise (a refused process.exit, a rejection nobody
     // awaited) fails this batch like a throw, and aborts its signal.
-    raw = await containment.runBatch(plan.name, index, (reason) => batchController().abort(reason), () => deps.skill.run(items, ctx));
+    if (deps.execute) {
+      executed = await deps.execute({ plan, index, attempt, items, ctx });
+      if (executed.error !== undefined) failure = executed.error;
+      raw = executed.raw;
+    } else raw = await containment.runBatch(plan.name, index, (reason) => batchController().abort(reason), () => deps.skill.run(items, ctx));
   } catch (error) {
     failure = toError(error).message;
     if (error instanceof SkillOutOfMemoryError) outOfMemoryMb = error.limitMb;
   } finally {
     // Busy time is the skill's alone: validating its result (below) is ours.
     t1 = performance.now();
+    // A call made elsewhere is timed where it ran: the queue and the wait for its result are not the skill's.
+    if (executed) ({ t0, t1 } = executed);
     settledCall = true;
     if (batch) stretch.removeEventListener('abort', abortBatch);
     release();
@@ -382,7 +423,7 @@ async function runBatch(call: BatchCall, deps: BatchRunnerDeps, containment: Ski
     await cache.store(plan, items, result).catch((error: unknown) => deps.onCacheError?.(toError(error)));
   }
   // One shape for every outcome (no optional keys), so the code counting them stays monomorphic.
-  return { index, attempt, items: items.length, startedAt, finishedAt, t0, t1, result, failure, outOfMemoryMb, cached: false };
+  return { index, attempt, items: items.length, startedAt, finishedAt, t0, t1, result, failure, outOfMemoryMb, cached: false, worker: executed?.worker };
 }
 
 /** The cache's answer, or undefined when it has none or could not be asked (the batch then runs). */
@@ -407,6 +448,8 @@ function toRecord(plan: ScenarioPlan, settled: Settled, at: number, busyMs: numb
   if (result) stored = settled.cached ? { ...result, cached: true } : busyMs === undefined ? result : { ...result, busyMs };
   else if (settled.outOfMemoryMb !== undefined) stored = { error: settled.failure, outOfMemory: true, memoryMb: settled.outOfMemoryMb, ...busy };
   else stored = { error: settled.failure, ...busy };
+  // Which worker ran it (remote batches): the report's per-worker figures are read from the rows.
+  if (settled.worker !== undefined) stored = { ...stored, worker: settled.worker, ...(busyMs === undefined ? { busyMs: settled.t1 - settled.t0 } : {}) };
   return {
     orchestrationId: plan.orchestrationId,
     scenario: plan.name,
@@ -460,6 +503,7 @@ const JournalRowSchema = z.object({
     busyMs: z.number().min(0, 'must be 0 or more').optional(),
     cached: z.boolean().optional(),
     outOfMemory: z.boolean().optional(),
+    worker: z.string().optional(),
   }),
   startedAt: z.number(),
   finishedAt: z.number(),

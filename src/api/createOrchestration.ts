@@ -4,7 +4,7 @@ import { isAbRun, withAbReport } from '../ab/attachAbReport.ts';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
 import type { BatchFold } from '../actors/batchFold.ts';
-import { createBatchRunner, generatedItems, type ItemSource } from '../actors/batchRunner.ts';
+import { createBatchRunner, generatedItems, type ExecuteBatch, type ItemSource } from '../actors/batchRunner.ts';
 import { skillReadiness } from '../actors/commandSkill.ts';
 import { createConcurrencyLimit } from '../actors/concurrencyLimit.ts';
 import type { InputItem } from '../actors/inputData.ts';
@@ -55,6 +55,11 @@ export interface OrchestrationOptions<Row = InputItem> {
   onCacheError?: (error: Error) => void;
   /** Orchestration id; default `orch-` + 8 random hex digits. */
   id?: string;
+  /**
+   * Runs each batch's skill call elsewhere instead of in this process: `RemoteBatches.execute` (src/remote)
+   * hands batches to `scenarios worker` processes. `skill` then only names the run (and keys its cache).
+   */
+  execute?: ExecuteBatch;
   /** An XState inspection observer that sees every actor, event and snapshot of the run. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** @internal clock for stamping events (tests) */
@@ -162,9 +167,10 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
   const containment = new SkillContainment();
   const liveFolds = new Set<BatchFold>();
   // Scenarios with `isolation: "worker"` run the skill in worker threads of their own, which live as long as the tree.
-  const isolated = isolateForConfig(skill, config);
+  // Remote batches run the skill on the workers: nothing of it starts here.
+  const isolated = options.execute ? undefined : isolateForConfig(skill, config);
   // A command skill's child (one per scenario) is ready once it has answered a warm-up request (commandSkill.ts).
-  const commandReady = isolated ? undefined : skillReadiness(skill);
+  const commandReady = isolated || options.execute ? undefined : skillReadiness(skill);
   const processMemory = new ProcessMemoryPeak();
   const runnerExtras = {
     // One limit for the whole orchestration: `maxConcurrency` bounds batches in flight across its scenarios.
@@ -176,6 +182,7 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(isolated ? { items: itemsWhenReady(items ?? generatedItems, isolated) } : {}),
     ...(commandReady ? { items: itemsWhenReady(items ?? generatedItems, { ready: commandReady }) } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
+    ...(options.execute ? { execute: options.execute } : {}),
   };
   // Scenarios whose event the root is handling (their arrival, their finish): see the root subscriber.
   const reporting = new Set<string>();

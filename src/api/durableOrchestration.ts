@@ -1,7 +1,7 @@
 import type { InspectionEvent, Snapshot } from 'xstate';
 import { loadAbSkill } from '../ab/loadAbSkill.ts';
 import { labelsOf, skillLabel } from '../ab/skillLabel.ts';
-import type { ItemSource } from '../actors/batchRunner.ts';
+import type { ExecuteBatch, ItemSource } from '../actors/batchRunner.ts';
 import type { InputItem } from '../actors/inputData.ts';
 import { commandSkill, type CommandSkill } from '../actors/commandSkill.ts';
 import { builtinSkill, loadSkillModule } from '../actors/loadSkill.ts';
@@ -277,7 +277,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
   let settled = false;
   let interrupted = false;
   // Filled in below; stopDriving may run before all of them exist.
-  const parts: { writer?: SnapshotWriter; lease?: LeaseKeeper; orchestration?: Orchestration } = {};
+  const parts: { writer?: SnapshotWriter; lease?: LeaseKeeper; orchestration?: Orchestration; remote?: RemoteBatchesHandle } = {};
 
   // The store's outages (Postgres): while one lasts no alarm fires; when it ends the tree is told its
   // length as downtime (clock.resumed, as after a restore), so budgets, retries, barrier timeouts and
@@ -311,6 +311,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     writer?.stop();
     lease?.stop();
     orchestration?.actor.stop();
+    await parts.remote?.close().catch(() => undefined);
     if (result.kind !== 'lease-lost') await lease?.release().catch(() => undefined);
     args.close?.();
     settle(result);
@@ -326,9 +327,22 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
   // new one runs nothing before start(): it is built first, and its row created with its first snapshot.
   if (!args.create) await takeLease();
 
+  // Remote execution (config `execution.mode`, kept with the run, so a resume attaches to the same batches).
+  let remote: RemoteBatchesHandle | undefined;
+  try {
+    remote = args.config.execution?.mode === 'remote' ? await openRemoteBatches(store, args.skill) : undefined;
+  } catch (error) {
+    unwatchStore?.();
+    await parts.lease?.release().catch(() => undefined);
+    parts.lease?.stop();
+    throw error;
+  }
+  parts.remote = remote;
+
   let run: Orchestration;
   try {
     run = createOrchestration(args.config, {
+      ...(remote ? { execute: remote.execute } : {}),
       id,
       skill: args.skill,
       journal: store,
@@ -355,6 +369,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     unwatchStore?.();
     await parts.lease?.release().catch(() => undefined);
     parts.lease?.stop();
+    await remote?.close().catch(() => undefined);
     // XState restored what the schema let through and something still broke: one line, not a stack.
     if (args.restore && !(error instanceof ScenarioError)) {
       throw new ScenarioError('snapshot_invalid', `cannot resume orchestration "${id}": its snapshot could not be restored: ${toError(error).message}`, { cause: error });
@@ -369,6 +384,7 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
     } catch (error) {
       unwatchStore?.();
       run.actor.stop();
+      await remote?.close().catch(() => undefined);
       throw error;
     }
   }
@@ -433,4 +449,19 @@ async function drive(args: DriveArgs): Promise<DurableOrchestration> {
       return () => void outageListeners.delete(listener);
     },
   });
+}
+
+/** What drive() uses of src/remote's RemoteBatches (loaded only for a remote run: DBOS is a large import). */
+interface RemoteBatchesHandle {
+  execute: ExecuteBatch;
+  close(): Promise<void>;
+}
+
+async function openRemoteBatches(store: SnapshotStore, skill: Skill): Promise<RemoteBatchesHandle> {
+  const databaseUrl = (store as { connectionString?: unknown }).connectionString;
+  if (typeof databaseUrl !== 'string') {
+    throw new ScenarioError('usage', `execution "remote" needs the Postgres server store (--db postgres://…): workers take batches from its database, and ${store.description} is not one`);
+  }
+  const [{ RemoteBatches }, { remoteSkillVersion }] = await Promise.all([import('../remote/remoteBatches.ts'), import('../remote/skillVersion.ts')]);
+  return RemoteBatches.open({ databaseUrl, skillVersion: remoteSkillVersion(skill) });
 }

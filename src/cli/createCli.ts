@@ -48,6 +48,7 @@ export function createCli(io: CliIO): CAC {
     const { compareCommand } = await import('./commands/compare.ts');
     io.exitCode = await compareCommand(String(a), String(b), options as Options, io);
   });
+  register(cli, commandSpecs.worker, plain(async () => (await import('./commands/worker.ts')).workerCommand));
   register(cli, commandSpecs.schema, plain(async () => (await import('./commands/schema.ts')).schemaCommand));
   cli.help();
   cli.version('0.1.0');

@@ -50,6 +50,10 @@ export const commandSpecs = {
       },
       { flags: '--same-data', description: "With --repeat: every repeat uses the seed itself (the same items and draws) instead of a seed derived from it per repeat" },
       { flags: '--concurrency <n>', description: "Most batches in flight at once across all scenarios (overrides the config's maxConcurrency; kept with the run, so resume keeps it)" },
+      {
+        flags: '--workers <where>',
+        description: 'Where batches run: local (this process, the default) or remote (scenarios worker processes on any host, through the --db postgres://… server; overrides the config\'s execution.mode; README "Running on several machines")',
+      },
       dbOption,
       {
         flags: '--no-cache',
@@ -151,6 +155,20 @@ export const commandSpecs = {
       'Compare two stored runs, experiments or baselines (each name is tried as a run id, then an experiment id, then a baseline name): per scenario in both, quality, time per item and throughput of each, b − a with its 95% CI and p (Welch\'s t), and which differences are significant',
     options: [{ flags: '--json', description: 'Print the comparison as JSON' }, runDbOption],
     examples: ['scenarios compare main orch-1a2b3c4d', 'scenarios compare exp-1a2b3c4d exp-5e6f7a8b --json'],
+  },
+  worker: {
+    usage: 'worker',
+    description:
+      'Run batches of remote runs (scenarios run --workers remote) on this host until Ctrl+C, which drains: no new batch, the ones in flight finish. Takes only batches of its own skill (name, version and module hash)',
+    options: [
+      { flags: '--db <url>', description: 'The Postgres server the runs are stored in (postgres://…; default: $DATABASE_URL)' },
+      { flags: '--skill <file>', description: 'Skill module, as for run (default: the built-in "simulated")' },
+      { flags: '--skill-command <command>', description: 'Skill program speaking JSON lines, as for run' },
+      { flags: '--concurrency <n>', description: "Batches run at once (default: this host's CPU count; DBOS keeps one per-worker limit for the queue: the last worker started sets it)" },
+      { flags: '--verbose', description: 'A line on stderr per batch run (run, scenario, batch, items, time, quality)' },
+      { flags: '--migrate-only', description: "Create or upgrade DBOS's system tables in the database and exit (run once before starting many workers at once)" },
+    ],
+    examples: ['scenarios worker --db postgres://db-host/scenarios', 'scenarios worker --db postgres://db-host/scenarios --skill ./my-skill.ts --concurrency 4 --verbose', 'scenarios worker --db postgres://db-host/scenarios --migrate-only'],
   },
   schema: {
     usage: 'schema',

@@ -61,6 +61,10 @@ export const SkillParamsSchema = z.looseObject({
  */
 export const IsolationSchema = z.enum(['none', 'worker']);
 
+export const ExecutionSchema = z.strictObject({
+  mode: z.enum(['local', 'remote']).default('local'),
+});
+
 export const QualityLevelSchema = z.enum(['basic', 'good', 'excellent']);
 
 export const ScenarioDefinitionSchema = z.strictObject({
@@ -181,6 +185,8 @@ export const OrchestrationConfigSchema = z
     maxConcurrency: z.int('must be a positive integer').positive('must be a positive integer').optional(),
     /** Where every scenario's skill runs, unless the scenario says otherwise. */
     isolation: IsolationSchema.default('none'),
+    /** Where batches run: in this process (`local`), or on `scenarios worker` processes through the Postgres store (`remote`). */
+    execution: ExecutionSchema.optional().describe('Where batches run: "local" (this process, the default) or "remote" (scenarios worker processes on any host, through the Postgres store; README "Running on several machines")'),
     /** Runs of the whole orchestration, one after another, grouped as one experiment (default 1: a single run). */
     repeat: z
       .int('must be an integer from 1 to 100')
@@ -236,6 +242,12 @@ export const OrchestrationConfigSchema = z
     if (config.skills && (config.isolation === 'worker' || config.scenarios.some((s) => s.isolation === 'worker'))) {
       ctx.addIssue({ code: 'custom', path: ['skills'], message: 'A/B runs both versions in this process: isolation "worker" is not supported with skills' });
     }
+    if (config.execution?.mode === 'remote') {
+      if (config.skills) ctx.addIssue({ code: 'custom', path: ['execution', 'mode'], message: 'A/B runs both versions in this process: remote execution is not supported with skills' });
+      if (config.isolation === 'worker' || config.scenarios.some((s) => s.isolation === 'worker')) {
+        ctx.addIssue({ code: 'custom', path: ['execution', 'mode'], message: 'isolation "worker" runs the skill in threads of this process: with remote execution each worker process is the isolation; remove isolation' });
+      }
+    }
     config.barriers.at.forEach((milestone, index) => {
       if (milestone === 0) {
         ctx.addIssue({ code: 'custom', path: ['barriers', 'at', index], message: 'must be greater than 0 (every scenario starts together anyway)' });
@@ -254,6 +266,7 @@ export type GeneratedDataset = z.output<typeof GeneratedDatasetSchema>;
 export type FileDataset = z.output<typeof FileDatasetSchema>;
 export type DatasetFingerprint = z.output<typeof DatasetFingerprintSchema>;
 export type Isolation = z.output<typeof IsolationSchema>;
+export type Execution = z.output<typeof ExecutionSchema>;
 export type SkillParams = z.output<typeof SkillParamsSchema>;
 export type QualityLevel = z.output<typeof QualityLevelSchema>;
 /** A scenario as validated: `inputSize` may still be unknown (a dataset file not yet opened). */

@@ -51,9 +51,13 @@ const TRANSIENT_MESSAGES = ['Connection terminated', 'Query read timeout', 'time
 export class PostgresSnapshotStore extends SqlSnapshotStore {
   readonly #reachability: Reachability;
 
+  /** The server and database it is in (remote batches keep DBOS's queue there: src/remote). */
+  readonly connectionString: string;
+
   private constructor(client: SqlClient, description: string, options: PostgresStoreOptions, run: CallRunner, reachability: Reachability) {
     super(client, { description, run, now: options.now });
     this.#reachability = reachability;
+    this.connectionString = options.connectionString;
   }
 
   /** Told when the server becomes unreachable (the outage starts) and when it answers again. */

@@ -7,7 +7,7 @@ import { loadSkillModule } from '../../actors/loadSkill.ts';
 import type { Skill } from '../../actors/skill.ts';
 import { defaultConfig } from '../../config/defaultConfig.ts';
 import { loadConfigFile } from '../../config/loadConfigFile.ts';
-import { validateConfig } from '../../config/parseConfig.ts';
+import { parseConfig, validateConfig } from '../../config/parseConfig.ts';
 import { SkillRefSchema, type OrchestrationConfig, type ParsedConfig, type SkillRef } from '../../config/schema.ts';
 import type { DatasetProgress } from '../../data/datasetIndex.ts';
 import { openDatasets, type OpenedDatasets } from '../../data/openDatasets.ts';
@@ -41,6 +41,8 @@ export interface RunOptions {
   sameData?: true;
   /** `--skill` or `--skill-command` given twice: an A/B run of the two (src/ab). */
   ab?: AbCliSkills;
+  /** `--workers local|remote`: the config's execution.mode. */
+  workers?: 'local' | 'remote';
 }
 
 export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
@@ -69,6 +71,9 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     repeat = Number(raw.repeat);
     if (!Number.isSafeInteger(repeat) || repeat < 1 || repeat > 100) throw new UsageError(`--repeat must be an integer from 1 to 100 (got ${JSON.stringify(raw.repeat)})`);
   }
+  if (raw.workers !== undefined && raw.workers !== 'local' && raw.workers !== 'remote') {
+    throw new UsageError(`--workers must be local or remote (got ${JSON.stringify(raw.workers)})`);
+  }
   let concurrency: number | undefined;
   if (raw.concurrency !== undefined) {
     concurrency = Number(raw.concurrency);
@@ -87,6 +92,7 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     ...(raw.cache === false ? { cache: false as const } : {}),
     ...(repeat !== undefined ? { repeat } : {}),
     ...(raw.sameData === true ? { sameData: true as const } : {}),
+    ...(raw.workers === 'local' || raw.workers === 'remote' ? { workers: raw.workers } : {}),
   };
 }
 
@@ -130,6 +136,11 @@ function commandRef(command: string[], configured: SkillRef, cwd: string): Skill
 /** The config with `--concurrency` as its maxConcurrency, stored with the run so a resume keeps the bound. */
 export function withConcurrency(config: OrchestrationConfig, concurrency: number | undefined): OrchestrationConfig {
   return concurrency === undefined ? config : { ...config, maxConcurrency: concurrency };
+}
+
+/** The config with `--workers` as its execution mode, stored with the run so a resume runs its batches the same way. */
+export function withWorkers(config: OrchestrationConfig, workers: 'local' | 'remote' | undefined): OrchestrationConfig {
+  return workers === undefined ? config : parseConfig({ ...config, execution: { mode: workers } });
 }
 
 export async function resolveRunInputs(
@@ -182,7 +193,7 @@ export async function runCommand(configPath: string | undefined, raw: Record<str
   try {
     await gate?.prepare(store, config);
     inspection = options.inspect ? await startRunInspection(options.inspect, io) : undefined;
-    const run = await createDurableOrchestration(withConcurrency(config, options.concurrency), {
+    const run = await createDurableOrchestration(withWorkers(withConcurrency(config, options.concurrency), options.workers), {
       store,
       ...(skill ? { skill } : {}),
       ...(skillModule ? { skillModule } : {}),
