@@ -18,7 +18,7 @@ import type { ExperimentReport } from '../../report/experimentSchema.ts';
 import { followRun, terminalColumns, type Format } from '../driveInTerminal.ts';
 import { ExitCode, leaseMsFrom, storeOptions, type CliIO } from '../io.ts';
 import { rememberRunStore } from '../runIndex.ts';
-import { datasetProgressLines, resolveRunInputs, withConcurrency, type RunOptions } from './run.ts';
+import { datasetProgressLines, resolveRunInputs, withConcurrency, withWorkers, type RunOptions } from './run.ts';
 
 /**
  * `scenarios run --repeat N`: the whole orchestration N times, one after another, each an ordinary durable run
@@ -179,7 +179,7 @@ export async function runRepeats(plan: ExperimentPlan, configPath: string | unde
       // Each repeat opens its inputs afresh: a random sample of a dataset file is drawn with the repeat's seed.
       const inputs = await resolveRunInputs(configPath, { ...options, seed: repeatSeed(plan.seed, index, plan.sameData) }, io.cwd, (line) => void io.stderr.write(`${line}\n`), datasetProgressLines(io));
       try {
-        const base = withoutCache(withConcurrency(inputs.config, options.concurrency));
+        const base = withoutCache(withWorkers(withConcurrency(inputs.config, options.concurrency), options.workers));
         if (index === 1) {
           cacheOffLine(inputs.config, base, io);
           await gate?.prepare(store, base);
