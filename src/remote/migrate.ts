@@ -23,11 +23,26 @@ export async function migrateSystemDatabase(databaseUrl: string): Promise<void> 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     try {
-      await DBOS.migrate(databaseUrl);
+      await onStderr(() => DBOS.migrate(databaseUrl));
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, MIGRATION_KEY]);
     }
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * DBOS announces its migrations with console.log ("Running DBOS system database migrations..."), which would
+ * land on stdout, where `scenarios run --json` prints only its result: for `call`'s duration, to stderr.
+ */
+async function onStderr<T>(call: () => Promise<T>): Promise<T> {
+  const { log, info } = console;
+  console.log = console.info = (...args: unknown[]) => console.error(...args);
+  try {
+    return await call();
+  } finally {
+    console.log = log;
+    console.info = info;
   }
 }
