@@ -63,6 +63,8 @@ export interface BatchRunnerDeps {
    * `skill` in this process; everything around the call (windows, order, journal, retries) stays the same.
    */
   execute?: ExecuteBatch;
+  /** Told the worker that ran each counted batch (remote batches, replayed ones too), just before its event is sent: the progress stream names it. */
+  onBatchWorker?: (scenario: string, index: number, worker: string) => void;
 }
 
 /** One batch's skill call, for an `execute` that runs it elsewhere. */
@@ -193,6 +195,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
   const replay = replayable(plan, first, await deps.journal.loadBatches(plan.orchestrationId, plan.name, first));
   for (const record of replay) {
     if (signal.aborted) return;
+    if (deps.onBatchWorker) tellWorker(deps.onBatchWorker, record);
     countEvent(replayedEvent(record));
     first += 1;
   }
@@ -225,6 +228,7 @@ async function runBatches(input: BatchRunnerInput, deps: BatchRunnerDeps, contai
     const record = toRecord(plan, settled, at, workers > 1 ? durationMs : undefined);
     await deps.journal.recordBatch(record);
     if (signal.aborted) return false;
+    if (settled.worker !== undefined) deps.onBatchWorker?.(plan.name, settled.index, settled.worker);
     countEvent(doneEvent(settled, record, durationMs));
     return true;
   };
@@ -448,8 +452,13 @@ function toRecord(plan: ScenarioPlan, settled: Settled, at: number, busyMs: numb
   if (result) stored = settled.cached ? { ...result, cached: true } : busyMs === undefined ? result : { ...result, busyMs };
   else if (settled.outOfMemoryMb !== undefined) stored = { error: settled.failure, outOfMemory: true, memoryMb: settled.outOfMemoryMb, ...busy };
   else stored = { error: settled.failure, ...busy };
-  // Which worker ran it (remote batches): the report's per-worker figures are read from the rows.
-  if (settled.worker !== undefined) stored = { ...stored, worker: settled.worker, ...(busyMs === undefined ? { busyMs: settled.t1 - settled.t0 } : {}) };
+  // Which worker ran it (remote batches): the report's per-worker figures are read from the rows. The call's
+  // whole time on the worker is `workerBusyMs`: with several batches in flight, `busyMs` is only the part no
+  // earlier batch of the scenario covered.
+  if (settled.worker !== undefined) {
+    const workerBusyMs = settled.t1 - settled.t0;
+    stored = { ...stored, worker: settled.worker, workerBusyMs, ...(busyMs === undefined ? { busyMs: workerBusyMs } : {}) };
+  }
   return {
     orchestrationId: plan.orchestrationId,
     scenario: plan.name,
@@ -504,6 +513,7 @@ const JournalRowSchema = z.object({
     cached: z.boolean().optional(),
     outOfMemory: z.boolean().optional(),
     worker: z.string().optional(),
+    workerBusyMs: z.number().min(0, 'must be 0 or more').optional(),
   }),
   startedAt: z.number(),
   finishedAt: z.number(),
@@ -558,6 +568,12 @@ function journalRowError(plan: ScenarioPlan, index: string, why: string): Scenar
     'snapshot_invalid',
     `refusing to replay the batch journal of orchestration "${plan.orchestrationId}", scenario "${plan.name}", batch ${index}: ${why}`,
   );
+}
+
+/** A replayed row's worker, when it names one. */
+function tellWorker(onBatchWorker: (scenario: string, index: number, worker: string) => void, record: BatchRecord): void {
+  const worker = (record.result as { worker?: unknown }).worker;
+  if (typeof worker === 'string') onBatchWorker(record.scenario, record.batchIndex, worker);
 }
 
 /** Replays keep the batch's original finish time, so a barrier reached before a crash keeps its deadline. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type Actor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { isAbRun, withAbReport } from '../ab/attachAbReport.ts';
+import { isRemoteRun, withWorkersReport } from '../remote/workerReport.ts';
 import { createAlarm } from '../actors/alarm.ts';
 import type { BatchCache } from '../actors/batchCache.ts';
 import type { BatchFold } from '../actors/batchFold.ts';
@@ -182,7 +183,8 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
     ...(isolated ? { items: itemsWhenReady(items ?? generatedItems, isolated) } : {}),
     ...(commandReady ? { items: itemsWhenReady(items ?? generatedItems, { ready: commandReady }) } : {}),
     ...(options.onRunnerError ? { onRunnerError: options.onRunnerError } : {}),
-    ...(options.execute ? { execute: options.execute } : {}),
+    // A remote batch's worker goes into its `batch.settled` event.
+    ...(options.execute ? { execute: options.execute, onBatchWorker: (scenario: string, index: number, worker: string) => tracker.batchWorker(scenario, index, worker) } : {}),
   };
   // Scenarios whose event the root is handling (their arrival, their finish): see the root subscriber.
   const reporting = new Set<string>();
@@ -273,9 +275,15 @@ export function createOrchestration<Row = InputItem>(configInput: OrchestrationC
           const output = actor.getSnapshot().output;
           if (!output) throw new ScenarioError('internal', 'orchestration finished without output');
           const report = buildReport(toOutcome(id, skill, output, processMemory.peak()), config);
-          // An A/B run's comparison is read from the journal, where every batch keeps both versions' figures.
-          if (isAbRun(skill)) withAbReport(report, config, journal, skill).then(finish, fail);
-          else finish(report);
+          // An A/B run's comparison is read from the journal, where every batch keeps both versions' figures;
+          // so are a remote run's per-worker figures, from the worker each row names.
+          const remote = options.execute !== undefined || isRemoteRun(config);
+          if (isAbRun(skill) || remote) {
+            (async () => {
+              const withAb = isAbRun(skill) ? await withAbReport(report, config, journal, skill) : report;
+              return remote ? await withWorkersReport(withAb, config, journal) : withAb;
+            })().then(finish, fail);
+          } else finish(report);
         } catch (error) {
           fail(error);
         }

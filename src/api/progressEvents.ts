@@ -20,6 +20,8 @@ export const ProgressEventSchema = z.discriminatedUnion('type', [
     batchIndex: z.int(),
     failed: z.boolean(),
     progress: ScenarioProgressSchema,
+    /** The `scenarios worker` that ran the batch (`host/pid-xxxx`), for a remote batch; absent for one run in this process. */
+    worker: z.string().optional(),
   }),
   z.object({
     type: z.literal('batch.retrying'),

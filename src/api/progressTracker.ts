@@ -42,6 +42,8 @@ export class ProgressTracker {
   readonly #folded = new Map<string, readonly ScenarioProgress[]>();
   /** Per open barrier (milestone), how many of its arrivals were read: only later ones are new. */
   readonly #arrivalsRead = new Map<number, number>();
+  /** Per scenario: batch index -> the remote worker that ran it, until its `batch.settled` is sent. */
+  readonly #workers = new Map<string, Map<number, string>>();
 
   readonly emit: (event: ProgressEvent) => void;
 
@@ -60,6 +62,13 @@ export class ProgressTracker {
    */
   batchesFolded(scenario: string, progress: readonly ScenarioProgress[]): void {
     this.#folded.set(scenario, progress);
+  }
+
+  /** A remote batch was counted (or replayed) as run by `worker`: its `batch.settled` names it. */
+  batchWorker(scenario: string, index: number, worker: string): void {
+    const byIndex = this.#workers.get(scenario) ?? new Map<number, string>();
+    byIndex.set(index, worker);
+    this.#workers.set(scenario, byIndex);
   }
 
   observeOrchestrator(snapshot: Snapshot<unknown>): void {
@@ -83,11 +92,11 @@ export class ProgressTracker {
         for (const each of folded) {
           // Only those this snapshot counts: the machine stops counting a folded event at a decision.
           if (each.batchCount <= before.batchCount || each.batchCount >= progress.batchCount) continue;
-          this.emit({ type: 'batch.settled', scenario: name, batchIndex: each.batchCount - 1, failed: each.itemsFailed > itemsFailed, progress: each });
+          this.emit(this.#settled(name, each.batchCount - 1, each.itemsFailed > itemsFailed, each));
           itemsFailed = each.itemsFailed;
         }
       }
-      this.emit({ type: 'batch.settled', scenario: name, batchIndex: progress.batchCount - 1, failed: progress.itemsFailed > itemsFailed, progress });
+      this.emit(this.#settled(name, progress.batchCount - 1, progress.itemsFailed > itemsFailed, progress));
     }
     for (const milestone of progress.milestonesReached.slice(before.milestones)) {
       this.emit({ type: 'milestone.reached', scenario: name, milestone, elapsedMs: ownValue(progress.milestoneElapsedMs, String(milestone)) ?? 0 });
@@ -100,6 +109,14 @@ export class ProgressTracker {
       retries: progress.retries,
       milestones: progress.milestonesReached.length,
     });
+  }
+
+  #settled(scenario: string, batchIndex: number, failed: boolean, progress: ScenarioProgress): ProgressEvent {
+    const byIndex = this.#workers.get(scenario);
+    const worker = byIndex?.get(batchIndex);
+    if (worker === undefined) return { type: 'batch.settled', scenario, batchIndex, failed, progress };
+    byIndex?.delete(batchIndex);
+    return { type: 'batch.settled', scenario, batchIndex, failed, progress, worker };
   }
 
   #onOrchestrator(snapshot: MachineSnapshotLike): void {

@@ -1,4 +1,5 @@
 import { withAbReport } from '../ab/attachAbReport.ts';
+import { isRemoteRun, withWorkersReport } from '../remote/workerReport.ts';
 import type { OrchestrationConfig } from '../config/schema.ts';
 import { ScenarioError } from '../errors.ts';
 import type { OrchestratorContext } from '../machines/orchestratorMachine.ts';
@@ -60,6 +61,8 @@ export async function loadStoredRun(store: SnapshotStore, id: string): Promise<S
     config,
   );
   // An A/B run's comparison comes from the journal (src/ab), as when it ran.
-  const report = await withAbReport(built, config, store, row.skill);
+  const withAb = await withAbReport(built, config, store, row.skill);
+  // A remote run's per-worker figures come from the journal too.
+  const report = isRemoteRun(config) ? await withWorkersReport(withAb, config, store) : withAb;
   return { id, config, status: row.status, progress, barriers, report, owner: row.owner, leaseExpiresAt: row.leaseExpiresAt, leaseRemainingMs: row.leaseRemainingMs ?? null, updatedAt: row.updatedAt };
 }

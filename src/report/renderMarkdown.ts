@@ -6,6 +6,7 @@ import { matrixTable } from './matrix.ts';
 import type { Report } from './schema.ts';
 import { skillLabel } from '../ab/skillLabel.ts';
 import { markdownTable } from './markdownTable.ts';
+import { workersTable } from '../remote/workerReport.ts';
 
 /** Ranked scenarios first, in rank order, then the unranked ones (rank "-"), so no scenario drops out of the table. */
 function qualityTable(report: Report): string[] {
@@ -63,6 +64,12 @@ function abSection(report: Report): string[] {
   return ab === undefined ? [] : ['', `## ${ab.title}`, '', ...markdownTable(ab.header, ab.rows), '', ...ab.notes.map((n) => `- ${n}`)];
 }
 
+/** Who ran the batches of a remote run (src/remote); nothing for a run in one process. */
+function workersSection(report: Report): string[] {
+  const workers = workersTable(report);
+  return workers === undefined ? [] : ['', `## ${workers.title}`, '', ...markdownTable(workers.header, workers.rows), '', ...workers.notes.map((n) => `- ${n}`)];
+}
+
 /** The report as GitHub-flavoured Markdown, for job summaries and pull-request comments. */
 export function renderMarkdown(report: Report): string {
   const lines: string[] = [
@@ -80,6 +87,7 @@ export function renderMarkdown(report: Report): string {
     ...markdownTable(SCENARIO_COLUMNS, scenarioRows(report)),
     ...matrixSection(report),
     ...abSection(report),
+    ...workersSection(report),
     ...cacheLines(report),
     '',
     '## Quality',

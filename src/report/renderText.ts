@@ -5,6 +5,7 @@ import { formatMs } from './format.ts';
 import { matrixTable } from './matrix.ts';
 import type { BarrierRecord, Report } from './schema.ts';
 import { skillLabel } from '../ab/skillLabel.ts';
+import { workersTable } from '../remote/workerReport.ts';
 
 /** Left-aligns columns with two spaces between them; trailing spaces are trimmed. */
 function alignColumns(rows: readonly (readonly string[])[], indent = '  '): string[] {
@@ -44,6 +45,8 @@ export function renderText(report: Report): string {
   if (matrix) lines.push('', `Matrix (${matrix.title})`, ...alignColumns([matrix.header, ...matrix.rows]));
   const ab = abTable(report);
   if (ab) lines.push('', ab.title, ...alignColumns([ab.header, ...ab.rows]), ...ab.notes.map((n) => `  ${n}`));
+  const workers = workersTable(report);
+  if (workers) lines.push('', workers.title, ...alignColumns([workers.header, ...workers.rows]), ...workers.notes.map((n) => `  ${n}`));
   const cached = describeCache(report);
   if (cached.length > 0) lines.push('', 'Cache (cached batches are not in busy time, time per item or the scaling fit)', ...cached.map((c) => `  ${c}`));
 

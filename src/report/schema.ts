@@ -208,6 +208,39 @@ export const MatrixReportSchema = z.object({
   values: ownRecord(z.record(z.string(), z.unknown())),
 });
 
+/** One worker's part of a remote run, read from the journal rows that name it (src/remote/workerReport.ts). */
+export const WorkerFiguresSchema = z.object({
+  /** The worker's name as it reports it: `host/pid-xxxx`. */
+  name: z.string(),
+  /** Recorded batches it ran (a batch's failed attempts are not recorded: only the attempt that counted). */
+  batches: z.int().nonnegative(),
+  /** Items of those batches. */
+  items: z.int().nonnegative(),
+  /** Of `items`, those the skill did not process (a failed batch counts all of its items). */
+  itemsFailed: z.int().nonnegative(),
+  /**
+   * The skill's call times on this worker, summed over its batches (its own clock: the queue and the network
+   * are not in it). Concurrent calls each count, so with `--concurrency` above 1 it can exceed its wall time.
+   */
+  busyMs: z.number().nonnegative(),
+  /** Items processed (`items` − `itemsFailed`) per second of `busyMs`; null when `busyMs` is 0. */
+  itemsPerBusySecond: z.number().nonnegative().nullable(),
+  /** `batches` over every recorded batch of the run (0..1). */
+  batchShare: z.number().min(0).max(1),
+});
+
+/** Present when some batch of the run ran on a `scenarios worker` (execution `remote`): who ran what. */
+export const WorkersReportSchema = z.object({
+  /** One entry per worker that ran a recorded batch, by name. */
+  perWorker: z.array(WorkerFiguresSchema),
+  /** Recorded batches of the run, the workers' and the others'. */
+  batches: z.int().nonnegative(),
+  /** Of `batches`, those no worker ran: taken from the batch cache, or run in the orchestrating process (a run resumed with another execution mode). */
+  otherBatches: z.int().nonnegative(),
+  /** What the figures are, in words. */
+  basis: z.string(),
+});
+
 export const ReportSchema = z.object({
   orchestrationId: z.string(),
   skill: z.object({ name: z.string(), version: z.string() }),
@@ -242,6 +275,8 @@ export const ReportSchema = z.object({
   matrix: MatrixReportSchema.optional(),
   /** Present for an A/B run (config `skills`): both versions on the same items, compared per scenario (src/ab). */
   ab: AbReportSchema.optional(),
+  /** Present when some batch ran on a remote worker (`--workers remote`): each worker's batches, busy time and throughput. */
+  workers: WorkersReportSchema.optional(),
   recommendations: z.array(z.string()),
 });
 
@@ -259,6 +294,8 @@ export type MissingMetric = z.output<typeof MissingMetricSchema>;
 export type IgnoredSkillMetric = z.output<typeof IgnoredSkillMetricSchema>;
 export type ProcessMemory = z.output<typeof ProcessMemorySchema>;
 export type MatrixReport = z.output<typeof MatrixReportSchema>;
+export type WorkerFigures = z.output<typeof WorkerFiguresSchema>;
+export type WorkersReport = z.output<typeof WorkersReportSchema>;
 export type Report = z.output<typeof ReportSchema>;
 
 /** What a finished (or interrupted) orchestration hands to the report: plain data, never machines. */

@@ -4,6 +4,7 @@ import { formatMs, formatNumber } from '../format.ts';
 import { matrixTable } from '../matrix.ts';
 import { SCENARIO_COLUMNS, describeBudget, describeCache, describeMissingMetric, describeRanking, describeScaling, formatScore, scenarioRows } from '../phrases.ts';
 import type { Report } from '../schema.ts';
+import { workersTable } from '../../remote/workerReport.ts';
 import type { ChartData } from './chartData.ts';
 import { escapeHtml } from './escape.ts';
 
@@ -78,6 +79,13 @@ export function abSection(report: Report): string {
     list(ab.notes),
     '</section>',
   ].join('\n');
+}
+
+/** A remote run's workers (the text and Markdown reports' table and notes); empty for a run in one process. */
+export function workersSection(report: Report): string {
+  const workers = workersTable(report);
+  if (workers === undefined) return '';
+  return ['<section id="workers"><h2>Workers</h2>', paragraph(workers.title), table('workers-table', workers.header, workers.rows, -1), list(workers.notes), '</section>'].join('\n');
 }
 
 export function timePerItemSection(report: Report): string {

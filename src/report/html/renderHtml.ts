@@ -3,7 +3,7 @@ import { describeProcessMemory } from '../phrases.ts';
 import type { Report } from '../schema.ts';
 import type { ChartData } from './chartData.ts';
 import { escapeHtml, inlineSafely, jsonForScript } from './escape.ts';
-import { abSection, barriersSection, budgetsSection, qualitySection, recommendationsSection, scenariosSection, timePerItemSection } from './htmlSections.ts';
+import { abSection, barriersSection, budgetsSection, qualitySection, recommendationsSection, scenariosSection, timePerItemSection, workersSection } from './htmlSections.ts';
 import { REPORT_CSS } from './reportStyle.ts';
 import { skillLabel } from '../../ab/skillLabel.ts';
 
@@ -78,6 +78,7 @@ ${chartsSection()}
 ${scenariosSection(report)}
 ${qualitySection(report, chartData.quality)}
 ${abSection(report)}
+${workersSection(report)}
 ${timePerItemSection(report)}
 ${barriersSection(report)}
 ${budgetsSection(report)}
