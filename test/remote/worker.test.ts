@@ -39,8 +39,10 @@ const callOf = (plan: ScenarioPlan, index: number, items: unknown[]): ExecuteCal
 const newPlan = () => testPlan({ orchestrationId: `orch-${randomUUID().slice(0, 8)}`, definition: { name: 'alpha', inputSize: 8 } });
 const keyOf = (plan: ScenarioPlan, index: number) => `${plan.orchestrationId}/${plan.name}/batch/${index}`;
 
+// One server for the file (a throw-away cluster when DATABASE_URL is not set), a database per describe.
+const databases = useRemoteDatabases();
+
 describe('worker processes', () => {
-  const databases = useRemoteDatabases();
   let url: string;
   let remote: RemoteBatches;
   let observer: DBOSClient;
@@ -189,7 +191,6 @@ describe('worker processes', () => {
 });
 
 describe('migrateSystemDatabase', () => {
-  const databases = useRemoteDatabases();
   afterEach(() => killWorkerProcesses(), 60_000);
 
   it('three processes migrating a fresh database at once all finish, and the tables are there', async () => {
