@@ -22,6 +22,7 @@ function createCard(name, index) {
       el('dt', {}, 'Milestone'), field('milestone'),
       el('dt', {}, 'Elapsed'), field('elapsed'),
       el('dt', {}, 'Errors'), field('errors'),
+      el('dt', { 'data-label': 'worker', hidden: true }, 'Last worker'), el('dd', { 'data-field': 'worker', hidden: true }, '–'),
     ),
     el('p', { class: 'last-error', 'data-field': 'last-error', hidden: true }, ''),
     el(
@@ -77,6 +78,11 @@ export function renderCards(container, scenarios, { controllable, serverNow, tic
     setText(get('milestone'), p.currentMilestone === null ? '–' : `${p.currentMilestone}%`);
     setText(get('elapsed'), formatMs(elapsedOf(p, serverNow, ticking)));
     setText(get('errors'), String(p.errorCount));
+    // A remote run's cards name the worker that ran the scenario's latest batch (none for a local run).
+    const worker = get('worker');
+    worker.hidden = !scenario.worker;
+    card.querySelector('[data-label="worker"]').hidden = !scenario.worker;
+    setText(worker, scenario.worker ?? '–');
     const last = p.errors[p.errors.length - 1];
     const lastError = get('last-error');
     lastError.hidden = !last;

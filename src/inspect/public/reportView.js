@@ -3,6 +3,26 @@ import { el, formatMs } from './format.js';
 // The comparison report once the run has finished: a summary table and the recommendations, with the
 // full text report (as the CLI prints it) below.
 
+/** A remote run's workers: who ran how many batches, their busy time and throughput (nothing for a local run). */
+function workersTable(workers) {
+  if (!workers) return '';
+  const head = el('tr', {}, ...['worker', 'batches', 'share', 'items', 'failed', 'busy', 'items/busy s'].map((h) => el('th', {}, h)));
+  const rows = workers.perWorker.map((w) =>
+    el(
+      'tr',
+      { 'data-worker': w.name },
+      el('td', {}, w.name),
+      el('td', {}, String(w.batches)),
+      el('td', {}, `${(w.batchShare * 100).toFixed(1)}%`),
+      el('td', {}, String(w.items)),
+      el('td', {}, String(w.itemsFailed)),
+      el('td', {}, formatMs(w.busyMs)),
+      el('td', {}, w.itemsPerBusySecond === null ? '–' : w.itemsPerBusySecond.toFixed(1)),
+    ),
+  );
+  return el('table', { class: 'report-table workers-table' }, el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
 export function renderReport(section, report, text) {
   if (!report) {
     section.hidden = true;
@@ -32,6 +52,7 @@ export function renderReport(section, report, text) {
   section.querySelector('#report-summary').replaceChildren(
     el('table', { class: 'report-table' }, el('thead', {}, head), el('tbody', {}, ...rows)),
     ranking,
+    workersTable(report.workers),
     el('ul', { class: 'recommendations' }, ...report.recommendations.map((r) => el('li', {}, r))),
   );
   section.querySelector('#report-text').textContent = text ?? '';
