@@ -2,6 +2,7 @@ import { DBOSClient, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import type { ExecuteBatch, ExecuteCall, Executed } from '../actors/batchRunner.ts';
 import { ScenarioError, toError } from '../errors.ts';
 import { redactUrl } from '../persistence/redactUrl.ts';
+import { dbosLogger } from './dbosLogger.ts';
 import { migrateSystemDatabase } from './migrate.ts';
 import { BATCH_QUEUE, BATCH_WORKFLOW, PARTITION_CONCURRENCY, POLL_MS, REMOTE_APP, RemoteBatchOutcomeSchema, batchWorkflowId, partitionKey, type RemoteBatchInput } from './protocol.ts';
 
@@ -47,7 +48,7 @@ export class RemoteBatches {
   static async open(options: RemoteBatchesOptions): Promise<RemoteBatches> {
     try {
       await migrateSystemDatabase(options.databaseUrl);
-      const client = await DBOSClient.create({ systemDatabaseUrl: options.databaseUrl, applicationName: REMOTE_APP });
+      const client = await DBOSClient.create({ systemDatabaseUrl: options.databaseUrl, applicationName: REMOTE_APP, logger: dbosLogger() });
       // Workers register it too, with their --concurrency; created here first it never overrides theirs.
       await client.registerQueue(BATCH_QUEUE, { partitionConcurrency: PARTITION_CONCURRENCY, minPollingIntervalMs: POLL_MS, onConflict: 'never_update', applicationName: REMOTE_APP });
       return new RemoteBatches(client, options);

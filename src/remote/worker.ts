@@ -7,6 +7,7 @@ import type { Skill, SkillContext } from '../actors/skill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
 import { ScenarioError, toError } from '../errors.ts';
 import { redactUrl } from '../persistence/redactUrl.ts';
+import { dbosLogger } from './dbosLogger.ts';
 import { LOCK_NAMESPACE, migrateSystemDatabase } from './migrate.ts';
 import { BATCH_QUEUE, BATCH_WORKFLOW, PARTITION_CONCURRENCY, POLL_MS, REMOTE_APP, RemoteBatchInputSchema, type RemoteBatchOutcome } from './protocol.ts';
 import { remoteSkillVersion } from './skillVersion.ts';
@@ -63,7 +64,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const liveness = new pg.Client({ connectionString: databaseUrl, keepAlive: true });
   await liveness.connect();
   await liveness.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, name]);
-  const client = await DBOSClient.create({ systemDatabaseUrl: databaseUrl, applicationName: REMOTE_APP });
+  const client = await DBOSClient.create({ systemDatabaseUrl: databaseUrl, applicationName: REMOTE_APP, logger: dbosLogger(notice) });
 
   const containment = new SkillContainment();
   const releaseGuard = containment.guard((error) => notice(`a fault escaped the skill outside any batch: ${error.message}`));
@@ -115,7 +116,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     applicationVersion: skillVersion,
     executorID: name,
     runAdminServer: false,
-    logLevel: 'warn',
+    logger: dbosLogger(notice),
     runMigrations: false,
     listenQueues: [BATCH_QUEUE],
   });
