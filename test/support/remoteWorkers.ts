@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,8 +37,8 @@ export interface RemoteServer {
 
 /**
  * The server of this file's tests, ready in `beforeAll`: DATABASE_URL's, or a throw-away cluster when it is not
- * set. Returns undefined (with the reason printed) when neither is possible and CI is not set, for `skipIf`;
- * with CI set that case throws instead.
+ * set. `skip` (for `describe.skipIf`) is true, with the reason printed, when neither is possible and CI is not
+ * set; with CI set that case throws instead, so a CI machine without a server fails rather than tests less.
  */
 export function useRemoteServer(what: string): { skip: boolean; current: () => RemoteServer } {
   let cluster: ThrowawayCluster | undefined;
@@ -71,17 +71,29 @@ export function useRemoteServer(what: string): { skip: boolean; current: () => R
   };
 }
 
-/** Why the workers cannot run in network namespaces here, or undefined when they can (checked once per process). */
+/**
+ * Why the workers cannot run in network namespaces here, or undefined when they can (checked once per
+ * process). SCENARIOS_TEST_NO_NETNS=1 runs them as plain processes anyway (to test that path as root).
+ */
 let netnsReason: Promise<string | undefined> | undefined;
 export function netnsUnavailable(): Promise<string | undefined> {
   netnsReason ??= (async () => {
+    if (process.env.SCENARIOS_TEST_NO_NETNS) return 'SCENARIOS_TEST_NO_NETNS is set';
     if (process.getuid?.() !== 0) return 'not running as root';
+    // What a worker's network needs, tried once: a namespace and a veth pair into it.
+    const probe = `scn-e2e-probe-${process.pid}`;
+    const veth = `scnp${process.pid}`;
     try {
-      await run('ip', ['netns', 'list'], { timeout: 10_000 });
+      await ip('netns', 'add', probe);
+      await ip('link', 'add', `${veth}h`, 'type', 'veth', 'peer', 'name', `${veth}n`);
+      await ip('link', 'set', `${veth}n`, 'netns', probe);
+      return undefined;
     } catch (error) {
-      return `\`ip netns list\` failed: ${(error as Error).message}`;
+      return `\`ip netns\` or a veth pair cannot be made here: ${(error as Error).message.trim()}`;
+    } finally {
+      await ip('netns', 'del', probe).catch(() => undefined);
+      await ip('link', 'del', `${veth}h`).catch(() => undefined);
     }
-    return undefined;
   })();
   return netnsReason;
 }
@@ -211,7 +223,7 @@ export interface RemoteWorker {
   readonly name: string;
   /** The application version it takes batches of, from its ready line. */
   readonly version: string;
-  /** "namespace scn-e2e-<n> (via 10.200.<n>.1)" or "host". */
+  /** "namespace scn-e2e-<n> (postgres://postgres@10.200.<n>.1:<proxy port>)", or "host" for a plain process. */
   readonly where: string;
   readonly network: WorkerNetwork | undefined;
 }
@@ -249,6 +261,12 @@ export class RemoteTestbed {
   readonly #networks: WorkerNetwork[] = [];
   readonly #useNetns: boolean;
   readonly #pool: pg.Pool;
+  /** If the test process ends without dispose() (a crash): no process or namespace outlives it. */
+  readonly #onExit = () => {
+    for (const p of this.#processes) p.child.kill('SIGKILL');
+    for (const n of this.#networks) spawnSync('ip', ['netns', 'del', n.namespace], { stdio: 'ignore', timeout: 10_000 });
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   private constructor(server: RemoteServer, database: string, dir: string, useNetns: boolean) {
     this.#server = server;
@@ -260,9 +278,10 @@ export class RemoteTestbed {
     this.url = url.toString();
     this.executionsLog = join(dir, 'executions.jsonl');
     this.#pool = new pg.Pool({ connectionString: this.url, max: 2 });
+    process.once('exit', this.#onExit);
   }
 
-  /** Creates the database and the folder. With `netns` (default true) workers run in namespaces when they can; the reason is printed when not. */
+  /** Creates the database and the folder. Workers run in namespaces when they can (netnsUnavailable); the reason is printed when not. */
   static async create(server: RemoteServer, what: string): Promise<RemoteTestbed> {
     const reason = await netnsUnavailable();
     if (reason) console.warn(`${what}: workers run as plain processes, not in network namespaces (${reason})`);
@@ -420,6 +439,7 @@ export class RemoteTestbed {
 
   /** Kills every process still running, removes namespaces and proxies, drops the database, removes the folder. Safe to call twice. */
   async dispose(): Promise<void> {
+    process.removeListener('exit', this.#onExit);
     await Promise.all([...this.#processes].map((p) => p.kill()));
     this.#processes.clear();
     await Promise.all(this.#networks.splice(0).map((n) => n.dispose()));
