@@ -51,13 +51,21 @@ describe.skipIf(server.skip)('the orchestrator of a remote run killed mid-run, t
     const resumed = await testbed.runCli(['resume', id, '--json', '--db', testbed.url]);
     expect(resumed.code, resumed.stderr).toBe(0);
     const tDone = Date.now();
-    const report = JSON.parse(resumed.stdout) as { scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number }> };
+    const report = JSON.parse(resumed.stdout) as {
+      scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number }>;
+      workers?: { perWorker: { name: string; batches: number }[]; batches: number; otherBatches: number };
+    };
     for (const name of ['alpha', 'beta', 'gamma']) expect(report.scenarios[name], name).toMatchObject({ status: 'complete', itemsProcessed: 60, itemsFailed: 0 });
 
     const rows = await testbed.journal(id);
     expect(rows.map((r) => `${r.scenario}/${r.batch_index}/${r.attempt}`)).toEqual(['alpha', 'beta', 'gamma'].flatMap((s) => Array.from({ length: 6 }, (_, i) => `${s}/${i}/1`)));
     const names = workers.map((w) => w.name);
     for (const row of rows) expect(names).toContain(row.worker);
+    // The resumed run's report credits every batch, those of before the kill too, to the workers.
+    expect(report.workers).toMatchObject({ batches: 18, otherBatches: 0 });
+    const credited = new Map<string, number>();
+    for (const row of rows) credited.set(row.worker ?? '', (credited.get(row.worker ?? '') ?? 0) + 1);
+    expect(new Map(report.workers?.perWorker.map((w) => [w.name, w.batches]))).toEqual(credited);
 
     // Executions as the skill counted them: only on the workers; a batch finished before the kill ran once;
     // any other at most twice, and per scenario no more re-ran than it had in flight.

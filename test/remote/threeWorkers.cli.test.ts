@@ -11,6 +11,7 @@ interface Report {
   orchestrationId: string;
   scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number; batchCount: number; qualityScores: Record<string, number> }>;
   barriers: { milestone: number; releasedBy: string; arrived: string[]; late: string[] }[];
+  workers?: { perWorker: { name: string; batches: number; items: number; busyMs: number }[]; batches: number; otherBatches: number };
 }
 
 /**
@@ -80,6 +81,12 @@ describe.skipIf(server.skip)('the default config on three scenarios worker proce
       const lines = w.process.stderr().match(new RegExp(`^${remoteReport.orchestrationId} \\S+ batch \\d+: `, 'gm')) ?? [];
       expect(lines.length, w.name).toBe(byWorker.get(w.name) ?? 0);
     }
+
+    // The report names the workers that ran them, with the journal's counts and their busy time.
+    expect(localReport.workers).toBeUndefined();
+    expect(remoteReport.workers).toMatchObject({ batches: rows.length, otherBatches: 0 });
+    expect(new Map(remoteReport.workers?.perWorker.map((w) => [w.name, w.batches]))).toEqual(byWorker);
+    for (const w of remoteReport.workers?.perWorker ?? []) expect(w.busyMs, w.name).toBeGreaterThan(0);
 
     const latencyAgrees = Object.entries(localReport.scenarios).every(([name, s]) => s.qualityScores.latency === remoteReport.scenarios[name]?.qualityScores.latency);
     expect(seededFigures(remoteReport, latencyAgrees)).toEqual(seededFigures(localReport, latencyAgrees));

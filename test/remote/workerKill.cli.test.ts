@@ -59,7 +59,10 @@ describe.skipIf(server.skip)('a scenarios worker killed while it holds batches',
 
     expect(await orchestrator.exited, orchestrator.stderr()).toBe(0);
     const tDone = Date.now();
-    const report = JSON.parse(orchestrator.stdout()) as { scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number }> };
+    const report = JSON.parse(orchestrator.stdout()) as {
+      scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number }>;
+      workers?: { perWorker: { name: string; batches: number }[]; batches: number; otherBatches: number };
+    };
     for (const name of ['alpha', 'beta']) expect(report.scenarios[name], name).toMatchObject({ status: 'complete', itemsProcessed: 120, itemsFailed: 0 });
 
     // Every batch recorded once, first attempt, by one of the workers; those in flight at the kill by a live one.
@@ -71,6 +74,11 @@ describe.skipIf(server.skip)('a scenarios worker killed while it holds batches',
     const survivors = names.filter((n) => n !== killed.name);
     const rowOf = (key: string) => rows.find((r) => `${id}/${r.scenario}/batch/${r.batch_index}#${r.attempt}` === key);
     for (const key of inFlight) expect(survivors, key).toContain(rowOf(key)?.worker);
+    // The report credits each batch to the worker whose run of it counted.
+    expect(report.workers).toMatchObject({ batches: 24, otherBatches: 0 });
+    const credited = new Map<string, number>();
+    for (const row of rows) credited.set(row.worker ?? '', (credited.get(row.worker ?? '') ?? 0) + 1);
+    expect(new Map(report.workers?.perWorker.map((w) => [w.name, w.batches]))).toEqual(credited);
 
     // Executions, as the skill counted them: none in the orchestrator; one per batch, plus at most one
     // re-run of each batch the killed worker held, after it (so the first one was the killed worker's).
