@@ -54,15 +54,17 @@ export class InspectorModel {
   }
 
   setScenario(view: ScenarioView): void {
-    this.#scenarios.set(view.name, view);
+    // A card keeps the worker of its latest remote batch until another batch names one.
+    const worker = view.worker ?? this.#scenarios.get(view.name)?.worker;
+    this.#scenarios.set(view.name, worker === undefined ? view : { ...view, worker });
     this.#dirtyScenarios.add(view.name);
     if (this.#startedAt === null && view.progress.startedAt !== null) this.#setRun({ startedAt: view.progress.startedAt });
   }
 
-  /** New progress for a scenario's card, which keeps the state it has. */
-  setProgress(progress: ScenarioProgress): void {
+  /** New progress for a scenario's card, which keeps the state it has (and `worker`: the one that ran its latest batch, for a remote batch). */
+  setProgress(progress: ScenarioProgress, worker?: string): void {
     const card = this.#scenarios.get(progress.name);
-    this.setScenario({ name: progress.name, state: card?.state ?? progress.status, progress });
+    this.setScenario({ name: progress.name, state: card?.state ?? progress.status, progress, ...(worker === undefined ? {} : { worker }) });
   }
 
   /** Records an actor's state; a scenario actor's state also goes on its card. */
@@ -95,7 +97,7 @@ export class InspectorModel {
         this.setScenario({ name: event.progress.name, state: event.state, progress: event.progress });
         break;
       case 'batch.settled':
-        this.setProgress(event.progress);
+        this.setProgress(event.progress, event.worker);
         break;
       case 'barrier.arrived': {
         const barrier = this.#barriers.get(event.milestone) ?? { milestone: event.milestone, status: 'open', arrivals: [], deadlineMs: null, record: null };

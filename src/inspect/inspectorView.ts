@@ -23,6 +23,8 @@ export interface ScenarioView {
   /** The scenario actor's state path (its status alone once the run is stored). */
   state: string;
   progress: ScenarioProgress;
+  /** The `scenarios worker` that ran the scenario's latest settled batch (`host/pid-xxxx`); absent for a local run. */
+  worker?: string;
 }
 
 export interface ArrivalView {
