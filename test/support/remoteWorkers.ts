@@ -332,6 +332,8 @@ export class RemoteTestbed {
       const where = network ? `namespace ${network.namespace} (${db.replace(/\/[^/]*$/, '')})` : 'host';
       return { process: started, name: match[1], version: match[2], where, network };
     });
+    // A worker the test never waited for (it failed first) must not add an unhandled rejection to the failure.
+    ready.catch(() => undefined);
     return { process: started, ready };
   }
 
