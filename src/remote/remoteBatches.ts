@@ -36,6 +36,8 @@ export class RemoteBatches {
   readonly #waiting = new Map<string, Waiting>();
   #polling = false;
   #closed = false;
+  /** Cancels sent and not yet done: close() waits for them, so the last ones of a run reach the workers. */
+  readonly #cancelling = new Set<Promise<void>>();
   /** Enqueue to result seen, per batch (ms), for the remote-path overhead figures. */
   readonly roundTripsMs: number[] = [];
 
@@ -80,7 +82,9 @@ export class RemoteBatches {
         if (!this.#waiting.delete(id)) return;
         // The stretch stopped waiting (budget, cancel, pause, shutdown): the batch does not count, so its
         // worker is told to stop; a later stretch that needs it again rewinds it (see #settle).
-        this.#client.cancelWorkflow(id).catch(() => undefined);
+        const cancel = this.#client.cancelWorkflow(id).catch(() => undefined);
+        this.#cancelling.add(cancel);
+        void cancel.then(() => this.#cancelling.delete(cancel));
         reject(toError(signal.reason ?? new Error('aborted')));
       };
       if (signal.aborted) return stop();
@@ -168,6 +172,7 @@ export class RemoteBatches {
     if (this.#closed) return;
     this.#closed = true;
     this.#failAll(new Error('remote batches closed'));
+    await Promise.all(this.#cancelling);
     await this.#client.destroy();
   }
 }
