@@ -19,7 +19,9 @@
  *
  * Run: DATABASE_URL=postgres://… npx tsx --expose-gc bench/remote.ts [--quick] [--profile FILE]
  * (`--profile FILE`: one remote run with 2 workers, the orchestrator's CPU profile of start -> finish written to
- * FILE as a .cpuprofile and summarised; nothing else.)
+ * FILE as a .cpuprofile and summarised; nothing else.) Looks at one shape, written to remote-<variant>.json,
+ * never over the recording: `--batch-size N`, `--workers 1x1,2x2` (processes x concurrency), `--rounds N` (no
+ * warm-up), `--no-latency`, `--latency-only`, `--orchestrator-poll-ms N` (the extra latency row's poll, default 10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -470,7 +472,7 @@ try {
     const contenders: Contender[] = [
       ...(latencyOnly ? [] : [{ name: 'local', run: () => runOnce(false, mainShape, []) }]),
       ...(latencyOnly ? [] : workerShapes.map(([n, c]) => ({ name: `remote ${n} worker${n === 1 ? '' : 's'} x ${c}`, run: () => remoteRun(n, c, mainShape) }))),
-      ...(orchestratorPollMs === undefined ? [] : [{ name: `latency: remote 1 worker x 1, orchestrator poll ${orchestratorPollMs} ms`, run: () => remoteRun(1, 1, latencyShape, undefined, orchestratorPollMs) }]),
+      ...(orchestratorPollMs === undefined || argv.includes('--no-latency') ? [] : [{ name: `latency: remote 1 worker x 1, orchestrator poll ${orchestratorPollMs} ms`, run: () => remoteRun(1, 1, latencyShape, undefined, orchestratorPollMs) }]),
       // The latency pair only in a full run: --quick stays a few seconds (one worker start, two small runs).
       ...(bench.quick || argv.includes('--no-latency')
         ? []
