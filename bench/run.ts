@@ -18,6 +18,8 @@ const benchmarks = [
   { name: 'parallel', file: 'parallel.ts', what: 'parallelWorkers 1/2/4/8 with a 50 ms skill: busy-time throughput and wall time; maxConcurrency across scenarios' },
   // Writes and reads a 2 GB file: minutes, so only in a full run (or by name).
   { name: 'isolation', file: 'isolation.ts', what: 'isolation "worker" against the orchestrator\'s thread: a worker\'s start, per-batch cost, each scenario\'s memory figure' },
+  // Needs DATABASE_URL (skips with a note without it); worker processes on the Postgres server.
+  { name: 'remote', file: 'remote.ts', what: 'remote batches (issue 11): 1, 2 and 4 scenarios worker processes against a local run with a ~20 ms CPU-bound skill; the remote path\'s overhead per batch' },
   { name: 'datasetMemory', file: 'datasetMemory.ts', what: 'peak RSS and heap of a run over a 2 GB JSONL file against one 10x smaller (batches of 100)', fullOnly: true },
 ];
 
