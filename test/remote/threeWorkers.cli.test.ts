@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RemoteTestbed, useRemoteServer } from '../support/remoteWorkers.ts';
+import { RemoteTestbed, seededFigures, useRemoteServer } from '../support/remoteWorkers.ts';
 
 /**
  * Issue 11: the default config run on three `scenarios worker` processes (each in a network namespace of its
@@ -12,23 +12,6 @@ interface Report {
   scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number; batchCount: number; qualityScores: Record<string, number> }>;
   barriers: { milestone: number; releasedBy: string; arrived: string[]; late: string[] }[];
   workers?: { perWorker: { name: string; batches: number; items: number; busyMs: number }[]; batches: number; otherBatches: number };
-}
-
-/**
- * The figures a seed determines. `latency` (and so `overall`, their mean) is measured time, busy ms per item
- * against the scenario's target (docs/metrics.md), not a draw of the seed: compared only when both runs
- * measured the same latency.
- */
-function seededFigures(report: Report, compareOverall: boolean) {
-  return {
-    scenarios: Object.fromEntries(
-      Object.entries(report.scenarios).map(([name, s]) => {
-        const quality = Object.fromEntries(Object.entries(s.qualityScores).filter(([metric]) => metric !== 'latency' && (compareOverall || metric !== 'overall')));
-        return [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, quality }];
-      }),
-    ),
-    barriers: report.barriers.map((b) => ({ milestone: b.milestone, releasedBy: b.releasedBy, arrived: [...b.arrived].sort(), late: [...b.late].sort() })),
-  };
 }
 
 const server = useRemoteServer('three remote workers');

@@ -536,3 +536,26 @@ export function startsByKey(executions: Execution[]): Map<string, Execution[]> {
   for (const e of executions) if (e.event === 'start') byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
   return byKey;
 }
+
+/** What seededFigures reads of a report (`scenarios run --json`). */
+export interface SeededReport {
+  scenarios: Record<string, { status: string; itemsProcessed: number; itemsFailed: number; batchCount: number; qualityScores: Record<string, number> }>;
+  barriers: { milestone: number; releasedBy: string; arrived: string[]; late: string[] }[];
+}
+
+/**
+ * The figures a seed determines. `latency` (and so `overall`, their mean) is measured time, busy ms per item
+ * against the scenario's target (docs/metrics.md), not a draw of the seed: compared only when both runs
+ * measured the same latency.
+ */
+export function seededFigures(report: SeededReport, compareOverall: boolean) {
+  return {
+    scenarios: Object.fromEntries(
+      Object.entries(report.scenarios).map(([name, s]) => {
+        const quality = Object.fromEntries(Object.entries(s.qualityScores).filter(([metric]) => metric !== 'latency' && (compareOverall || metric !== 'overall')));
+        return [name, { status: s.status, items: s.itemsProcessed, failed: s.itemsFailed, batches: s.batchCount, quality }];
+      }),
+    ),
+    barriers: report.barriers.map((b) => ({ milestone: b.milestone, releasedBy: b.releasedBy, arrived: [...b.arrived].sort(), late: [...b.late].sort() })),
+  };
+}
