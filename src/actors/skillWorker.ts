@@ -57,6 +57,9 @@ function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): voi
 
   const run = async (items: unknown[], ctx: WorkerBatchContext, controller: AbortController) => {
     const loaded = await skill;
+    // Aborted while the skill was still loading: the batch is not started (as the orchestrator's thread does
+    // not start one whose stretch already stopped), so a skill that only listens for a later abort is not left running.
+    controller.signal.throwIfAborted();
     return loaded.run(items, {
       ...ctx,
       signal: controller.signal,

@@ -216,9 +216,14 @@ class ScenarioWorker {
         if (thread.ended === undefined) {
           this.post(thread, { type: 'abort', id });
           // A synchronous loop never hears the abort: such a worker is terminated, and restarted on the next batch.
-          setTimeout(() => {
-            if (thread.running.has(id) && thread.ended === undefined) this.end(thread, `batch ${ctx.batchIndex} went on for ${this.graceMs} ms after it was aborted`, true);
-          }, this.graceMs).unref();
+          // The grace counts from when the skill could run: a batch aborted while the worker still loads the
+          // skill is not started at all (skillWorker.ts), however long the load takes.
+          const startGrace = () =>
+            setTimeout(() => {
+              if (thread.running.has(id) && thread.ended === undefined) this.end(thread, `batch ${ctx.batchIndex} went on for ${this.graceMs} ms after it was aborted`, true);
+            }, this.graceMs).unref();
+          if (thread.loading) void thread.ready.then(startGrace);
+          else startGrace();
         }
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });

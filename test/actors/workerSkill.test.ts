@@ -130,12 +130,26 @@ describe('isolateSkill: each isolated scenario runs the skill in a worker thread
 
   it('aborts a batch in the worker when its signal aborts, and the worker goes on with the next', async () => {
     const skill = await probe({ hog: 64 });
+    // Loaded first, so the abort reaches a batch inside the skill (one aborted during the load never starts: below).
+    await skill.ready('hog');
     const controller = new AbortController();
     const pending = run(skill, ctx('hog', 0, { mode: 'sleep', ms: 60_000 }, { signal: controller.signal }));
     setTimeout(() => controller.abort(new Error('time budget exceeded')), 50);
     await expect(pending).rejects.toThrow('time budget exceeded');
     const next = await run(skill, ctx('hog', 1));
     expect(next.seen.calls).toBe(2);
+  });
+
+  it('never starts a batch aborted while the worker still loads the skill, and keeps the worker however long the load takes', async () => {
+    // Grace 1 ms: were it counted from the abort rather than from the load's end, the worker would be ended for it.
+    const skill = await probe({ hog: 64 }, 1);
+    const controller = new AbortController();
+    const pending = run(skill, ctx('hog', 0, { mode: 'sleep', ms: 60_000 }, { signal: controller.signal }));
+    controller.abort(new Error('cancelled'));
+    await expect(pending).rejects.toThrow('cancelled');
+    const next = await run(skill, ctx('hog', 1));
+    // The aborted batch never reached the skill (a skill that only listens for a later abort would sleep on).
+    expect(next.seen.calls).toBe(1);
   });
 
   it('terminates a worker whose aborted batch does not stop (a synchronous loop), and starts a fresh one for the next batch', async () => {
