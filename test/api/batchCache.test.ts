@@ -89,7 +89,7 @@ describe('a second run with cacheEnabled on one embedded PGlite store', () => {
     } finally {
       await store.close();
     }
-  });
+  }, 120_000); // two PGlite opens: each can take 30 s on a loaded 2-core machine
 });
 
 describe('the batch cache through createDurableOrchestration', () => {
