@@ -160,7 +160,8 @@ describe('batch cache in the memory store', () => {
   });
 });
 
-describe('batch cache in an embedded PGlite folder', () => {
+// Each test opens a PGlite folder (a reopen too): up to 30 s apiece on a loaded 2-core machine.
+describe('batch cache in an embedded PGlite folder', { timeout: 120_000 }, () => {
   let root: string;
   let n = 0;
   let dir = '';
