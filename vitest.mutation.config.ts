@@ -32,7 +32,7 @@ export default defineConfig({
       'test/durability/restoreDeadlines.test.ts',
       'test/durability/snapshotSize.test.ts',
     ],
-    exclude: ['test/**/*.serial.test.ts', 'test/**/*.browser.test.ts', 'test/actors/workerSkill.test.ts', 'node_modules/**'],
+    exclude: ['test/**/*.serial.test.ts', 'test/**/*.browser.test.ts', 'test/actors/workerSkill.test.ts', 'test/actors/commandSkill.test.ts', 'test/actors/loadSkill.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -61,9 +61,10 @@ describe('persisted snapshot check', () => {
     }
     expect(store.problems).toEqual([]);
     expect(store.saves).toBeGreaterThan(20);
-    // The run went through the states that matter (retrying, a barrier, paused, final).
+    // The run went through the states that matter (retrying, a barrier, paused, final). Not `complete`: a
+    // finished scenario leaves the tree at once, so whether a save catches it is chance (the report has it).
     const seen = [...store.states].join(' ');
-    for (const state of ['retrying', 'atBarrier', 'paused', 'complete', 'failed', '"done"']) expect(seen).toContain(state);
+    for (const state of ['retrying', 'atBarrier', 'paused', 'failed', '"done"']) expect(seen).toContain(state);
   }, 60_000);
 
   it('names what is wrong', () => {
