@@ -7,6 +7,7 @@ import type { BatchRunnerInput } from '../machines/scenarioMachine.ts';
 import type { ScenarioPlan } from '../machines/scenarioPlan.ts';
 import type { BatchJournal, BatchRecord } from '../persistence/SnapshotStore.ts';
 import type { BatchCache } from './batchCache.ts';
+import { batchKey } from './batchKey.ts';
 import { BatchFold, type FoldedProgress } from './batchFold.ts';
 import { lastBatchOfStretch, parallelWorkers } from './batchWindow.ts';
 import { unlimited, type ConcurrencyLimit } from './concurrencyLimit.ts';
@@ -94,8 +95,8 @@ export interface Executed {
 
 export type ExecuteBatch = (call: ExecuteCall) => Promise<Executed>;
 
-/** `${orchestrationId}/${scenario}/batch/${index}`: the same across retries and re-runs after a crash. */
-export const idempotencyKey = (plan: ScenarioPlan, index: number) => `${plan.orchestrationId}/${plan.name}/batch/${index}`;
+/** The idempotency key of a plan's batch (batchKey.ts): the same across retries and re-runs after a crash. */
+export const idempotencyKey = (plan: ScenarioPlan, index: number) => batchKey(plan.orchestrationId, plan.name, index);
 
 /**
  * One long-lived actor per working stretch of a scenario: runs batches from `from`, up to

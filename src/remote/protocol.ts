@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchKey } from '../actors/batchKey.ts';
 
 /**
  * What the orchestrator and `scenarios worker` agree on to pass batches through DBOS Transact
@@ -52,7 +53,7 @@ export type RemoteBatchOutcome = z.output<typeof RemoteBatchOutcomeSchema>;
  * again; a retry after a failed attempt is a new execution, so it gets an id of its own.
  */
 export function batchWorkflowId(orchestrationId: string, scenario: string, index: number, attempt: number): string {
-  const key = `${orchestrationId}/${scenario}/batch/${index}`;
+  const key = batchKey(orchestrationId, scenario, index);
   return attempt === 1 ? key : `${key}/attempt/${attempt}`;
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DBOS, DBOSClient } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
+import { batchKey } from '../actors/batchKey.ts';
 import { randomFor } from '../actors/seededRandom.ts';
 import type { Skill, SkillContext } from '../actors/skill.ts';
 import { SkillContainment } from '../actors/skillGuard.ts';
@@ -82,7 +83,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       signal: controller.signal,
       batchIndex: input.batchIndex,
       attempt: input.attempt,
-      idempotencyKey: `${input.orchestrationId}/${input.scenario}/batch/${input.batchIndex}`,
+      idempotencyKey: batchKey(input.orchestrationId, input.scenario, input.batchIndex),
       seed: input.seed,
       random: () => (random ??= randomFor(input.seed, input.scenario, 'batch', input.batchIndex, input.attempt))(),
     };
