@@ -1,15 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
 /**
+ * The Postgres server's store tests, run only when DATABASE_URL names a server (as in CI): they are the
+ * only tests that reach PostgresSnapshotStore, openStore's server path and the store errors, and on a
+ * server each takes milliseconds, where PGlite's take seconds. Without a server they would skip, and
+ * their mutants would be reported as having no coverage.
+ */
+const serverTests = process.env.DATABASE_URL ? ['test/persistence/postgresStore.test.ts', 'test/persistence/postgresSilent.test.ts'] : [];
+
+/**
  * The tests StrykerJS runs against each mutant (stryker.config.json, `npm run test:mutation`): fast,
- * in-process unit and model tests of src/machines, src/actors, src/persistence and src/report. Left
- * out: anything that spawns a process, needs Chromium, a Postgres server or a free port, or restarts
- * things (e2e, cli, inspect, the crash and serial durability tests, the Postgres store, crash
- * takeover, lease clock, refused-port and PGlite busy-time tests), which would make a run on 2 cores
- * take hours and flake on a shared machine. A new fast in-process test of those folders belongs here.
- * workerSkill.test.ts is left out too: Stryker's vitest runner forces `pool: 'threads'`, so its check
- * that a scenario which is not isolated runs in the main thread fails there, and a failing test stops
- * the whole run before any mutant is tested.
+ * in-process unit and model tests of src/machines, src/actors, src/persistence and src/report, plus the
+ * skill loaders' tests (they start a worker thread or a short child process per test: seconds, not
+ * minutes). Left out: the e2e, CLI, inspector and browser tests, the crash and serial durability tests,
+ * crash takeover, the lease clock, the refused port and PGlite busy-time tests, which spawn the CLI,
+ * restart things or wait real time, and would make a run on 2 cores take many hours and flake on a
+ * shared machine. A new fast test of those folders belongs here.
  */
 export default defineConfig({
   test: {
@@ -19,6 +25,8 @@ export default defineConfig({
       'test/report/**/*.test.ts',
       'test/persistence/memoryStore.test.ts',
       'test/persistence/pgliteStore.test.ts',
+      'test/persistence/pgliteThread.test.ts',
+      'test/persistence/batchCache.test.ts',
       'test/persistence/leaseKeeper.test.ts',
       'test/persistence/persistedSnapshotSchema.test.ts',
       'test/persistence/snapshotWriter.test.ts',
@@ -26,13 +34,14 @@ export default defineConfig({
       'test/persistence/durableWrites.test.ts',
       'test/persistence/persistence.mutation-gaps.test.ts',
       'test/persistence/snapshotWriter.mutation-gaps.test.ts',
+      ...serverTests,
       'test/api/createOrchestration.test.ts',
       'test/api/durableOrchestration.test.ts',
       'test/durability/restoreState.test.ts',
       'test/durability/restoreDeadlines.test.ts',
       'test/durability/snapshotSize.test.ts',
     ],
-    exclude: ['test/**/*.serial.test.ts', 'test/**/*.browser.test.ts', 'test/actors/workerSkill.test.ts', 'test/actors/commandSkill.test.ts', 'test/actors/loadSkill.test.ts', 'node_modules/**'],
+    exclude: ['test/**/*.serial.test.ts', 'test/**/*.browser.test.ts', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
