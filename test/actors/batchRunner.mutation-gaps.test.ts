@@ -134,4 +134,22 @@ describe('batch runner (mutation gaps)', () => {
     ]);
     expect(skill.calls).toEqual([]);
   });
+
+  it('stops quietly when a journal write refused after the stretch was stopped (a pause): the run goes on', async () => {
+    const p = plan(2, 1);
+    const journal = new MemorySnapshotStore();
+    let refuse: (error: Error) => void = () => undefined;
+    journal.recordBatch = () => new Promise<void>((_resolve, reject) => (refuse = reject));
+    const errors: Error[] = [];
+    const skill = skillOf(() => ({ qualityScore: 1 }));
+    const r = startRunner({ plan: p, from: 0, attempt: 1 }, { skill, journal, onRunnerError: (e) => errors.push(e) });
+    for (let i = 0; i < 20 && skill.calls.length === 0; i++) await settle();
+    await settle();
+    r.stop();
+    refuse(new Error('store_unavailable: the server went away'));
+    for (let i = 0; i < 5; i++) await settle();
+    expect(skill.calls).toEqual([0]);
+    expect(errors).toEqual([]);
+    expect(r.events.filter((e) => e.type === 'runner.error')).toEqual([]);
+  });
 });
