@@ -6,6 +6,10 @@ export function redactUrl(connectionString: string): string {
     url.searchParams.delete('password');
     return url.toString();
   } catch {
-    return connectionString.replace(/:[^:@/]*@/, '@');
+    // Not a URL (a port out of range, a password with an unescaped "/" or ":"): everything between the
+    // user's ":" and the last "@" may be password, so all of it goes; hiding too much beats showing some.
+    return connectionString
+      .replace(/^([^:/?#]+:\/\/[^:@/?#]*):.*@/s, '$1@')
+      .replace(/([?&]password=)[^&]*/gi, '$1***');
   }
 }

@@ -273,4 +273,11 @@ describe('redactUrl', () => {
     expect(redactUrl('postgres://alice:s3cret@db.example:99999/app')).toBe('postgres://alice@db.example:99999/app');
     expect(redactUrl('postgres://db.example:99999/app')).toBe('postgres://db.example:99999/app');
   });
+
+  it('hides all of a password with "/", ":" or "@" in it when the string is not a valid URL, and one in the query', () => {
+    expect(redactUrl('postgres://alice:pa/ss@db:99999/app')).toBe('postgres://alice@db:99999/app');
+    expect(redactUrl('postgres://alice:pa:ss@db:99999/app')).toBe('postgres://alice@db:99999/app');
+    expect(redactUrl('postgres://alice:p@ss@db:99999/app')).toBe('postgres://alice@db:99999/app');
+    expect(redactUrl('postgres://alice@db:99999/app?password=s3cret&sslmode=require')).toBe('postgres://alice@db:99999/app?password=***&sslmode=require');
+  });
 });
