@@ -52,6 +52,9 @@ const problems = (snapshot: unknown) => persistedSnapshotProblems(snapshot, expe
 
 const cases: { name: string; corrupt: (s: Json) => unknown; says: string[] }[] = [
   { name: 'not an object', corrupt: () => 'cut off', says: ['snapshot is not an object ("cut off")'] },
+  { name: 'a long string', corrupt: () => 'x'.repeat(100), says: [`snapshot is not an object ("${'x'.repeat(39)})`] },
+  { name: 'context null', corrupt: set('context', null), says: ['snapshot has no context'] },
+  { name: 'a scenario actor of a scenario it does not have', corrupt: (s) => set('children.scenario:zeta', at(s, 'children.scenario:beta'))(s), says: ['actor "scenario:zeta" is not one the orchestrator runs'] },
   { name: 'an array', corrupt: () => [1, 2], says: ['snapshot is not an object ([1,2])'] },
   { name: 'status error', corrupt: (s) => ({ ...s, status: 'error' }), says: ['status is "error" (only an active or finished orchestrator can be restored)'] },
   { name: 'done but not final', corrupt: (s) => ({ ...s, status: 'done' }), says: ['status is done but state "running" is not final'] },
