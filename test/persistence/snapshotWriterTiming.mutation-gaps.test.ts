@@ -96,6 +96,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A durable change at each of `times` (ms after t0), each followed by its microtasks. */
+async function durableChangesAt(writer: SnapshotWriter, t0: number, times: readonly number[]): Promise<void> {
+  for (const at of times) {
+    await advanceTo(t0, at);
+    writer.schedule('durable');
+    await microtasks();
+  }
+}
+
 describe('SnapshotWriter timing: which changes share a write, and when it begins', () => {
   it('writes a burst of routine changes once, exactly an interval after the last write began, with the latest state', async () => {
     const { store, tree, writer } = await writerOver({ intervalMs: 100 });
@@ -209,11 +218,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     const { store, writer } = await writerOver({ intervalMs: 60_000 });
     store.costsMs = [5];
     const t0 = performance.now();
-    for (const at of [0, 10, 20]) {
-      await advanceTo(t0, at);
-      writer.schedule('durable');
-      await microtasks();
-    }
+    await durableChangesAt(writer, t0, [0, 10, 20]);
     // Three writes of 5 ms measured; the last ended at 25, so the next waits until 25 + 4 × 5.
     expect(store.timesFrom(t0)).toEqual([0, 10, 20]);
     await advanceTo(t0, 30);
@@ -243,11 +248,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     const { store, writer } = await writerOver({ intervalMs: 60_000 });
     store.costsMs = [1];
     const t0 = performance.now();
-    for (const at of [0, 10, 20]) {
-      await advanceTo(t0, at);
-      writer.schedule('durable');
-      await microtasks();
-    }
+    await durableChangesAt(writer, t0, [0, 10, 20]);
     await advanceTo(t0, 22);
     writer.schedule('durable');
     await microtasks();
@@ -262,11 +263,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     const { store, writer } = await writerOver({ intervalMs: 60_000 });
     store.costsMs = [0.5];
     const t0 = performance.now();
-    for (const at of [0, 10, 20, 21]) {
-      await advanceTo(t0, at);
-      writer.schedule('durable');
-      await microtasks();
-    }
+    await durableChangesAt(writer, t0, [0, 10, 20, 21]);
     expect(store.timesFrom(t0)).toEqual([0, 10, 20, 21]);
     writer.stop();
   });
@@ -276,11 +273,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     // The second write was slowed (a garbage collection): 10 ms against 2.
     store.costsMs = [2, 10, 2];
     const t0 = performance.now();
-    for (const at of [0, 10, 30]) {
-      await advanceTo(t0, at);
-      writer.schedule('durable');
-      await microtasks();
-    }
+    await durableChangesAt(writer, t0, [0, 10, 30]);
     await advanceTo(t0, 33);
     writer.schedule('durable');
     await microtasks();
@@ -294,11 +287,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     const { store, writer } = await writerOver({ intervalMs: 100 });
     store.costsMs = [5];
     const t0 = performance.now();
-    for (const at of [0, 10, 20]) {
-      await advanceTo(t0, at);
-      writer.schedule('durable');
-      await microtasks();
-    }
+    await durableChangesAt(writer, t0, [0, 10, 20]);
     await advanceTo(t0, 30);
     writer.schedule('routine'); // due an interval after the write at 20 began: a timer for 120
     await advanceTo(t0, 31);
