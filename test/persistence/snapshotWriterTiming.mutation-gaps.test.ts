@@ -221,24 +221,18 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     await durableChangesAt(writer, t0, [0, 10, 20]);
     // Three writes of 5 ms measured; the last ended at 25, so the next waits until 25 + 4 × 5.
     expect(store.timesFrom(t0)).toEqual([0, 10, 20]);
-    await advanceTo(t0, 30);
-    writer.schedule('durable');
-    await microtasks();
+    await durableChangesAt(writer, t0, [30]);
     await advanceTo(t0, 44);
     expect(store.saves).toHaveLength(3);
     await advanceTo(t0, 45);
     expect(store.timesFrom(t0)).toEqual([0, 10, 20, 45]);
     // The history keeps the last three writes: after a fourth (and a fifth) the tree is still known to be costly.
-    await advanceTo(t0, 51);
-    writer.schedule('durable');
-    await microtasks();
+    await durableChangesAt(writer, t0, [51]);
     await advanceTo(t0, 69);
     expect(store.saves).toHaveLength(4);
     await advanceTo(t0, 70);
     expect(store.timesFrom(t0)).toEqual([0, 10, 20, 45, 70]);
-    await advanceTo(t0, 76);
-    writer.schedule('durable');
-    await microtasks();
+    await durableChangesAt(writer, t0, [76]);
     await advanceTo(t0, 300);
     expect(store.timesFrom(t0)).toEqual([0, 10, 20, 45, 70, 95]);
     writer.stop();
@@ -249,9 +243,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     store.costsMs = [1];
     const t0 = performance.now();
     await durableChangesAt(writer, t0, [0, 10, 20]);
-    await advanceTo(t0, 22);
-    writer.schedule('durable');
-    await microtasks();
+    await durableChangesAt(writer, t0, [22]);
     expect(store.saves).toHaveLength(3);
     await advanceTo(t0, 100);
     // The last write ended at 21: the next waits until 21 + 4 × 1.
@@ -274,9 +266,7 @@ describe('SnapshotWriter timing: durable writes of a costly tree spaced', () => 
     store.costsMs = [2, 10, 2];
     const t0 = performance.now();
     await durableChangesAt(writer, t0, [0, 10, 30]);
-    await advanceTo(t0, 33);
-    writer.schedule('durable');
-    await microtasks();
+    await durableChangesAt(writer, t0, [33]);
     await advanceTo(t0, 200);
     // The last write ended at 32: the next waits until 32 + 4 × 2, not 32 + 4 × 10.
     expect(store.timesFrom(t0)).toEqual([0, 10, 30, 40]);
