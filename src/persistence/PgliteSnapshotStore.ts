@@ -83,7 +83,8 @@ async function mainThreadClient(dataDir: string): Promise<SqlClient> {
   return pgliteClient(db, () => db.close());
 }
 
-function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
+/** The SqlClient over a PGlite on this thread; `close` is what closing it does (attach() leaves the database open). */
+export function pgliteClient(db: PGlite, close: () => Promise<void>): SqlClient {
   return {
     async query<T>(sql: string, params: readonly unknown[] = []) {
       return { rows: (await db.query<T>(sql, [...params])).rows };
@@ -193,7 +194,8 @@ function dropStaleLock(file: string, stale: number): void {
     if (isErrnoException(error) && error.code === 'ENOENT') return; // another process moved it first
     throw error;
   }
-  if (readPid(aside) !== stale) {
+  // Object.is: a lock holding no number reads as NaN, which is not === itself, and would be put back forever.
+  if (!Object.is(readPid(aside), stale)) {
     try {
       linkSync(aside, file);
     } catch (error) {
