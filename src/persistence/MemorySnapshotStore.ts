@@ -87,10 +87,11 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
 
   save(id: string, update: { snapshot: unknown; status: StoredOrchestration['status']; expectedVersion: number }): Promise<number> {
+    // Checked first, as the SQL stores do: a save that could never be stored fails the same way on every store.
+    if (update.expectedVersion >= MAX_STORED_VERSION) return Promise.reject(new VersionOverflowError(id));
     const row = this.#rows.get(id);
     if (!row) return Promise.reject(new OrchestrationDeletedError(id));
     if (row.version !== update.expectedVersion) return Promise.reject(new VersionConflictError(id, update.expectedVersion));
-    if (row.version >= MAX_STORED_VERSION) return Promise.reject(new VersionOverflowError(id));
     row.snapshot = update.snapshot;
     row.status = update.status;
     row.version += 1;

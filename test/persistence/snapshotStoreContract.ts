@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchRecord, SnapshotStore, StoredOrchestration } from '../../src/persistence/SnapshotStore.ts';
-import { OrchestrationDeletedError, VersionConflictError } from '../../src/persistence/storeErrors.ts';
+import { MAX_STORED_VERSION, OrchestrationDeletedError, VersionConflictError, VersionOverflowError } from '../../src/persistence/storeErrors.ts';
 
 export type MakeStore = (options: { now: () => number }) => Promise<SnapshotStore>;
 
@@ -99,6 +99,13 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
       // No row at all is not another writer: it says the row is gone.
       await expect(store.save(id('nobody'), { snapshot: {}, status: 'running', expectedVersion: 0 })).rejects.toBeInstanceOf(OrchestrationDeletedError);
       expect(await store.load(id('c'))).toMatchObject({ version: 1, snapshot: { step: 1 } });
+    });
+
+    it('refuses a save past the largest version the store can count, as a VersionOverflowError', async () => {
+      await store.create(row(id('v')));
+      await expect(store.save(id('v'), { snapshot: {}, status: 'running', expectedVersion: MAX_STORED_VERSION })).rejects.toBeInstanceOf(VersionOverflowError);
+      await expect(store.save(id('v'), { snapshot: {}, status: 'running', expectedVersion: MAX_STORED_VERSION - 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store.load(id('v'))).toMatchObject({ version: 0 });
     });
 
     it('lets exactly one of many concurrent saves of the same version win', async () => {
