@@ -296,7 +296,8 @@ function retryingRunner(description: string, retryForMs: number, hooks: RetryHoo
   };
 }
 
-function backoffMs(attempt: number): number {
+/** The pause before retry `attempt` (from 0): 50 ms doubling up to 2 s, each jittered down by up to half. */
+export function backoffMs(attempt: number): number {
   const backoff = Math.min(2_000, 50 * 2 ** attempt);
   return backoff / 2 + Math.random() * (backoff / 2);
 }
@@ -338,7 +339,8 @@ function isConnectError(error: unknown): boolean {
   return errorCodes(error).some((code) => code.startsWith('E'));
 }
 
-function waitReason(error: unknown): string {
+/** Why a call is waiting, in a few words, for the `onWait` notice and the outage event. */
+export function waitReason(error: unknown): string {
   const codes = errorCodes(error);
   if (codes.includes('ECONNREFUSED')) return 'connection refused';
   if (codes.includes('57P03')) return 'the server is starting up';
