@@ -29,6 +29,7 @@ export default defineConfig({
       'test/persistence/batchCache.test.ts',
       'test/persistence/leaseKeeper.test.ts',
       'test/persistence/persistedSnapshotSchema.test.ts',
+      'test/persistence/migrations.test.ts',
       'test/persistence/snapshotWriter.test.ts',
       'test/persistence/snapshotWriterOutage.test.ts',
       'test/persistence/durableWrites.test.ts',

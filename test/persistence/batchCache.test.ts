@@ -147,6 +147,27 @@ describe('batch cache in the memory store', () => {
     expect(await cache.lookup(other, batch)).toEqual(result);
   });
 
+  it('misses an entry stored for another number of items, and hands back one that processed every item', async () => {
+    const store = new MemorySnapshotStore();
+    const cache = storeBatchCache(store, skill);
+    const key = batchCacheKey(skill, plan.params, items) ?? '';
+    await store.saveCachedBatch({ key, skill: skill.name, skillVersion: skill.version, items: 3, result });
+    expect(await cache.lookup(plan, items)).toBeUndefined();
+    const whole: SkillResult = { qualityScore: 0.5, processed: items.length };
+    await store.saveCachedBatch({ key, skill: skill.name, skillVersion: skill.version, items: 2, result: whole });
+    expect(await cache.lookup(plan, items)).toEqual(whole);
+  });
+
+  it('stores under the params it is given, not those of the lookup of the same items', async () => {
+    const store = new MemorySnapshotStore();
+    const cache = storeBatchCache(store, skill);
+    const other = testPlan({ definition: { skillParams: { batchSize: 2, cacheEnabled: true, temperature: 0.9 } } });
+    await cache.lookup(plan, items);
+    await cache.store(other, items, result);
+    expect(await cache.lookup(other, items)).toEqual(result);
+    expect(await cache.lookup(plan, items)).toBeUndefined();
+  });
+
   it('keeps results apart from what the caller does to its objects afterwards', async () => {
     const store = new MemorySnapshotStore();
     const mine: SkillResult = { qualityScore: 0.5, metrics: { f1: 0.5 } };
