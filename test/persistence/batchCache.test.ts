@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,7 @@ import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.t
 import { PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import { PostgresSnapshotStore } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { SnapshotStore } from '../../src/persistence/SnapshotStore.ts';
-import { serverUrl, skipWithoutServer } from '../support/postgresServer.ts';
+import { serverUrl, skipWithoutServer, useServerSchema } from '../support/postgresServer.ts';
 import { testPlan } from '../support/plans.ts';
 
 const skill = { name: 'classify', version: '1.0.0' };
@@ -200,21 +199,12 @@ describe('batch cache in an embedded PGlite folder', { timeout: 120_000 }, () =>
 });
 
 describe.skipIf(skipWithoutServer('batch cache on the Postgres server'))('batch cache on the Postgres server', () => {
-  const schema = `so_cache_${randomUUID().replaceAll('-', '')}`;
-  let admin: pg.Client;
-  beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  });
-  afterAll(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
-    await admin.end();
-  });
+  const own = useServerSchema('so_cache');
+  const schema = own.name;
   const open = () => PostgresSnapshotStore.open({ connectionString: serverUrl ?? '', schema });
   // One schema for every test: each clears the table first, so a test's cached result cannot leak into another.
   cacheBehaviour(async () => {
-    await admin.query(`DELETE FROM ${pg.escapeIdentifier(schema)}.batch_cache`).catch(() => undefined);
+    await own.admin.query(`DELETE FROM ${pg.escapeIdentifier(schema)}.batch_cache`).catch(() => undefined);
     return open();
   }, open);
 });

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffMs, isTransientPgError, PostgresSnapshotStore, serverAddress, waitReason } from '../../src/persistence/PostgresSnapshotStore.ts';
 import type { StoreOutageEvent } from '../../src/persistence/SnapshotStore.ts';
 import { StoreUnreachableError } from '../../src/persistence/storeErrors.ts';
 import { outageProxy } from '../support/outageProxy.ts';
-import { serverUrl, skipWithoutServer } from '../support/postgresServer.ts';
+import { serverUrl, skipWithoutServer, useServerSchema } from '../support/postgresServer.ts';
 
 // Gaps a StrykerJS run of src/persistence found in PostgresSnapshotStore's retry paths, which only the
 // cluster restart and outage tests (left out of the mutation subset: they start and stop clusters) reached.
@@ -85,18 +83,7 @@ describe('a server that refuses connections before it was ever reached', () => {
 });
 
 describe.skipIf(skipWithoutServer('PostgresSnapshotStore outages through a proxy'))('PostgresSnapshotStore when DATABASE_URL goes away after it was reached', { timeout: 30_000 }, () => {
-  const schema = `so_retry_${randomUUID().replaceAll('-', '')}`;
-  let admin: pg.Client;
-
-  beforeAll(async () => {
-    admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
-  });
-  afterAll(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
-    await admin.end();
-  });
+  const { name: schema } = useServerSchema('so_retry');
 
   async function throughProxy(retryForMs: number) {
     const proxy = outageProxy(new URL(serverUrl ?? ''));

@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+
 /**
  * The shared Postgres server some tests use: DATABASE_URL. Tests only create their own rows or schemas
  * there; they never stop, restart or reconfigure it (test/support/postgresCluster.ts starts a throw-away
@@ -20,4 +24,30 @@ export function skipWithoutServer(what: string): boolean {
 export function guaranteeStores(pgliteDir: string, what: string): { name: string; db: string }[] {
   const server = skipWithoutServer(what) ? [] : [{ name: 'the Postgres server', db: serverUrl ?? '' }];
   return [...server, { name: 'PGlite', db: pgliteDir }];
+}
+
+/**
+ * A schema of its own on DATABASE_URL for the calling describe block, made in `beforeAll` and dropped with
+ * everything in it in `afterAll`, so parallel runs and other test files never collide. `admin` is a client
+ * connected meanwhile, for the test's own queries.
+ */
+export function useServerSchema(prefix: string): { readonly name: string; readonly admin: pg.Client } {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '')}`;
+  let admin: pg.Client | undefined;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${pg.escapeIdentifier(name)}`);
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(name)} CASCADE`);
+    await admin?.end();
+  });
+  return {
+    name,
+    get admin() {
+      if (!admin) throw new Error('useServerSchema: the admin client exists only inside the tests of its describe block');
+      return admin;
+    },
+  };
 }
