@@ -78,7 +78,7 @@ export function snapshotStoreContract(name: string, makeStore: MakeStore): void 
 
     it('rejects a second create of the same id and keeps the first', async () => {
       await store.create(row(id('dup')));
-      await expect(store.create(row(id('dup'), { config: { other: true } }))).rejects.toMatchObject({ code: 'usage' });
+      await expect(store.create(row(id('dup'), { config: { other: true } }))).rejects.toMatchObject({ code: 'usage', message: `orchestration "${id('dup')}" already exists` });
       expect((await store.load(id('dup')))?.config).toEqual(row('x').config);
     });
 

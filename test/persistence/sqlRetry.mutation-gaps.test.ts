@@ -99,3 +99,40 @@ describe('a save whose answer was lost', () => {
     await expect(storeWith().save(mine.id, { snapshot: { step: 1 }, status: 'running', expectedVersion: 0 })).rejects.toBeInstanceOf(VersionConflictError);
   });
 });
+
+describe('what the runner is told', () => {
+  it('names each call by its method, so an outage message says which call still fails', async () => {
+    const seen: string[] = [];
+    const store = storeWith((operation, call) => {
+      seen.push(operation);
+      return call(0);
+    });
+    const mine = row();
+    await store.create(mine);
+    await store.load(mine.id);
+    await store.save(mine.id, { snapshot: {}, status: 'running', expectedVersion: 0 });
+    await store.recordBatch({ orchestrationId: mine.id, scenario: 'a', batchIndex: 0, attempt: 1, items: 1, itemsFailed: 0, qualityScore: null, result: null, startedAt: 1, finishedAt: 2 });
+    await store.loadBatches(mine.id, 'a', 0);
+    await store.saveCachedBatch({ key: `k${n}`, skill: 'echo', skillVersion: '1', items: 1, result: {} });
+    await store.loadCachedBatch(`k${n}`);
+    await store.saveBaseline({ name: `b${n}`, kind: 'run', ref: mine.id });
+    await store.loadBaseline(`b${n}`);
+    await store.listBaselines();
+    await store.deleteBaseline(`b${n}`);
+    await store.acquireLease(mine.id, 'me', 1_000);
+    await store.releaseLease(mine.id, 'me');
+    await store.list();
+    expect(seen).toEqual([
+      'create', 'load', 'save', 'recordBatch', 'loadBatches', 'saveCachedBatch', 'loadCachedBatch', 'saveBaseline', 'loadBaseline', 'listBaselines', 'deleteBaseline',
+      'acquireLease', 'releaseLease', 'list',
+    ]);
+  });
+
+  it('closes its client once, however often it is closed', async () => {
+    let closes = 0;
+    const store = new SqlSnapshotStore({ ...client, close: () => Promise.resolve(void (closes += 1)) }, { description: 'test' });
+    await store.close();
+    await store.close();
+    expect(closes).toBe(1);
+  });
+});
