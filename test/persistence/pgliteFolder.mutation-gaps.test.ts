@@ -86,6 +86,18 @@ describe('the lock file of an embedded data folder', { timeout: 60_000 }, () => 
   });
 });
 
+describe('memory://', { timeout: 60_000 }, () => {
+  it('is a store of its own that no other process can reach, so it is exclusive', async () => {
+    const store = await PgliteSnapshotStore.open('memory://');
+    try {
+      expect(store.exclusive).toBe(true);
+      expect(store.description).toBe('pglite:memory://');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('a damaged embedded data folder', { timeout: 60_000 }, () => {
   it('that cannot be opened is named in one line as damaged (store_unavailable), and left unlocked', async () => {
     const dir = path.join(root, 'not-a-database');

@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/persistence/migrations.ts';
-import { pgliteClient } from '../../src/persistence/PgliteSnapshotStore.ts';
+import { pgliteClient, PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import type { StoredOrchestration } from '../../src/persistence/SnapshotStore.ts';
 import { SqlSnapshotStore, type CallRunner, type SqlClient } from '../../src/persistence/SqlSnapshotStore.ts';
 import { OrchestrationDeletedError, VersionConflictError } from '../../src/persistence/storeErrors.ts';
@@ -134,5 +134,15 @@ describe('what the runner is told', () => {
     await store.close();
     await store.close();
     expect(closes).toBe(1);
+  });
+});
+
+describe('a PGlite the caller already has', () => {
+  it('is attached as a shared store: named by its folder or memory://, not exclusive, and left open on close', async () => {
+    const attached = await PgliteSnapshotStore.attach(db);
+    expect(attached.description).toBe('pglite:memory://');
+    expect(attached.exclusive).toBe(false);
+    await attached.close();
+    expect((await db.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 });
