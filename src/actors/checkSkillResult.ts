@@ -12,7 +12,7 @@ const hasPlainPrototype = (value: object): boolean => {
  * tenth of a zod parse, once per batch); undefined when anything about it is unusual, valid or not, so
  * that zod decides and, when it refuses, names what was wrong.
  */
-function fastResult(raw: unknown): SkillResult | undefined {
+export function fastResult(raw: unknown): SkillResult | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !hasPlainPrototype(raw)) return undefined;
   const input = raw as Record<string, unknown>;
   let keys = 0;
