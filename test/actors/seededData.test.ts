@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import type * as TimersPromises from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { generateItems } from '../../src/actors/inputData.ts';
 import { createRandom, hashKey, randomFor } from '../../src/actors/seededRandom.ts';
 import { simulatedSkill } from '../../src/actors/simulatedSkill.ts';
@@ -40,8 +41,19 @@ describe('generateItems', () => {
   });
 });
 
+// vitest's fake timers do not reach node:timers/promises (vitest-dev/vitest#3088), which the skill sleeps
+// with: record each sleep's length instead, and let it sleep for real.
+const sleeps = vi.hoisted((): number[] => []);
+vi.mock('node:timers/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof TimersPromises>();
+  const setTimeout: typeof real.setTimeout = (delay, value, options) => {
+    sleeps.push(delay ?? 0);
+    return real.setTimeout(delay, value, options);
+  };
+  return { ...real, setTimeout };
+});
+
 describe('the simulated skill', () => {
-  afterEach(() => vi.useRealTimers());
 
   const context = (params: Record<string, unknown>, overrides: Partial<SkillContext> = {}): SkillContext => ({
     scenario: 'simple',
@@ -68,16 +80,22 @@ describe('the simulated skill', () => {
     await expect(simulatedSkill.run(items, context({ latencyMs: 0, failureRate: 0 }))).resolves.toMatchObject({ processed: 10 });
   });
 
-  it('waits latencyMs per batch (100 ms when the param is missing or not a number)', async () => {
-    vi.useFakeTimers();
-    for (const [params, waits] of [[{ latencyMs: 40 }, 40], [{}, 100], [{ latencyMs: 'fast' }, 100]] as const) {
-      let settled = false;
-      const run = Promise.resolve(simulatedSkill.run(items, context(params))).then(() => (settled = true));
-      await vi.advanceTimersByTimeAsync(waits - 1);
-      expect(settled).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      await run;
-      expect(settled).toBe(true);
+  it('waits latencyMs per batch (100 ms when missing or not a number), jittered by ±latencyJitter (default 0.2, held to 0..1)', async () => {
+    const cases: [params: Record<string, unknown>, draw: number, waits: number][] = [
+      [{ latencyMs: 40 }, 0.5, 40],
+      [{}, 0.5, 100],
+      [{ latencyMs: 'fast' }, 0.5, 100],
+      [{ latencyMs: 100 }, 0, 80],
+      [{ latencyMs: 100 }, 0.75, 110],
+      [{ latencyMs: 100, latencyJitter: 5 }, 0.75, 150],
+      [{ latencyMs: 100, latencyJitter: -1 }, 0, 100],
+    ];
+    for (const [params, draw, waits] of cases) {
+      sleeps.length = 0;
+      // Every draw the same: the failure and quality draws do not move the jitter's.
+      await simulatedSkill.run(items, context(params, { random: () => draw }));
+      expect(sleeps, JSON.stringify(params)).toHaveLength(1);
+      expect(sleeps[0], JSON.stringify(params)).toBeCloseTo(waits, 9);
     }
   });
 
