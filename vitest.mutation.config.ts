@@ -37,6 +37,8 @@ export default defineConfig({
       ...serverTests,
       'test/api/createOrchestration.test.ts',
       'test/api/durableOrchestration.test.ts',
+      // The only tests of remote batches' rows (worker, workerBusyMs) and their replay: 280 ms.
+      'test/api/remoteWorkerNames.test.ts',
       'test/durability/restoreState.test.ts',
       'test/durability/restoreDeadlines.test.ts',
       'test/durability/snapshotSize.test.ts',
