@@ -28,10 +28,14 @@ interface BatchScope {
   fail(error: Error): boolean;
 }
 
-/** A scenario of one run: its batch in flight, if any (shared by the runners of its successive stretches). */
+/**
+ * A scenario of one run: its batches in flight, oldest first (shared by the runners of its successive
+ * stretches). Every one is kept, not only the newest: with several workers a later batch can settle
+ * first, and the ones still running must still take the blame for a fault left behind.
+ */
 interface Lane {
   readonly scenario: string;
-  current: BatchScope | undefined;
+  readonly inFlight: Set<BatchScope>;
 }
 
 const scopes = new AsyncLocalStorage<BatchScope>();
@@ -97,9 +101,9 @@ export class SkillContainment {
     };
     const settle = () => {
       scope.settled = true;
-      if (lane.current === scope) lane.current = undefined;
+      lane.inFlight.delete(scope);
     };
-    lane.current = scope;
+    lane.inFlight.add(scope);
     let value: T | PromiseLike<T>;
     try {
       value = scopes.run(scope, call);
@@ -133,7 +137,7 @@ export class SkillContainment {
   #lane(scenario: string): Lane {
     let lane = this.#lanes.get(scenario);
     if (!lane) {
-      lane = { scenario, current: undefined };
+      lane = { scenario, inFlight: new Set() };
       this.#lanes.set(scenario, lane);
     }
     return lane;
@@ -143,12 +147,18 @@ export class SkillContainment {
 const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
   (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
+function newestInFlight(lane: Lane): BatchScope | undefined {
+  let newest: BatchScope | undefined;
+  for (const scope of lane.inFlight) newest = scope;
+  return newest;
+}
+
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
-/** Fails the batch `scope` belongs to, or its scenario's batch in flight, or lets the run escape. */
+/** Fails the batch `scope` belongs to, or its scenario's newest batch in flight, or lets the run escape. */
 function attribute(scope: BatchScope, error: Error): void {
   if (scope.fail(error)) return;
-  if (scope.lane.current?.fail(error)) return;
+  if (newestInFlight(scope.lane)?.fail(error)) return;
   scope.containment.escape(
     new ScenarioError('skill_failed', `scenario "${scope.lane.scenario}": ${error.message} (after batch ${scope.index} had settled, with no batch of it in flight); the run is paused at its last saved point`),
   );
