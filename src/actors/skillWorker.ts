@@ -2,7 +2,8 @@
  * The program of a scenario's skill worker thread (`isolation: "worker"`, see workerSkill.ts): it loads the
  * skill itself (a module by path, or a built-in by name), runs the batches it is sent with the same ctx the
  * orchestrator's own thread would give them, and answers each with the result and this thread's memory.
- * Its heap is capped by the Worker's resourceLimits, so a skill that outgrows it ends this thread only.
+ * Its heap is capped by the Worker's resourceLimits, so a skill that outgrows it ends this thread only (except
+ * a single allocation far past the cap, which V8 answers by ending the whole process: README, Memory).
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -14,6 +15,8 @@ import type { SkillOrigin } from './skillOrigin.ts';
 
 export interface SkillWorkerData {
   origin: SkillOrigin;
+  /** Set by workerSkill.ts on the threads it starts for this program: see the start-up at the end of this file. */
+  skillWorker?: true;
 }
 
 /** What a batch's ctx holds apart from the parts only this thread can make (signal, random). */
@@ -45,7 +48,8 @@ export function threadMemoryMb(): number {
   return (heap.used_heap_size + heap.external_memory) / 1_048_576;
 }
 
-function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): void {
+/** Answers the batches sent on `port` (the worker's parentPort; a MessageChannel's port in the tests). */
+export function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): void {
   const skill: Promise<Skill<unknown>> = 'module' in data.origin ? loadSkillModule(data.origin.module) : Promise.resolve(builtinSkill(data.origin.builtin));
   const inFlight = new Map<number, AbortController>();
   const reply = (message: WorkerReply) => port.postMessage(message);
@@ -92,4 +96,7 @@ function serve(port: NonNullable<typeof parentPort>, data: SkillWorkerData): voi
   });
 }
 
-if (parentPort) serve(parentPort, workerData as SkillWorkerData);
+// Only in a thread workerSkill.ts started for this program (its workerData says so): a test imports this module to
+// call serve() itself, and a test runner may run tests in worker threads (vitest's threads pool, which Stryker
+// uses), whose parentPort is the runner's own port.
+if (parentPort && (workerData as Partial<SkillWorkerData> | null)?.skillWorker === true) serve(parentPort, workerData as SkillWorkerData);

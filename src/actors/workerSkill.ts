@@ -270,7 +270,7 @@ class ScenarioWorker {
     const { entry, tsx } = workerEntry();
     const worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { entry, tsx, origin: this.origin },
+      workerData: { entry, tsx, origin: this.origin, skillWorker: true },
       resourceLimits: heapLimits(this.limitMb),
     });
     let markReady!: () => void;
