@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +7,7 @@ import { commandIdentity, commandSkill, type CommandSkill, type CommandSkillRef 
 import type { SkillContext } from '../../src/actors/skill.ts';
 import { SkillRequestSchema } from '../../src/actors/skillProtocol.ts';
 import { ScenarioError } from '../../src/errors.ts';
+import { alive, until } from '../support/processes.ts';
 
 /**
  * What commandSkill.test.ts leaves unchecked (test/mutation-survivors/actors-fd4ec55.md): the paths that start
@@ -122,28 +123,6 @@ function ctx(scenario: string, batchIndex: number, params: Record<string, unknow
 }
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, value: i / n }));
-
-/** Alive and not a zombie (a container's init may not reap orphans at once). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const grandchildOf = (lines: string[]): number => {
   const pid = Number(/grandchild (\d+)/.exec(lines.join('\n'))?.[1]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { createOrchestration } from '../../src/api/createOrchestration.ts';
 import { MemorySnapshotStore } from '../../src/persistence/MemorySnapshotStore.ts';
 import { simConfig, simScenario } from '../support/simulatedRun.ts';
 import { SkillRequestSchema, SkillResponseSchema } from '../../src/actors/skillProtocol.ts';
+import { alive, until } from '../support/processes.ts';
 
 /**
  * Child processes are small Node scripts (no Python needed): each reads requests line by line and behaves
@@ -101,28 +102,6 @@ function ctx(scenario: string, batchIndex: number, signal = new AbortController(
 }
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `i${i}`, value: i / n }));
-
-/** Alive and not a zombie (a container's init may not reap orphans at once). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('commandSkill', () => {
   it('sends one request per batch and returns the matching response, without its id', async () => {

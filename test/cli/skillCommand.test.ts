@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSkillCommandOption } from '../../src/cli/commands/run.ts';
 import { PgliteSnapshotStore } from '../../src/persistence/PgliteSnapshotStore.ts';
 import { runCli, startCli, tempWorkspace } from '../support/cliProcess.ts';
 import { repoRoot } from './spawnCli.ts';
+import { alive } from '../support/processes.ts';
 
 /** The default config through `scenarios run --skill-command …`, as a user would run it, in a temp workspace. */
 
@@ -60,16 +61,6 @@ function expectDefaultConfigCompleted(report: JsonReport): void {
     medium: ['complete', 300, 0],
     complex: ['complete', 800, 0],
   });
-}
-
-/** Alive and not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 const childPids = (stderr: string) => [...stderr.matchAll(/^\[\w+\] pid (\d+)$/gm)].map((m) => Number(m[1]));
