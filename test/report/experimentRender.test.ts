@@ -1,30 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { startOrder } from '../../src/report/experimentOrder.ts';
-import { buildExperimentReport, EXPERIMENT_DEFINITIONS, type ExperimentRepeat } from '../../src/report/experimentReport.ts';
+import { buildExperimentReport, EXPERIMENT_DEFINITIONS } from '../../src/report/experimentReport.ts';
 import { renderExperimentMarkdown, renderExperimentText } from '../../src/report/experimentRender.ts';
 import type { ExperimentReport, RepeatedMeasure } from '../../src/report/experimentSchema.ts';
 import { describeScaling } from '../../src/report/phrases.ts';
-import { buildReport } from '../../src/report/buildReport.ts';
 import type { ScenarioProgress } from '../../src/report/schema.ts';
-import { config, outcome, progress } from './fixtures.ts';
+import { progress, storedRepeat } from './fixtures.ts';
 
 const NAMES = ['simple', 'medium'];
 const BATCH_SIZES: Record<string, number> = { simple: 10, medium: 50 };
 
 /** Repeat `index` of experiment E as a stored run: its scenarios in rotated order. */
-function repeat(index: number, scenarios: ScenarioProgress[]): ExperimentRepeat {
-  const order = startOrder(NAMES, index);
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
-  const inOrder = order.flatMap((name) => (byName.has(name) ? [byName.get(name) as ScenarioProgress] : []));
-  return {
-    index,
-    runId: `E.r${index}`,
-    seed: 1000 + index,
-    status: 'complete',
-    report: buildReport(outcome(inOrder, { orchestrationId: `E.r${index}` }), config),
-    scenarios: order.map((name) => ({ name, batchSize: BATCH_SIZES[name] ?? 1 })),
-  };
-}
+const repeat = (index: number, scenarios: ScenarioProgress[]) => storedRepeat(NAMES, index, scenarios, 'complete', BATCH_SIZES);
 
 /** Three repeats: simple's busy time 2, 2.5 and 3 ms per item and accuracy 0.90..0.92; medium the same each time. */
 function threeRepeats(): ExperimentReport {

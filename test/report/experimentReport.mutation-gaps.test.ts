@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { startOrder } from '../../src/report/experimentOrder.ts';
 import { buildExperimentReport, throughputPerSecond, type ExperimentRepeat } from '../../src/report/experimentReport.ts';
 import { buildReport } from '../../src/report/buildReport.ts';
 import type { ScenarioProgress, ScenarioReport } from '../../src/report/schema.ts';
 import { fitScaling } from '../../src/report/scaling.ts';
-import { config, outcome, progress } from './fixtures.ts';
+import { config, outcome, progress, storedRepeat } from './fixtures.ts';
 
 const NAMES = ['simple', 'medium'];
 
 /** Repeat `index` as a stored run with the given status, its scenarios in rotated order with the given batch sizes. */
-function repeat(index: number, scenarios: ScenarioProgress[], status: ExperimentRepeat['status'] = 'complete', batchSizes: Record<string, number> = { simple: 10, medium: 50 }): ExperimentRepeat {
-  const order = startOrder(NAMES, index);
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
-  const inOrder = order.flatMap((name) => (byName.has(name) ? [byName.get(name) as ScenarioProgress] : []));
-  return {
-    index,
-    runId: `E.r${index}`,
-    seed: 1000 + index,
-    status,
-    report: buildReport(outcome(inOrder, { orchestrationId: `E.r${index}` }), config),
-    scenarios: order.map((name) => ({ name, batchSize: batchSizes[name] ?? 1 })),
-  };
-}
+const repeat = (index: number, scenarios: ScenarioProgress[], status: ExperimentRepeat['status'] = 'complete', batchSizes: Record<string, number> = { simple: 10, medium: 50 }) =>
+  storedRepeat(NAMES, index, scenarios, status, batchSizes);
 
 const missing = (index: number): ExperimentRepeat => ({ index, runId: `E.r${index}`, seed: null, status: 'missing', report: null, scenarios: [] });
 

@@ -3,11 +3,10 @@ import { configOrder, startOrder } from '../../src/report/experimentOrder.ts';
 import { buildExperimentReport, type ExperimentRepeat } from '../../src/report/experimentReport.ts';
 import { renderExperimentMarkdown, renderExperimentText } from '../../src/report/experimentRender.ts';
 import { ExperimentReportSchema } from '../../src/report/experimentSchema.ts';
-import { buildReport } from '../../src/report/buildReport.ts';
 import type { ScenarioProgress } from '../../src/report/schema.ts';
 import { roundTo } from '../../src/report/round.ts';
 import { medianCi95, meanCi95 } from '../../src/report/stats.ts';
-import { config, outcome, progress } from './fixtures.ts';
+import { progress, storedRepeat } from './fixtures.ts';
 import { buildAbReport } from '../../src/ab/abReport.ts';
 import { abMetric } from '../../src/ab/abMetrics.ts';
 
@@ -15,19 +14,7 @@ const NAMES = ['simple', 'medium', 'complex'];
 const BATCH_SIZES: Record<string, number> = { simple: 10, medium: 50, complex: 100 };
 
 /** Repeat `index` of experiment E as a stored run: its scenarios in rotated order, with the given progress. */
-function repeat(index: number, scenarios: ScenarioProgress[], status: ExperimentRepeat['status'] = 'complete'): ExperimentRepeat {
-  const order = startOrder(NAMES, index);
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
-  const inOrder = order.flatMap((name) => (byName.has(name) ? [byName.get(name) as ScenarioProgress] : []));
-  return {
-    index,
-    runId: `E.r${index}`,
-    seed: 1000 + index,
-    status,
-    report: buildReport(outcome(inOrder, { orchestrationId: `E.r${index}` }), config),
-    scenarios: order.map((name) => ({ name, batchSize: BATCH_SIZES[name] ?? 1 })),
-  };
-}
+const repeat = (index: number, scenarios: ScenarioProgress[], status: ExperimentRepeat['status'] = 'complete') => storedRepeat(NAMES, index, scenarios, status, BATCH_SIZES);
 
 /** Busy ms of simple (100 items) per repeat: 2 ms per item, one repeat 3x slower. */
 const SIMPLE_BUSY = [200, 210, 190, 205, 600];

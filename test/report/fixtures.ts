@@ -2,6 +2,8 @@ import { defaultConfig } from '../../src/config/defaultConfig.ts';
 import { parseConfig } from '../../src/config/parseConfig.ts';
 import type { OrchestrationConfig, ScenarioDefinition } from '../../src/config/schema.ts';
 import { buildReport } from '../../src/report/buildReport.ts';
+import { startOrder } from '../../src/report/experimentOrder.ts';
+import type { ExperimentRepeat } from '../../src/report/experimentReport.ts';
 import type { Report, RunOutcome, ScenarioProgress } from '../../src/report/schema.ts';
 
 export const config: OrchestrationConfig = parseConfig(defaultConfig);
@@ -100,4 +102,28 @@ export function unrankableReport(): Report {
     ]),
     own,
   );
+}
+
+/**
+ * Repeat `index` of experiment E as a stored run, as `scenarios --repeat` keeps it: the scenarios of `names`
+ * that have progress, in that repeat's rotated start order, with their batch sizes (1 when not given).
+ */
+export function storedRepeat(
+  names: readonly string[],
+  index: number,
+  scenarios: ScenarioProgress[],
+  status: ExperimentRepeat['status'] = 'complete',
+  batchSizes: Record<string, number> = {},
+): ExperimentRepeat {
+  const order = startOrder([...names], index);
+  const byName = new Map(scenarios.map((s) => [s.name, s]));
+  const inOrder = order.flatMap((name) => (byName.has(name) ? [byName.get(name) as ScenarioProgress] : []));
+  return {
+    index,
+    runId: `E.r${index}`,
+    seed: 1000 + index,
+    status,
+    report: buildReport(outcome(inOrder, { orchestrationId: `E.r${index}` }), config),
+    scenarios: order.map((name) => ({ name, batchSize: batchSizes[name] ?? 1 })),
+  };
 }
